@@ -1,0 +1,1 @@
+"""Schema files shipped with sheetsync (installed as ``sheetsync._schemas``)."""

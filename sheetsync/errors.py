@@ -1,0 +1,59 @@
+"""Exceptions. Every error sheetsync raises on purpose derives from :class:`SheetsyncError`.
+
+The CLI maps them to exit codes in one place (``cli.py``): usage and configuration problems
+exit 2, a spreadsheet that cannot be reached or written exits 3. Problems *in the data* are
+never exceptions: they are :class:`sheetsync.issues.Issue` values in a report.
+"""
+
+from __future__ import annotations
+
+
+class SheetsyncError(Exception):
+    """Base class; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 2
+
+
+class ConfigError(SheetsyncError):
+    """The configuration file is missing, unreadable or has a bad key."""
+
+
+class SchemaError(ConfigError):
+    """A schema file is broken. The message names the file and the key path."""
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {problem}")
+
+
+class BackendError(SheetsyncError):
+    """The spreadsheet could not be read or written."""
+
+    exit_code = 3
+
+
+class TabMissingError(BackendError):
+    """A tab the run needs does not exist."""
+
+
+class FileChangedError(BackendError):
+    """The workbook changed on disk between read and write; nothing was written."""
+
+
+class AccessDeniedError(BackendError):
+    """The credentials may not open the spreadsheet (not shared with the service account)."""
+
+
+class NotFoundError(BackendError):
+    """The spreadsheet does not exist."""
+
+
+class QuotaError(BackendError):
+    """The API kept answering 429/5xx until the retry budget ran out."""
+
+
+class CredentialsError(BackendError):
+    """The credentials are missing or invalid (bad key file, refused token)."""

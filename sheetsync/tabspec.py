@@ -1,0 +1,116 @@
+"""What sheetsync writes: backend-neutral descriptions of the tabs it owns.
+
+Metrics and reports build :class:`TabSpec` values; each backend renders them (openpyxl
+styles and charts, or Google ``updateCells``/``addChart`` requests). Layout is fixed:
+row 1 holds the note (as-of date, run time, excluded rows) when there is one, the next row
+is the frozen, styled header, data follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ColumnKind = Literal["text", "int", "number", "money", "ratio", "date", "datetime"]
+
+#: number formats, shared by both backends (Excel and Google accept the same patterns)
+NUMBER_FORMATS: dict[str, str] = {
+    "int": "#,##0",
+    "number": "#,##0.0",
+    "money": "¥#,##0",
+    "ratio": "0.0%",
+    "date": "yyyy/mm/dd",
+    "datetime": "yyyy/mm/dd hh:mm",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column. ``width`` is in characters; ``None`` lets the backend choose."""
+
+    key: str
+    header: str
+    kind: ColumnKind = "text"
+    width: float | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell that links to a cell of another tab of the same spreadsheet."""
+
+    text: str
+    tab: str
+    cell: str  # A1 notation in ``tab``
+
+
+@dataclass(frozen=True)
+class CondFormat:
+    """Colour a column's data cells when ``value op threshold`` holds.
+
+    ``op``: ``lt``/``gt`` compare numbers; ``contains`` matches text; ``eq`` matches exactly.
+    ``threshold_column`` (optional) compares against another column of the same row instead
+    of a constant (e.g. forecast below target).
+    """
+
+    column: str
+    op: Literal["lt", "gt", "eq", "contains"]
+    value: float | str | None = None
+    threshold_column: str | None = None
+    fill: str = "#F8D7DA"  # hex RGB background
+    font: str | None = None  # hex RGB font colour
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart drawn from ``data_rows`` (0-based indices into ``TabSpec.rows``, contiguous)."""
+
+    title: str
+    category_column: str
+    series_columns: tuple[str, ...]
+    data_rows: tuple[int, int]  # [start, stop)
+    kind: Literal["column", "line"] = "column"
+
+
+@dataclass
+class TabSpec:
+    """A whole tab owned by sheetsync, rewritten in full on every run."""
+
+    name: str
+    columns: list[Column]
+    rows: list[list[Any]] = field(default_factory=list)
+    note: str | None = None
+    hidden: bool = False
+    conditional: list[CondFormat] = field(default_factory=list)
+    chart: ChartSpec | None = None
+    freeze_columns: int = 0
+
+    @property
+    def header_row(self) -> int:
+        """1-based row of the header."""
+        return 2 if self.note else 1
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+    def column_index(self, key: str) -> int:
+        """0-based index of the column with ``key``."""
+        for i, col in enumerate(self.columns):
+            if col.key == key:
+                return i
+        raise KeyError(key)
+
+
+CellOut = Any  # None | str | int | float | bool | dt.date | dt.datetime | Link
+__all__ = [
+    "NUMBER_FORMATS",
+    "CellOut",
+    "ChartSpec",
+    "Column",
+    "ColumnKind",
+    "CondFormat",
+    "Link",
+    "TabSpec",
+    "dt",
+]
