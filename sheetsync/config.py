@@ -1,0 +1,175 @@
+"""The configuration file (``config.yaml``): every key, checked, with one-line errors.
+
+Keys and defaults are fixed by DESIGN.md; ``config.example.yaml`` documents each. Unknown
+keys are errors (a typo must not silently fall back to a default). Relative paths are
+relative to the config file.
+
+>>> cfg = parse_config("spreadsheet: {path: deals.xlsx}\\nlanguage: en\\n", Path("/x/c.yaml"))
+>>> cfg.workbook_path, cfg.language, cfg.forecast.period
+(PosixPath('/x/deals.xlsx'), 'en', 'quarter')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import zoneinfo
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SpreadsheetConfig(_Strict):
+    backend: Literal["workbook", "google"] = "workbook"
+    path: str | None = None
+    key: str | None = None
+    credentials: str | None = None
+    endpoint: str | None = None
+    #: google: give up retrying 429/5xx/connection errors after this many seconds
+    retry_seconds: float = Field(default=60.0, ge=0)
+
+
+class ForecastConfig(_Strict):
+    period: Literal["quarter", "month"] = "quarter"
+
+
+class StaleConfig(_Strict):
+    default_days: int = Field(default=14, ge=0)
+    by_stage: dict[str, int] = Field(default_factory=dict)
+
+
+class WinRateConfig(_Strict):
+    window_months: int = Field(default=12, ge=1, le=120)
+
+
+class TabsConfig(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    # `register` would shadow ABCMeta.register on a pydantic model, hence the alias
+    register_tab: str | None = Field(default=None, alias="register")
+    targets: str | None = None
+
+
+class Config(_Strict):
+    """A whole configuration; ``base`` is the directory relative paths start from."""
+
+    spreadsheet: SpreadsheetConfig = Field(default_factory=SpreadsheetConfig)
+    schema_: str | None = Field(default=None, alias="schema")
+    language: Literal["ja", "en"] = "ja"
+    timezone: str = "Asia/Tokyo"
+    fiscal_year_start_month: int = Field(default=4, ge=1, le=12)
+    owners: list[str] = Field(default_factory=list)
+    forecast: ForecastConfig = Field(default_factory=ForecastConfig)
+    stale: StaleConfig = Field(default_factory=StaleConfig)
+    win_rate: WinRateConfig = Field(default_factory=WinRateConfig)
+    tabs: TabsConfig = Field(default_factory=TabsConfig)
+    base: Path = Field(default=Path("."), exclude=True)
+    source: str = Field(default="<config>", exclude=True)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Tokyo, UTC)") from None
+        return value
+
+    @field_validator("owners")
+    @classmethod
+    def _clean_owners(cls, value: list[str]) -> list[str]:
+        return [o.strip() for o in value if o and o.strip()]
+
+    # -- derived ---------------------------------------------------------------------------
+
+    @property
+    def workbook_path(self) -> Path:
+        return self.base / (self.spreadsheet.path or "deals.xlsx")
+
+    @property
+    def schema_path(self) -> Path | None:
+        return self.base / self.schema_ if self.schema_ else None
+
+    @property
+    def credentials_path(self) -> Path | None:
+        creds = self.spreadsheet.credentials
+        return self.base / creds if creds else None
+
+    def today(self, now: dt.datetime | None = None) -> dt.date:
+        """The business date in the configured time zone."""
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        return (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone).date()
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(zoneinfo.ZoneInfo(self.timezone))
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and check ``path``; raises :class:`ConfigError` with a one-line message."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse config YAML ``text`` as if read from ``path``."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a mapping of keys (see config.example.yaml)")
+    try:
+        return Config.model_validate(
+            {**data, "base": path.parent.resolve(), "source": str(path)}
+        )
+    except ValidationError as exc:
+        raise ConfigError(_first_error(path, exc, data)) from None
+
+
+def _first_error(path: Path, exc: ValidationError, data: dict[str, Any]) -> str:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join(loc) or "(top)"
+    if err["type"] == "extra_forbidden":
+        parent_fields = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], parent_fields, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else (
+            f"; known keys: {', '.join(parent_fields)}" if parent_fields else "")
+        return f"{path}: {key}: unknown key{hint}"
+    message = err["msg"].removeprefix("Value error, ")
+    return f"{path}: {key}: {message} (got {err.get('input')!r})"
+
+
+def _fields_at(loc: list[str]) -> list[str]:
+    model: Any = Config
+    for part in loc:
+        info = model.model_fields.get(part) or next(
+            (f for f in model.model_fields.values() if f.alias == part), None)
+        if info is None or not isinstance(info.annotation, type) or not issubclass(
+                info.annotation, BaseModel):
+            return []
+        model = info.annotation
+    return [f.alias or name for name, f in model.model_fields.items()
+            if name not in ("base", "source")]

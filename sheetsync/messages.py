@@ -1,0 +1,166 @@
+"""Message templates in Japanese and English, keyed by the issue ``code``.
+
+Each message says what is wrong and what would be accepted. Templates use
+``str.format`` fields: ``{value}`` (the cell as typed), ``{column}`` (its header) and the
+parameters the raising code passes.
+
+>>> render("required", "en", column="Client", value=None)
+'Client is empty; it is required.'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_MONEY_EXAMPLES = "1200000, 1,200,000, ¥1,200,000, 120万円, 1.2億, 1200千円"
+_DATE_EXAMPLES = "2026/3/31, 2026-03-31, 2026年3月31日, 令和8年3月31日, R8.3.31"
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    # --- cell values --------------------------------------------------------------------
+    "invalid_money": {
+        "ja": "「{value}」は金額として読めません。入力例: " + _MONEY_EXAMPLES,
+        "en": "“{value}” is not an amount in yen. Accepted: " + _MONEY_EXAMPLES,
+    },
+    "negative_money": {
+        "ja": "「{value}」: 金額は0以上で入力してください。",
+        "en": "“{value}”: amounts must be 0 or more.",
+    },
+    "fractional_money": {
+        "ja": "「{value}」: 金額は1円単位の整数で入力してください。",
+        "en": "“{value}”: amounts must be whole yen.",
+    },
+    "invalid_percent": {
+        "ja": "「{value}」は確率として読めません。入力例: 80、80%、８０％（0〜100）",
+        "en": "“{value}” is not a percentage. Accepted: 80, 80%, ８０％ (0–100)",
+    },
+    "ambiguous_percent": {
+        "ja": "「{value}」は {value}% か {suggestion}% か判断できません。{suggestion}% なら「{suggestion}」または「{suggestion}%」と入力してください。",
+        "en": "“{value}” could mean {value}% or {suggestion}%. For {suggestion}% type {suggestion} or {suggestion}%.",
+    },
+    "percent_out_of_range": {
+        "ja": "「{value}」: 確率は0〜100の範囲で入力してください。",
+        "en": "“{value}”: a percentage must be within 0–100.",
+    },
+    "invalid_date": {
+        "ja": "「{value}」は日付として読めません。入力例: " + _DATE_EXAMPLES,
+        "en": "“{value}” is not a date. Accepted: " + _DATE_EXAMPLES,
+    },
+    "date_without_year": {
+        "ja": "「{value}」には年がありません。2026/3/31 のように年から入力してください。",
+        "en": "“{value}” has no year. Type the full date, e.g. 2026/3/31.",
+    },
+    "ambiguous_year": {
+        "ja": "「{value}」は2桁の年で、西暦か和暦か判断できません。2026/3/31 や R8.3.31 のように入力してください。",
+        "en": "“{value}” has a two-digit year. Type the full year, e.g. 2026/3/31 or R8.3.31.",
+    },
+    "impossible_date": {
+        "ja": "「{value}」は存在しない日付です。",
+        "en": "“{value}” is not a real date.",
+    },
+    "date_out_of_range": {
+        "ja": "「{value}」は日付として範囲外です（1950年〜2199年）。数値が日付列に入っていませんか。",
+        "en": "“{value}” is outside 1950–2199 as a date. Is a number in the date column?",
+    },
+    "invalid_number": {
+        "ja": "「{value}」は数値として読めません。",
+        "en": "“{value}” is not a number.",
+    },
+    "invalid_integer": {
+        "ja": "「{value}」は整数ではありません。",
+        "en": "“{value}” is not a whole number.",
+    },
+    "below_min": {
+        "ja": "「{value}」は最小値 {min} より小さい値です。",
+        "en": "“{value}” is below the minimum of {min}.",
+    },
+    "above_max": {
+        "ja": "「{value}」は最大値 {max} より大きい値です。",
+        "en": "“{value}” is above the maximum of {max}.",
+    },
+    "invalid_choice": {
+        "ja": "「{value}」は{column}の選択肢にありません。選択肢: {choices}",
+        "en": "“{value}” is not a valid {column}. Choose one of: {choices}",
+    },
+    "not_in_roster": {
+        "ja": "「{value}」は担当者名簿にありません。名簿: {choices}",
+        "en": "“{value}” is not on the owner roster. Roster: {choices}",
+    },
+    "required": {
+        "ja": "{column}が空欄です（必須項目）。",
+        "en": "{column} is empty; it is required.",
+    },
+    "required_when": {
+        "ja": "{column}が空欄です。{condition}の案件では必須です。",
+        "en": "{column} is empty; it is required when {condition}.",
+    },
+    "duplicate_id": {
+        "ja": "{column}「{value}」が重複しています（{rows}行目）。IDは案件ごとに一意にしてください。",
+        "en": "{column} “{value}” appears more than once (rows {rows}). Each deal needs its own ID.",
+    },
+    # --- tab structure --------------------------------------------------------------------
+    "tab_missing": {
+        "ja": "タブ「{tab}」が見つかりません。あるタブ: {tabs}",
+        "en": "Tab “{tab}” not found. Tabs present: {tabs}",
+    },
+    "no_header_row": {
+        "ja": "見出し行が見つかりません。先頭{rows}行に {examples} などの見出しが必要です。",
+        "en": "No header row found. The first {rows} rows need headers such as {examples}.",
+    },
+    "missing_column": {
+        "ja": "必須の列「{column}」がありません。{closest}",
+        "en": "Required column “{column}” is missing. {closest}",
+    },
+    "missing_column_closest": {
+        "ja": "似た見出し「{header}」（{cell}）があります。名前を「{column}」に直してください。",
+        "en": "A similar header “{header}” is in {cell}; rename it to “{column}”.",
+    },
+    "missing_column_none": {
+        "ja": "見出し行に「{column}」（または {aliases}）の列を追加してください。",
+        "en": "Add a “{column}” column (or one of: {aliases}) to the header row.",
+    },
+    "duplicate_column": {
+        "ja": "「{column}」を表す列が複数あります（{cells}）。1つにしてください。この列は使われません。",
+        "en": "More than one column means “{column}” ({cells}). Keep one; none of them is used.",
+    },
+    "blank_header": {
+        "ja": "{cell}の列には値がありますが見出しが空欄のため、無視されます。",
+        "en": "The column at {cell} has values but no header; it is ignored.",
+    },
+    # --- warnings -----------------------------------------------------------------------
+    "multiple_owners": {
+        "ja": "顧客「{value}」に複数の担当者がアプローチ中です（{owners}）。担当を調整してください。",
+        "en": "Client “{value}” has open deals with several owners ({owners}). Agree who leads.",
+    },
+    "closed_probability_mismatch": {
+        "ja": "フェーズは「{stage}」ですが受注確率が {percent}% です（{expected}% のはず）。",
+        "en": "Stage is “{stage}” but the win probability is {percent}% (expected {expected}%).",
+    },
+    "closed_rank_mismatch": {
+        "ja": "フェーズは「{stage}」ですが確度が「{value}」です。",
+        "en": "Stage is “{stage}” but the confidence rank is “{value}”.",
+    },
+    "future_date": {
+        "ja": "{column}「{value}」は基準日 {as_of} より後の日付です。",
+        "en": "{column} “{value}” is after the as-of date {as_of}.",
+    },
+}
+
+_CONDITION_JOIN = {"ja": "・", "en": ", "}
+
+
+def render(code: str, language: str, **params: Any) -> str:
+    """The message for ``code`` in ``language`` (``ja`` or ``en``), filled with ``params``."""
+    lang = "en" if language == "en" else "ja"
+    template = TEMPLATES[code][lang]
+    values = {k: ("" if v is None else v) for k, v in params.items()}
+    return template.format_map(_Defaults(values))
+
+
+def join(items: list[str], language: str) -> str:
+    """Join a short list the way each language does (``A・B`` / ``A, B``)."""
+    return _CONDITION_JOIN["en" if language == "en" else "ja"].join(items)
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

@@ -1,0 +1,434 @@
+"""Validate a register grid against a schema: every cell, every rule, never stopping early.
+
+The engine works column by column: each distinct raw value of a column is parsed once
+(registers repeat stages, owners and dates endlessly), then row rules (required,
+required-when, unique, roster) run over the parsed columns. The same coercers and rule
+specs back the per-row pydantic model in :mod:`sheetsync.model`; a test keeps the two in
+agreement.
+
+>>> from sheetsync.grid import Grid
+>>> from sheetsync.schema import load_schema
+>>> grid = Grid("案件一覧", [["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "受注予定日"],
+...                         ["D-1", "更改", "(株)サンプル", "佐藤", "リード", "R8.3.31"]])
+>>> result = validate_register(grid, load_schema())
+>>> result.report.valid, result.deals.loc[0, "stage"]
+(True, 'lead')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from gspread.utils import rowcol_to_a1
+
+from .coerce import (
+    CoercionError,
+    parse_date,
+    parse_integer,
+    parse_money,
+    parse_number,
+    parse_percent,
+    parse_text,
+)
+from .grid import CellValue, Grid, PercentValue
+from .headers import HeaderMap, blank_header_issues, map_headers
+from .issues import Issue, Report, Severity
+from .messages import join, render
+from .schema import Field, Schema
+from .textnorm import company_key, is_blank, match_key
+
+Parser = Callable[[Any], Any]
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+@dataclass
+class ValidationResult:
+    """The report plus the typed rows that passed (the metrics' input)."""
+
+    report: Report
+    deals: pd.DataFrame
+    header: HeaderMap | None = None
+    tab: str = ""
+    # Parsed value of every cell of every non-blank row, valid or not (field → list),
+    # aligned with ``rows``; used by `fix` and the change history.
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    rows: list[int] = field(default_factory=list)
+    row_errors: set[int] = field(default_factory=set)  # sheet rows with at least one error
+
+
+def display_value(value: CellValue) -> str:
+    """A raw cell value the way a rep would recognise it in a message."""
+    if value is None:
+        return ""
+    if isinstance(value, PercentValue):
+        return f"{float(value) * 100:g}%"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y/%m/%d %H:%M") if value.time() != dt.time() else (
+            value.strftime("%Y/%m/%d"))
+    if isinstance(value, dt.date):
+        return value.strftime("%Y/%m/%d")
+    return str(value)
+
+
+def field_parser(fld: Field, language: str, owners: Sequence[str] = ()) -> Parser:
+    """The coercer for one field: raw cell value → typed value, or ``CoercionError``."""
+    if fld.type == "enum":
+        lookup = {k: c.value for c in fld.choices for k in c.keys()}
+        allowed = join([c.label(language) for c in fld.choices], language)
+
+        def parse_choice(value: Any) -> str:
+            key = match_key(parse_text(value))
+            try:
+                return lookup[key]
+            except KeyError:
+                raise CoercionError("invalid_choice", choices=allowed) from None
+
+        return parse_choice
+    if fld.roster and owners:
+        roster = {match_key(o): o for o in owners}
+        names = join(list(owners), language)
+
+        def parse_owner(value: Any) -> str:
+            text = parse_text(value)
+            try:
+                return roster[match_key(text)]
+            except KeyError:
+                raise CoercionError("not_in_roster", choices=names) from None
+
+        return parse_owner
+    base: Parser = {
+        "string": parse_text,
+        "text": parse_text,
+        "money": parse_money,
+        "percent": parse_percent,
+        "date": parse_date,
+        "number": parse_number,
+        "integer": parse_integer,
+    }[fld.type]
+    if fld.min is None and fld.max is None:
+        return base
+
+    def parse_bounded(value: Any) -> Any:
+        result = base(value)
+        if fld.min is not None and result < fld.min:
+            raise CoercionError("below_min", min=f"{fld.min:g}")
+        if fld.max is not None and result > fld.max:
+            raise CoercionError("above_max", max=f"{fld.max:g}")
+        return result
+
+    return parse_bounded
+
+
+def condition_text(schema: Schema, fld: Field, language: str) -> str:
+    """Human wording of a field's required-when rules: 'フェーズが受注・失注'."""
+    parts = []
+    for rule in fld.required_when:
+        on = schema.field(rule.on)
+        labels = [c.label(language) for c in on.choices if c.value in rule.values]
+        if language == "en":
+            parts.append(f"{on.label('en')} is {' / '.join(labels)}")
+        else:
+            parts.append(f"{on.label('ja')}が{'・'.join(labels)}")
+    return (" or " if language == "en" else "、または").join(parts)
+
+
+class _Collector:
+    """Accumulates issues with their location, rendering messages once."""
+
+    def __init__(self, tab: str, language: str, header: HeaderMap) -> None:
+        self.tab = tab
+        self.language = language
+        self.header = header
+        self.issues: list[Issue] = []
+        self.bad_rows: set[int] = set()
+
+    def cell(
+        self, fld: Field, sheet_row: int, raw: CellValue, code: str,
+        severity: Severity = Severity.ERROR, column_field: str | None = None, **params: Any,
+    ) -> None:
+        name = column_field or fld.name
+        col = self.header.columns.get(name)
+        column = self.header.labels.get(name) or fld.label(self.language)
+        shown = display_value(raw)
+        self.issues.append(
+            Issue(
+                code=code,
+                message=render(code, self.language, value=shown, column=column, **params),
+                tab=self.tab,
+                cell=rowcol_to_a1(sheet_row, col + 1) if col is not None else None,
+                row=sheet_row,
+                column=column,
+                value=raw,
+                severity=severity,
+                field=name,
+            )
+        )
+        if severity is Severity.ERROR:
+            self.bad_rows.add(sheet_row)
+
+
+def validate_register(
+    grid: Grid,
+    schema: Schema,
+    *,
+    language: str = "ja",
+    owners: Sequence[str] = (),
+    as_of: dt.date | None = None,
+) -> ValidationResult:
+    """Check every cell of the register ``grid``; never raises for bad data.
+
+    Rows with any error are excluded from ``deals`` and counted in
+    ``report.excluded_rows``; warnings never exclude a row.
+    """
+    fields = schema.fields
+    header, header_issues = map_headers(grid, fields, language)
+    report = Report()
+    if header is None:
+        report.extend(header_issues)
+        return ValidationResult(report, empty_deals(schema), None, grid.name)
+    report.extend(blank_header_issues(grid, header, language))
+
+    # -- rows: everything below the header with at least one mapped cell filled ----------
+    mapped = sorted(header.columns.items(), key=lambda item: item[1])
+    data_rows: list[tuple[int, list[CellValue]]] = []
+    for offset, row in enumerate(grid.rows[header.row:], start=header.row + 1):
+        if any(col < len(row) and not is_blank(row[col]) for _, col in mapped):
+            data_rows.append((offset, row))
+    sheet_rows = [r for r, _ in data_rows]
+    report.rows = len(data_rows)
+    out = _Collector(grid.name, language, header)
+
+    # -- cells: parse each distinct value of each column once -----------------------------
+    parsed: dict[str, list[Any]] = {}
+    for fld in fields:
+        col = header.columns.get(fld.name)
+        if col is None:
+            parsed[fld.name] = [None] * len(data_rows)
+            continue
+        parser = field_parser(fld, language, owners)
+        cache: dict[tuple[type, Any], tuple[bool, Any]] = {}
+        column_values: list[Any] = []
+        append = column_values.append
+        for sheet_row, row in data_rows:
+            raw = row[col] if col < len(row) else None
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                append(None)
+                continue
+            key = (raw.__class__, raw)
+            hit = cache.get(key)
+            if hit is None:
+                try:
+                    hit = (True, parser(raw))
+                except CoercionError as exc:
+                    hit = (False, exc)
+                cache[key] = hit
+            if hit[0]:
+                append(hit[1])
+            else:
+                append(None)
+                out.cell(fld, sheet_row, raw, hit[1].code, **hit[1].params)
+        parsed[fld.name] = column_values
+
+    needed = _check_required(schema, header, data_rows, parsed, out)
+    # A missing column that only some stages require is an error only when a row needs it.
+    report.extend(
+        replace(i, severity=Severity.WARNING)
+        if i.code == "missing_column" and i.field not in needed
+        and not schema.field(i.field or "").required else i
+        for i in header_issues
+    )
+    _check_unique(schema, sheet_rows, parsed, out, grid, header)
+
+    valid_mask = [r not in out.bad_rows for r in sheet_rows]
+    deals = _frame(schema, sheet_rows, parsed, valid_mask)
+    _warn(schema, deals, out, as_of, grid, header)
+
+    out.issues.sort(key=lambda i: (i.row or 0, header.columns.get(i.field or "", -1)))
+    report.extend(out.issues)
+    report.excluded_rows = len(out.bad_rows)
+    return ValidationResult(
+        report, deals, header, grid.name, parsed, sheet_rows, set(out.bad_rows)
+    )
+
+
+def _check_required(
+    schema: Schema,
+    header: HeaderMap,
+    data_rows: list[tuple[int, list[CellValue]]],
+    parsed: dict[str, list[Any]],
+    out: _Collector,
+) -> set[str]:
+    """Flag blank required cells; return the unusable fields some row needed."""
+    language = out.language
+    needed: set[str] = set()
+    for fld in schema.fields:
+        values = parsed[fld.name]
+        col = header.columns.get(fld.name)
+        usable = fld.name not in header.unusable
+        if fld.required:
+            for i, (sheet_row, row) in enumerate(data_rows):
+                if values[i] is not None:
+                    continue
+                raw = row[col] if col is not None and col < len(row) else None
+                if not usable:
+                    out.bad_rows.add(sheet_row)  # the missing column was reported once
+                elif is_blank(raw):
+                    out.cell(fld, sheet_row, raw, "required")
+        for rule in fld.required_when:
+            on_values = parsed[rule.on]
+            condition = None
+            for i, (sheet_row, row) in enumerate(data_rows):
+                if values[i] is not None or on_values[i] not in rule.values:
+                    continue
+                raw = row[col] if col is not None and col < len(row) else None
+                if not usable:
+                    out.bad_rows.add(sheet_row)
+                    needed.add(fld.name)
+                elif is_blank(raw):
+                    condition = condition or condition_text(schema, fld, language)
+                    out.cell(fld, sheet_row, raw, "required_when", condition=condition)
+    return needed
+
+
+def _check_unique(
+    schema: Schema,
+    sheet_rows: list[int],
+    parsed: dict[str, list[Any]],
+    out: _Collector,
+    grid: Grid,
+    header: HeaderMap,
+) -> None:
+    for fld in schema.fields:
+        if not fld.unique:
+            continue
+        positions: dict[Any, list[int]] = defaultdict(list)
+        for i, value in enumerate(parsed[fld.name]):
+            if value is not None:
+                positions[match_key(value) if isinstance(value, str) else value].append(i)
+        col = header.columns[fld.name] if fld.name in header.columns else None
+        for where in positions.values():
+            if len(where) < 2:
+                continue
+            rows_text = ", ".join(str(sheet_rows[i]) for i in where)
+            for i in where:
+                raw = grid.cell(sheet_rows[i], col + 1) if col is not None else None
+                out.cell(fld, sheet_rows[i], raw, "duplicate_id", rows=rows_text)
+
+
+def empty_deals(schema: Schema) -> pd.DataFrame:
+    """A deals frame with no rows but every column and dtype of the contract."""
+    return _frame(schema, [], {f.name: [] for f in schema.fields}, [])
+
+
+def _frame(
+    schema: Schema, sheet_rows: list[int], parsed: dict[str, list[Any]], mask: list[bool]
+) -> pd.DataFrame:
+    keep = np.fromiter(mask, dtype=bool, count=len(mask))
+    columns: dict[str, Any] = {"_row": np.asarray(sheet_rows, dtype=np.int64)[keep]}
+    for fld in schema.fields:
+        values = parsed[fld.name]
+        columns[fld.name] = _typed_column(fld, values, keep)
+    return pd.DataFrame(columns)
+
+
+def _typed_column(fld: Field, values: list[Any], keep: np.ndarray) -> Any:
+    if fld.type == "date":
+        nat = np.iinfo(np.int64).min
+        days = np.fromiter(
+            (v.toordinal() - _EPOCH_ORDINAL if v is not None else nat for v in values),
+            dtype=np.int64, count=len(values),
+        )[keep]
+        out = np.full(days.shape, np.datetime64("NaT", "ns"))
+        ok = days != nat
+        out[ok] = days[ok].astype("datetime64[D]").astype("datetime64[ns]")
+        return out
+    if fld.type in ("money", "integer"):
+        return pd.array([v for v, k in zip(values, keep) if k], dtype="Int64")
+    if fld.type in ("percent", "number"):
+        return np.array(
+            [np.nan if v is None else v for v, k in zip(values, keep) if k], dtype=np.float64
+        )
+    return np.array([v for v, k in zip(values, keep) if k], dtype=object)
+
+
+def _warn(
+    schema: Schema,
+    deals: pd.DataFrame,
+    out: _Collector,
+    as_of: dt.date | None,
+    grid: Grid,
+    header: HeaderMap,
+) -> None:
+    """Warnings never exclude a row: several owners on one client, closed-stage contradictions."""
+    if deals.empty:
+        return
+    language = out.language
+    stage = schema.stage_field
+    stage_info = {c.value: c for c in stage.choices}
+
+    def raw(name: str, sheet_row: int) -> CellValue:
+        col = header.columns.get(name)
+        return grid.cell(sheet_row, col + 1) if col is not None else None
+
+    # several owners approaching one client at once
+    open_stages = schema.open_stages()
+    open_deals = deals[deals["stage"].isin(open_stages)]
+    if not open_deals.empty and {"client", "owner"} <= set(header.columns):
+        keys = open_deals["client"].map(company_key)
+        for _, group in open_deals.groupby(keys, sort=False):
+            owners = list(dict.fromkeys(group["owner"]))
+            if len(owners) < 2:
+                continue
+            first = int(group["_row"].min())
+            out.cell(
+                schema.field("client"), first, raw("client", first), "multiple_owners",
+                severity=Severity.WARNING, owners=join(owners, language),
+            )
+
+    closed = deals[deals["stage"].map(lambda s: stage_info[s].closed)]
+    rank_field = schema.field("rank")
+    rank_probability = {c.value: c.probability for c in rank_field.choices}
+    for sheet_row, stage_value, probability, rank in zip(
+        closed["_row"].tolist(), closed["stage"], closed["probability"], closed["rank"]
+    ):
+        info = stage_info[stage_value]
+        label = info.label(language)
+        if not np.isnan(probability) and probability != info.probability:
+            out.cell(
+                schema.field("probability"), sheet_row, raw("probability", sheet_row),
+                "closed_probability_mismatch", severity=Severity.WARNING, stage=label,
+                percent=f"{probability:g}", expected=f"{info.probability:g}",
+            )
+        pct = rank_probability.get(rank) if rank is not None else None
+        if pct is not None and (
+            (info.outcome == "won" and pct < 50) or (info.outcome == "lost" and pct > 50)
+        ):
+            out.cell(
+                rank_field, sheet_row, raw("rank", sheet_row), "closed_rank_mismatch",
+                severity=Severity.WARNING, stage=label,
+            )
+
+    if as_of is None:
+        return
+    limit = np.datetime64(as_of, "ns")
+    for name in ("closed_on", "created_on", "last_activity"):
+        if name not in header.columns:
+            continue
+        late = deals[deals[name] > limit]
+        for sheet_row in late["_row"]:
+            sheet_row = int(sheet_row)
+            out.cell(
+                schema.field(name), sheet_row, raw(name, sheet_row), "future_date",
+                severity=Severity.WARNING, as_of=as_of.strftime("%Y/%m/%d"),
+            )
