@@ -169,12 +169,14 @@ _YMD_RE = re.compile(rf"^(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})$")
 _YMD_KANJI_RE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$")
 _COMPACT_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _ERA_RE = re.compile(
-    rf"^(令和|平成|昭和|令|平|昭|r|h|s)(\d{{1,2}}|元)(?:年(\d{{1,2}})月(\d{{1,2}})日?|"
+    rf"^(令和|平成|昭和|令|平|昭|r|h|s)(\d{{1,3}}|元)(?:年(\d{{1,2}})月(\d{{1,2}})日?|"
     rf"{_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}}))$"
 )
 _NO_YEAR_RE = re.compile(rf"^(\d{{1,2}}){_SEP}(\d{{1,2}})$|^(\d{{1,2}})月(\d{{1,2}})日?$")
 _SHORT_YEAR_RE = re.compile(rf"^(\d{{2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})$")
-_TIME_SUFFIX_RE = re.compile(r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
+_TIME_SUFFIX_RE = re.compile(
+    r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
+)
 _WEEKDAY_RE = re.compile(r"[(（][月火水木金土日](?:曜日?)?[)）]|\((?:mon|tue|wed|thu|fri|sat|sun)\)")
 
 

@@ -1,0 +1,290 @@
+"""``sheetsync`` command line: parse options, call the library, render the result.
+
+Exceptions become exit codes in one place (:class:`_Group`): configuration and usage
+errors exit 2, an unreachable or unwritable spreadsheet exits 3, validation errors in the
+data exit 1, a clean run exits 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from . import pipeline
+from .coerce import CoercionError, parse_date
+from .config import Config, load_config
+from .errors import SheetsyncError
+from .render import (
+    dumps,
+    forecast_table,
+    github_annotations,
+    print_report,
+    stale_table,
+    summary_line,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CLEAN, EXIT_INVALID, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
+
+
+class _Group(click.Group):
+    """Maps every :class:`SheetsyncError` to a one-line message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SheetsyncError as exc:
+            click.echo(f"sheetsync: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+# ----------------------------------------------------------------- shared option factories
+
+
+def _parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
+                 ) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except CoercionError:
+        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config", "-c", "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=lambda: os.environ.get("SHEETSYNC_CONFIG", "config.yaml"),
+        show_default="config.yaml or $SHEETSYNC_CONFIG",
+        help="Configuration file (see config.example.yaml).",
+    )(func)
+
+
+def as_of_option(func: F) -> F:
+    return click.option(
+        "--as-of", "as_of", callback=_parse_as_of, metavar="YYYY-MM-DD",
+        help="Use this date as today for every date rule (default: today in the config's "
+             "time zone).",
+    )(func)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        return click.option(
+            "--format", "-f", "fmt", type=click.Choice(choices), default=choices[0],
+            show_default=True, help="Output: a table for people, JSON for machines"
+            + (", GitHub Actions annotations" if "github" in choices else "") + ".",
+        )(func)
+    return decorate
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _progress(console: Console, language: str) -> pipeline.Progress:
+    """A one-line status on stderr for interactive terminals; silent otherwise."""
+    err = Console(stderr=True, highlight=False)
+    if not err.is_terminal:
+        return pipeline._quiet
+    labels = {"read": ("読み込み中", "reading"), "validate": ("検証中", "validating"),
+              "compute": ("集計中", "computing"), "write": ("書き込み中", "writing")}
+
+    def show(phase: str) -> None:
+        ja, en = labels.get(phase, (phase, phase))
+        err.print(f"[dim]… {en if language == 'en' else ja}[/dim]", end="\r")
+
+    return show
+
+
+# -------------------------------------------------------------------------------- commands
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sheetsync")
+def cli() -> None:
+    """sheetsync keeps a shared deal register (案件管理) honest.
+
+    It checks every row of the register against the schema, then writes back the tabs
+    managers read: forecast vs target, win rates, deals needing follow-up, input errors.
+    """
+
+
+@cli.command()
+@config_option
+@format_option("table", "json", "github")
+@as_of_option
+def validate(config_path: Path, fmt: str, as_of: dt.date | None) -> None:
+    """Check the register and report every problem. Read-only.
+
+    Exit code 0: clean (warnings allowed); 1: errors found; 2: bad config; 3: the
+    spreadsheet could not be read.
+    """
+    config = load_config(config_path)
+    checked = pipeline.check(config, as_of=as_of, progress=_progress(_console(),
+                                                                     config.language))
+    report = checked.report
+    if fmt == "json":
+        click.echo(dumps(report.to_json()))
+    elif fmt == "github":
+        for line in github_annotations(report, checked.location):
+            click.echo(line)
+        click.echo(summary_line(report, checked.register.name, config.language))
+    else:
+        print_report(_console(), report, checked.register.name, config.language)
+    sys.exit(EXIT_INVALID if report.errors else EXIT_CLEAN)
+
+
+@cli.command()
+@config_option
+@format_option("table", "json")
+@as_of_option
+@click.option("--dry-run", is_flag=True, help="Compute and print, but write nothing.")
+def run(config_path: Path, fmt: str, as_of: dt.date | None, dry_run: bool) -> None:
+    """Validate, compute every tab and write them back in one atomic step.
+
+    Writes 売上予測, 受注率, 要フォロー案件 and 入力エラー (names follow `language`);
+    the register itself is never modified.
+    """
+    config = load_config(config_path)
+    console = _console()
+    result = pipeline.run(config, as_of=as_of, dry_run=dry_run,
+                          progress=_progress(console, config.language))
+    if fmt == "json":
+        click.echo(dumps(result.to_json()))
+    else:
+        _print_run(console, result, config, dry_run)
+    sys.exit(EXIT_INVALID if result.report.errors else EXIT_CLEAN)
+
+
+def _print_run(console: Console, result: pipeline.RunResult, config: Config,
+               dry_run: bool) -> None:
+    language = config.language
+    data = result.to_json()
+    period = _current_period(data["forecast"], result)
+    en = language == "en"
+    console.print(f"[bold]{'Forecast' if en else '売上予測'}[/bold] "
+                  f"({period or '-'}; {'as of' if en else '基準日'} {result.as_of})")
+    console.print(forecast_table(data["forecast"], language, period))
+    stale = data["stale"]
+    details = {c.value: {"label": c.label(language)}
+               for c in result.checked.schema.stage_field.choices}
+    title = "Deals needing follow-up" if en else "要フォロー案件"
+    console.print(f"[bold]{title}[/bold] ({len(stale)}{'' if en else '件'}"
+                  f"{', top 10' if en and len(stale) > 10 else ''}"
+                  f"{'、上位10件' if not en and len(stale) > 10 else ''})")
+    if stale:
+        console.print(stale_table(stale, language, 10, details))
+    console.print(summary_line(result.report, result.checked.register.name, language))
+    if dry_run:
+        console.print("[yellow]--dry-run: nothing was written.[/yellow]" if en else
+                      "[yellow]--dry-run: 何も書き込んでいません。[/yellow]")
+    elif result.written:
+        tabs = ", ".join(result.written.tabs)
+        console.print(f"{'Wrote' if en else '書き込み'}: {tabs} → {result.written.location}")
+
+
+def _current_period(rows: list[dict[str, Any]], result: pipeline.RunResult) -> str | None:
+    from .metrics.periods import period_of
+
+    config = result.checked.config
+    key = period_of(result.as_of, config.forecast.period, config.fiscal_year_start_month).key
+    return key if any(r["period"] == key for r in rows) else None
+
+
+@cli.command()
+@click.argument("directory", required=False, default="sheetsync-demo",
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--language", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the demo's tabs and messages.")
+@click.option("--force", is_flag=True, help="Overwrite deals.xlsx/config.yaml in DIRECTORY.")
+def demo(directory: Path, language: str, force: bool) -> None:
+    """Write a demo register to DIRECTORY (default ./sheetsync-demo) and run on it.
+
+    Creates DIRECTORY/deals.xlsx (about 300 deals, a few deliberate input errors, a 目標
+    tab) and DIRECTORY/config.yaml, then runs the whole job and tells you what to open.
+    """
+    from .demo import DEMO_MARKER, write_demo_config, write_demo_workbook
+
+    workbook = directory / "deals.xlsx"
+    config_path = directory / "config.yaml"
+    existing = [p for p in (workbook, config_path) if p.exists()]
+    is_demo = config_path.exists() and DEMO_MARKER in config_path.read_text(encoding="utf-8",
+                                                                            errors="replace")
+    if existing and not (is_demo or force):
+        raise click.UsageError(
+            f"{existing[0]} already exists and is not a sheetsync demo; "
+            "choose another directory or pass --force"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    config_probe = Config()
+    today = config_probe.today()
+    stats = write_demo_workbook(workbook, today=today, language=language)
+    write_demo_config(config_path, workbook.name, language=language)
+    config = load_config(config_path)
+    console = _console()
+    result = pipeline.run(config, progress=_progress(console, language))
+    _print_demo(console, result, stats, workbook, config_path, language)
+
+
+def _print_demo(console: Console, result: pipeline.RunResult, stats: Any, workbook: Path,
+                config_path: Path, language: str) -> None:
+    data = result.to_json()
+    en = language == "en"
+    period = _current_period(data["forecast"], result)
+    team = next((r for r in data["forecast"] if r["period"] == period and r["owner"] is None),
+                None)
+    report = result.report
+    console.print(("[bold]sheetsync demo[/bold] — " if en else "[bold]sheetsync デモ[/bold] — ")
+                  + (f"{stats.deals} deals, {stats.reps} reps" if en else
+                     f"{stats.deals}件の案件・担当者{stats.reps}名"))
+    if team is not None:
+        from .render import ratio, yen
+        line = (f"  Team forecast {period}: {yen(team['forecast'])} vs target "
+                f"{yen(team['target'])} ({ratio(team['forecast_attainment'])})" if en else
+                f"  チーム予測 {period}: {yen(team['forecast'])} / 目標 {yen(team['target'])}"
+                f"（{ratio(team['forecast_attainment'])}）")
+        console.print(line)
+    stale = len(data["stale"])
+    console.print(f"  Deals needing follow-up: {stale}" if en else f"  要フォロー案件: {stale}件")
+    console.print(
+        f"  Input errors: {len(report.errors)} · warnings: {len(report.warnings)}" if en else
+        f"  入力エラー: {len(report.errors)}件 ・ 警告: {len(report.warnings)}件")
+    if result.written:
+        console.print(("  Tabs written: " if en else "  書き込んだタブ: ")
+                      + ", ".join(result.written.tabs))
+    console.print(("Open " if en else "開いてください: ") + f"[bold]{workbook.resolve()}[/bold]")
+    console.print(("Run it again: " if en else "再実行: ")
+                  + f"sheetsync run --config {config_path}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: usage errors are one line, never a traceback."""
+    try:
+        code = cli.main(args=argv, prog_name="sheetsync", standalone_mode=False)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "sheetsync"
+        click.echo(f"sheetsync: {exc.format_message()} (see `{command} --help`)", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        click.echo(f"sheetsync: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("sheetsync: aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,251 @@
+"""The one orchestration path: read → validate → compute → write, in a single batch.
+
+:func:`check` is the read-only half (``sheetsync validate``); :func:`run` does everything
+and writes every owned tab in the backend's one atomic write (none with ``dry_run``).
+Both return values; the CLI only renders them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .backends import Backend, ReadResult, WriteResult, open_backend
+from .config import Config
+from .errors import ConfigError, TabMissingError
+from .grid import Grid
+from .issues import Issue, Report
+from .metrics.forecast import compute_forecast
+from .metrics.settings import MetricsSettings
+from .metrics.stale import compute_stale
+from .metrics.winrate import compute_win_rate
+from .report import ERRORS_TAB, errors_tab, run_note
+from .schema import Schema, load_schema
+from .tabspec import TabSpec
+from .targets_tab import TARGETS_TITLE, read_targets
+from .validate import ValidationResult, validate_register
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_phase: str) -> None:
+    return None
+
+
+@dataclass
+class Checked:
+    """What ``validate`` produces: the register's verdict (plus the targets tab's)."""
+
+    config: Config
+    schema: Schema
+    as_of: dt.date
+    read: ReadResult
+    register: Grid
+    validation: ValidationResult
+    targets: pd.DataFrame
+    target_issues: list[Issue]
+    backend: Backend
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def report(self) -> Report:
+        """Register report with the targets tab's issues added (they count as errors too)."""
+        base = self.validation.report
+        return Report(rows=base.rows, excluded_rows=base.excluded_rows,
+                      issues=[*base.issues, *self.target_issues])
+
+    @property
+    def location(self) -> str:
+        return self.backend.describe()
+
+
+@dataclass
+class RunResult:
+    """Everything a run computed, and what it wrote."""
+
+    checked: Checked
+    run_at: dt.datetime
+    forecast: pd.DataFrame
+    win_rate: pd.DataFrame
+    stale: pd.DataFrame
+    tabs: list[TabSpec]
+    written: WriteResult | None = None
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.checked.as_of
+
+    @property
+    def report(self) -> Report:
+        return self.checked.report
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.checked.timings
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract of DESIGN.md (plus ``tabs_written``)."""
+        from .metrics.json import forecast_rows, stale_rows, win_rate_rows
+
+        return {
+            "as_of": self.as_of.isoformat(),
+            "validation": self.report.to_json(),
+            "forecast": forecast_rows(self.forecast),
+            "win_rate": win_rate_rows(self.win_rate),
+            "stale": stale_rows(self.stale),
+            "tabs_written": self.written.tabs if self.written else [],
+        }
+
+
+@contextmanager
+def _phase(timings: dict[str, float], name: str, progress: Progress) -> Iterator[None]:
+    progress(name)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _candidates(configured: str | None, ja: str, en: str) -> list[str]:
+    return [configured] if configured else list(dict.fromkeys([ja, en]))
+
+
+def check(
+    config: Config,
+    *,
+    as_of: dt.date | None = None,
+    progress: Progress = _quiet,
+    backend: Backend | None = None,
+) -> Checked:
+    """Read the register (and targets) and validate them. Never writes."""
+    timings: dict[str, float] = {}
+    schema = load_schema(config.schema_path)
+    as_of = as_of or config.today()
+    register_names = _candidates(config.tabs.register_tab, schema.title.ja, schema.title.en)
+    target_names = _candidates(config.tabs.targets, TARGETS_TITLE.ja, TARGETS_TITLE.en)
+    with _phase(timings, "read", progress):
+        backend = backend or open_backend(config, register_tab=None)
+        read = backend.read([*register_names, *target_names])
+    register_name = next((n for n in register_names if n in read.grids), None)
+    if register_name is None:
+        present = ", ".join(t.name for t in read.tabs) or "(none)"
+        wanted = " / ".join(register_names)
+        raise TabMissingError(
+            f"{backend.describe()}: register tab {wanted} not found (tabs present: {present}); "
+            "set tabs.register in the config if it has another name"
+        )
+    _protect_register(backend, register_name)
+    register = read.grids[register_name]
+    with _phase(timings, "validate", progress):
+        validation = validate_register(
+            register, schema, language=config.language, owners=config.owners, as_of=as_of
+        )
+        target_grid = next((read.grids[n] for n in target_names if n in read.grids), None)
+        targets, target_issues = read_targets(
+            target_grid, language=config.language,
+            fiscal_year_start_month=config.fiscal_year_start_month,
+            period=config.forecast.period,
+        )
+    return Checked(config, schema, as_of, read, register, validation, targets, target_issues,
+                   backend, timings)
+
+
+def _protect_register(backend: Backend, name: str) -> None:
+    # The backend refuses to write the register tab once it knows its name.
+    setter = getattr(backend, "set_register_tab", None)
+    if setter is not None:
+        setter(name)
+    elif hasattr(backend, "register_tab"):
+        backend.register_tab = name  # type: ignore[attr-defined]
+
+
+def metrics_settings(config: Config, schema: Schema, as_of: dt.date) -> MetricsSettings:
+    """Resolve config + schema into the metrics' settings (stage names → schema values)."""
+    stage = schema.stage_field
+    by_stage: dict[str, int] = {}
+    for name, days in config.stale.by_stage.items():
+        try:
+            by_stage[stage.choice(name).value] = days
+        except KeyError:
+            allowed = ", ".join(c.value for c in stage.choices)
+            raise ConfigError(
+                f"{config.source}: stale.by_stage.{name}: not a stage (stages: {allowed})"
+            ) from None
+    return MetricsSettings(
+        as_of=as_of,
+        fiscal_year_start_month=config.fiscal_year_start_month,
+        period=config.forecast.period,
+        stage_probability={c.value: c.probability or 0.0 for c in stage.choices},
+        won_stages=frozenset(c.value for c in stage.choices if c.closed and c.outcome == "won"),
+        lost_stages=frozenset(c.value for c in stage.choices
+                              if c.closed and c.outcome == "lost"),
+        rank_probability={c.value: c.probability or 0.0 for c in schema.field("rank").choices},
+        stale_default_days=config.stale.default_days,
+        stale_by_stage=by_stage,
+        window_months=config.win_rate.window_months,
+        lead_sources=tuple(c.value for c in schema.field("lead_source").choices),
+    )
+
+
+def run(
+    config: Config,
+    *,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    progress: Progress = _quiet,
+    backend: Backend | None = None,
+    run_at: dt.datetime | None = None,
+) -> RunResult:
+    """Validate, compute every tab, and write them all in one atomic step."""
+    checked = check(config, as_of=as_of, progress=progress, backend=backend)
+    timings = checked.timings
+    run_at = run_at or config.now()
+    with _phase(timings, "compute", progress):
+        settings = metrics_settings(config, checked.schema, checked.as_of)
+        deals = checked.validation.deals
+        forecast = compute_forecast(deals, checked.targets, settings)
+        win_rate = compute_win_rate(deals, settings)
+        stale = compute_stale(deals, settings)
+        tabs = build_tabs(checked, run_at, forecast, win_rate, stale)
+    result = RunResult(checked, run_at, forecast, win_rate, stale, tabs)
+    if not dry_run:
+        with _phase(timings, "write", progress):
+            result.written = checked.backend.write(tabs, checked.read)
+    return result
+
+
+def build_tabs(
+    checked: Checked,
+    run_at: dt.datetime,
+    forecast: pd.DataFrame,
+    win_rate: pd.DataFrame,
+    stale: pd.DataFrame,
+) -> list[TabSpec]:
+    """Every tab sheetsync owns, in the order they appear in the spreadsheet."""
+    from .metrics.tabs import forecast_tab, stale_tab, win_rate_tab
+
+    language = checked.config.language
+    schema = checked.schema
+    report = checked.report
+    note = run_note(
+        language=language, as_of=checked.as_of, run_at=run_at,
+        excluded_rows=report.excluded_rows, errors_tab=ERRORS_TAB(language),
+    )
+    register = checked.register.name
+    stage_labels = {c.value: c.label(language) for c in schema.stage_field.choices}
+    source_labels = {c.value: c.label(language) for c in schema.field("lead_source").choices}
+    return [
+        forecast_tab(forecast, language=language, note=note, register_tab=register),
+        win_rate_tab(win_rate, language=language, note=note, source_labels=source_labels),
+        stale_tab(stale, language=language, note=note, register_tab=register,
+                  stage_labels=stage_labels),
+        errors_tab(report.issues, language=language, note=note, register=checked.register,
+                   header=checked.validation.header),
+    ]
