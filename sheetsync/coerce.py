@@ -177,7 +177,9 @@ _SHORT_YEAR_RE = re.compile(rf"^(\d{{2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})$")
 _TIME_SUFFIX_RE = re.compile(
     r"(?:T|\s+)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
 )
-_WEEKDAY_RE = re.compile(r"[(（][月火水木金土日](?:曜日?)?[)）]|\((?:mon|tue|wed|thu|fri|sat|sun)\)")
+_WEEKDAY_RE = re.compile(
+    r"[(（][月火水木金土日](?:曜日?)?[)）]|\((?:mon|tue|wed|thu|fri|sat|sun)\)"
+)
 
 
 def parse_date(value: Any) -> dt.date:

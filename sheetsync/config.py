@@ -135,7 +135,8 @@ def parse_config(text: str, path: Path) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError(f"{path}:{where} not valid YAML ({problem})") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -23,7 +23,8 @@ class PercentValue(float):
         return f"PercentValue({float(self)!r})"
 
 
-CellValue = Union[None, str, int, float, bool, dt.date, dt.datetime, PercentValue]
+# (Union spelled out: this alias is evaluated at runtime on Python 3.10 too)
+CellValue = Union[None, str, int, float, bool, dt.date, dt.datetime, PercentValue]  # noqa: UP007
 
 # Spreadsheet serial numbers count days from this date (Lotus 1-2-3 / Excel / Google Sheets).
 SERIAL_EPOCH = dt.datetime(1899, 12, 30)

@@ -22,9 +22,15 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, RootModel, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    RootModel,
+    create_model,
+    model_validator,
+)
 from pydantic import Field as PydanticField
-from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
 from .coerce import CoercionError

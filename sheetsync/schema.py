@@ -192,7 +192,8 @@ def parse_schema(text: str, source: str = "<string>") -> Schema:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
-        raise SchemaError(source, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from exc
+        problem = getattr(exc, "problem", exc)
+        raise SchemaError(source, where, f"not valid YAML ({problem})") from exc
     return _Reader(source).schema(data)
 
 
@@ -260,7 +261,8 @@ class _Reader:
         top = self.mapping(data, "", {"name", "version", "title", "key", "description", "fields"})
         name = self.text(top.get("name", "register"), "name")
         if "title" not in top:
-            raise self.fail("title", "missing (the register tab's name, e.g. {ja: 案件一覧, en: Deals})")
+            raise self.fail("title", "missing (the register tab's name, "
+                                     "e.g. {ja: 案件一覧, en: Deals})")
         title = self.label(top["title"], "title")
         raw_fields = top.get("fields")
         if not isinstance(raw_fields, list) or not raw_fields:
@@ -277,7 +279,8 @@ class _Reader:
             raise self.fail("key", f"names no field ({key!r})")
         self.check_core(fields)
         self.check_required_when(fields, by_name)
-        description = self.label(top["description"], "description") if "description" in top else None
+        description = (self.label(top["description"], "description")
+                       if "description" in top else None)
         return Schema(
             name=name, title=title, fields=tuple(fields), source=self.source, key=key,
             description=description, _by_name=by_name,

@@ -27,6 +27,8 @@ def nfkc(text: str) -> str:
 
 def match_key(text: str) -> str:
     """Key for matching labels and choices: NFKC, case folded, all whitespace removed."""
+    if text.isascii():  # NFKC leaves ASCII alone; skip it on the hot path
+        return "".join(text.casefold().split())
     return _SPACES.sub("", nfkc(text).casefold())
 
 

@@ -96,7 +96,7 @@ def test_missing_conditional_column_only_errors_when_a_row_needs_it():
 
 def test_duplicate_headers_are_reported_and_unused():
     header = [*HEADER, "金額"]
-    result = check([row() + ["999"]], header=header)
+    result = check([[*row(), "999"]], header=header)
     (issue,) = result.report.errors[:1]
     assert issue.code == "duplicate_column" and issue.cell == "R1"
     assert "H1" in issue.message and "R1" in issue.message
@@ -105,7 +105,7 @@ def test_duplicate_headers_are_reported_and_unused():
 
 def test_blank_header_with_data_warns_and_extra_columns_are_ignored():
     header = [*HEADER, None, "社内メモ"]
-    result = check([row() + ["stray", "memo"]], header=header)
+    result = check([[*row(), "stray", "memo"]], header=header)
     assert result.report.valid
     assert [(i.code, i.cell) for i in result.report.warnings] == [("blank_header", "R1")]
 
