@@ -44,9 +44,12 @@ def make_register(rows: int, *, messy: float = 0.0, invalid: float = 0.0, seed: 
         close = created + dt.timedelta(days=rng.randint(10, 200))
         amount = rng.randint(30, 5000) * 10_000
         closed = stage in ("受注", "失注")
+        client = rng.randint(1, rows // 10 + 1)
+        # each client has its rep; now and then a second rep approaches it too
+        owner = OWNERS[client % len(OWNERS)] if rng.random() > 0.01 else rng.choice(OWNERS)
         cells: dict[str, object] = {
-            "案件ID": f"D-{i:06d}", "案件名": f"案件{i}", "顧客名": f"株式会社顧客{rng.randint(1, 3000)}",
-            "担当者": rng.choice(OWNERS), "フェーズ": stage, "確度": rng.choice(["A", "B", "C", "D", None]),
+            "案件ID": f"D-{i:06d}", "案件名": f"案件{i}", "顧客名": f"株式会社顧客{client}",
+            "担当者": owner, "フェーズ": stage, "確度": rng.choice(["A", "B", "C", "D", None]),
             "受注確率": rng.choice([None, None, None, 50, PercentValue(0.3)]) if not closed else None,
             "見込金額": amount, "受注予定日": close if not closed else None,
             "完了日": close if closed else None, "流入経路": rng.choice(SOURCES), "登録日": created,

@@ -438,15 +438,20 @@ def _warn(
     open_stages = schema.open_stages()
     open_deals = deals[deals["stage"].isin(open_stages)]
     if not open_deals.empty and {"client", "owner"} <= set(header.columns):
-        clients = open_deals["client"]
-        keys = clients.map({c: company_key(c) for c in pd.unique(clients)})
-        pairs = pd.DataFrame({"key": keys.to_numpy(), "owner": open_deals["owner"].to_numpy(),
-                              "row": open_deals["_row"].to_numpy()})
-        counts = pairs.groupby("key")["owner"].nunique()
-        shared = pairs[pairs["key"].isin(counts.index[counts >= 2])]
-        for _, group in shared.groupby("key", sort=False):
-            owners = list(dict.fromkeys(group["owner"]))
-            first = int(group["row"].min())
+        clients = open_deals["client"].tolist()
+        keys = {c: company_key(c) for c in set(clients)}
+        owners_of: dict[str, dict[str, None]] = defaultdict(dict)
+        first_row: dict[str, int] = {}
+        for client, owner, sheet_row in zip(clients, open_deals["owner"].tolist(),
+                                            open_deals["_row"].tolist()):
+            key = keys[client]
+            owners_of[key][owner] = None
+            first_row[key] = min(first_row.get(key, sheet_row), sheet_row)
+        for key, owner_set in owners_of.items():
+            if len(owner_set) < 2:
+                continue
+            owners = list(owner_set)
+            first = first_row[key]
             out.cell(
                 schema.field("client"), first, raw("client", first), "multiple_owners",
                 severity=Severity.WARNING, owners=join(owners, language),
