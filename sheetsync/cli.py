@@ -245,8 +245,8 @@ def _print_demo(console: Console, result: pipeline.RunResult, stats: Any, workbo
                 None)
     report = result.report
     console.print(("[bold]sheetsync demo[/bold] — " if en else "[bold]sheetsync デモ[/bold] — ")
-                  + (f"{stats.deals} deals, {stats.reps} reps" if en else
-                     f"{stats.deals}件の案件・担当者{stats.reps}名"))
+                  + (f"{stats.deals} deals, {len(stats.reps)} reps" if en else
+                     f"{stats.deals}件の案件・担当者{len(stats.reps)}名"))
     if team is not None:
         from .render import ratio, yen
         line = (f"  Team forecast {period}: {yen(team['forecast'])} vs target "

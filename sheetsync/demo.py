@@ -896,9 +896,12 @@ def write_demo_workbook(
 
 # ----------------------------------------------------------------------------- config
 
+#: first-line marker of a config written by `sheetsync demo` (so a rerun may overwrite it)
+DEMO_MARKER = "(sheetsync demo)"
+
 _CONFIG_TEMPLATE = {
     "ja": """\
-# sheetsync の設定ファイル（sheetsync demo が作成）。全項目の説明は config.example.yaml を参照。
+# sheetsync の設定ファイル (sheetsync demo) 。全項目の説明は config.example.yaml を参照。
 spreadsheet:
   backend: workbook            # workbook（ローカルの .xlsx）| google（Google スプレッドシート）
   path: {path}{path_pad}# このファイルからの相対パス
@@ -921,7 +924,7 @@ win_rate:
   window_months: 12          # 受注率の集計期間（直近の月数）
 """,
     "en": """\
-# sheetsync configuration (written by sheetsync demo). config.example.yaml documents every key.
+# sheetsync configuration (sheetsync demo). config.example.yaml documents every key.
 spreadsheet:
   backend: workbook            # workbook (a local .xlsx) | google (a Google Sheet)
   path: {path}{path_pad}# relative to this file

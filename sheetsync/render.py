@@ -120,7 +120,8 @@ def _escape_property(text: str) -> str:
 def yen(value: Any) -> str:
     if value is None or value != value:
         return "—"
-    return f"¥{int(value):,}"
+    amount = int(value)
+    return f"-¥{-amount:,}" if amount < 0 else f"¥{amount:,}"
 
 
 def ratio(value: Any) -> str:
