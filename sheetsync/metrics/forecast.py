@@ -16,8 +16,6 @@ Exact definitions (DESIGN.md, "Computed tabs"). Choices DESIGN.md leaves open:
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
@@ -50,6 +48,7 @@ def deal_probability(deals: pd.DataFrame, settings: MetricsSettings) -> pd.Serie
     """Win probability in percent per deal: won 100, lost 0; an open deal takes its 受注確率,
     else its 確度 rank's %, else its stage's default (else 0).
 
+    >>> import datetime as dt
     >>> from sheetsync.metrics.frames import make_deals
     >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
     >>> d = make_deals([
@@ -152,6 +151,7 @@ def compute_forecast(
     ``targets`` may be at any granularity (see :func:`map_targets`, which also reports the
     problems with them; call it yourself to show those).
 
+    >>> import datetime as dt
     >>> from sheetsync.metrics.frames import make_deals, make_targets
     >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
     >>> d = make_deals([

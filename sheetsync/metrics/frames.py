@@ -41,7 +41,8 @@ DEAL_COLUMNS = ("_row", *TEXT_COLUMNS, "probability", "amount", *DATE_COLUMNS)
 def make_deals(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """A validated-deals DataFrame with the contract's dtypes from plain dicts.
 
-    Missing keys are blank; ``_row`` defaults to 2, 3, … (row 1 is the header). Dates may be
+    Missing keys are blank; a missing ``_row`` is the record's position + 2 (row 1 is the
+    header). Dates may be
     ``date`` objects or ISO strings. Extra keys become extra columns (``last_observed_change``
     is converted to datetime64).
 
@@ -50,20 +51,29 @@ def make_deals(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     (np.int64(2), 'Int64', NaT)
     """
     rows = [dict(r) for r in records]
-    extra = [k for r in rows for k in r if k not in DEAL_COLUMNS]
-    columns = list(DEAL_COLUMNS) + list(dict.fromkeys(extra))
-    data: dict[str, Any] = {c: [r.get(c) for r in rows] for c in columns}
-    if all(v is None for v in data["_row"]):
-        data["_row"] = list(range(2, len(rows) + 2))
-    df = pd.DataFrame(data, columns=columns)
-    df["_row"] = df["_row"].astype("int64")
+    extra = list(dict.fromkeys(k for r in rows for k in r if k not in DEAL_COLUMNS))
+    raw = {c: [r.get(c) for r in rows] for c in (*DEAL_COLUMNS, *extra)}
+    data: dict[str, Any] = {
+        "_row": pd.Series(
+            [i + 2 if v is None else int(v) for i, v in enumerate(raw["_row"])], dtype="int64"
+        ),
+        "probability": pd.Series(
+            [np.nan if v is None else float(v) for v in raw["probability"]], dtype="float64"
+        ),
+        "amount": pd.Series(pd.array(raw["amount"], dtype="Int64")),
+    }
     for c in TEXT_COLUMNS:
-        df[c] = df[c].astype(object).where(df[c].notna(), None)
-    df["probability"] = pd.to_numeric(df["probability"], errors="raise").astype("float64")
-    df["amount"] = pd.array(data["amount"], dtype="Int64")
+        data[c] = pd.Series(raw[c], dtype=object)
     for c in (*DATE_COLUMNS, *(c for c in extra if c == "last_observed_change")):
-        df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]").dt.normalize()
-    return df
+        data[c] = _to_dates(raw[c])
+    for c in extra:
+        data.setdefault(c, pd.Series(raw[c], dtype=object))
+    return pd.DataFrame(data, columns=[*DEAL_COLUMNS, *extra], index=pd.RangeIndex(len(rows)))
+
+
+def _to_dates(values: list[Any]) -> pd.Series:
+    s = pd.to_datetime(pd.Series(values, dtype=object))
+    return s.astype("datetime64[ns]").dt.normalize()
 
 
 def make_targets(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:

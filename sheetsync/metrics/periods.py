@@ -29,8 +29,9 @@ class PeriodError(SheetsyncError, ValueError):
     """A period label that is not understood. ``code`` is a stable slug, ``params`` the details.
 
     Codes: ``period_empty``, ``period_unrecognized``, ``period_ambiguous``,
-    ``period_year_missing``, ``period_year_digits``, ``period_year_out_of_range``, ``period_quarter_out_of_range``,
-    ``period_month_out_of_range``. ``params`` always holds ``text`` (the label as given).
+    ``period_year_missing``, ``period_year_digits``, ``period_year_out_of_range``,
+    ``period_quarter_out_of_range``, ``period_month_out_of_range``.
+    ``params`` always holds ``text`` (the label as given).
     """
 
     def __init__(self, code: str, params: dict[str, Any]) -> None:
@@ -247,11 +248,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "the period is empty; write e.g. FY2026-Q3, 2026-10 or FY2026",
     },
     "period_unrecognized": {
-        "ja": "期間「{text}」を読み取れません。例: FY2026-Q3、2026年度Q3、2026-10、2026年10月、FY2026",
+        "ja": "期間「{text}」を読み取れません。"
+        "例: FY2026-Q3、2026年度Q3、2026-10、2026年10月、FY2026",
         "en": "cannot read period '{text}'; write e.g. FY2026-Q3, 2026-10 or FY2026",
     },
     "period_ambiguous": {
-        "ja": "期間「{text}」は暦年か年度か曖昧です。FY2026-Q3、2026年度Q3、2026-10 のように書いてください",
+        "ja": "期間「{text}」は暦年か年度か曖昧です。"
+        "FY2026-Q3、2026年度Q3、2026-10 のように書いてください",
         "en": "period '{text}' is ambiguous (calendar or fiscal?); write FY2026-Q3, FY2026 "
         "or 2026-10",
     },

@@ -46,7 +46,8 @@ _MESSAGES = {
         "keep one row",
     },
     "target_not_splittable": {
-        "ja": "四半期の目標 {period} は月に按分できません（予測は月単位です）。月ごとの目標を入力してください",
+        "ja": "四半期の目標 {period} は月に按分できません（予測は月単位です）。"
+        "月ごとの目標を入力してください",
         "en": "quarterly target {period} cannot be split into months (forecast period is month); "
         "give one target per month",
     },
@@ -94,7 +95,8 @@ def map_targets(
     again gives the same table and no issues.
 
     >>> from sheetsync.metrics.frames import make_targets
-    >>> t = make_targets([{"period": "2026-10", "target": 3}, {"period": "2026年11月", "target": 4}])
+    >>> t = make_targets([{"period": "2026-10", "target": 3},
+    ...                   {"period": "2026年11月", "target": 4}])
     >>> df, issues = map_targets(t)
     >>> df.to_dict("records"), issues
     ([{'period': 'FY2026-Q3', 'owner': None, 'target': 7}], [])

@@ -1,0 +1,182 @@
+"""受注率 (win rate): closed deals in a trailing window, by total, owner and lead source.
+
+Exact definitions (DESIGN.md, "Computed tabs"). Choices DESIGN.md leaves open:
+
+- Window: 完了日 in [as_of − window_months, as_of], both ends inclusive; the start is whole
+  calendar months back with the day clamped (2026-03-31 − 1 month = 2026-02-28).
+- A blank amount adds nothing to ``won_amount``/``lost_amount`` (counted as 0) but is left out
+  of ``avg_won_amount``, which is ``won_amount`` over the won deals *with* an amount, rounded
+  half up to a yen (null when there is none). Lost deals often have no amount, so
+  ``win_rate_amount`` only weighs the lost deals whose amount was entered.
+- ``avg_cycle_days`` is a float (mean of whole days), null when no won deal has 登録日.
+- Rows: the total (always, key None), then owners sorted by name, then lead sources in
+  ``settings.lead_sources`` order, unknown ones sorted after, the blank group (key None) last.
+  Owners and sources without a closed deal in the window have no row.
+- Every sum is an integer sum, so the result does not depend on row order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from sheetsync.metrics import frames
+from sheetsync.metrics.periods import add_months
+from sheetsync.metrics.settings import MetricsSettings
+
+WIN_RATE_COLUMNS = (
+    "dimension",
+    "key",
+    "won",
+    "lost",
+    "win_rate",
+    "won_amount",
+    "lost_amount",
+    "win_rate_amount",
+    "avg_won_amount",
+    "avg_cycle_days",
+    "wilson_low",
+    "wilson_high",
+)
+#: two-sided 95 % normal quantile
+Z95 = 1.959963984540054
+_SUMS = ("won", "lost", "won_amount", "lost_amount", "won_known", "cycle_sum", "cycle_n")
+
+
+def window_start(as_of: dt.date, window_months: int) -> dt.date:
+    """First day of the trailing window (inclusive).
+
+    >>> window_start(dt.date(2026, 3, 31), 1)
+    datetime.date(2026, 2, 28)
+    """
+    return add_months(as_of, -window_months)
+
+
+def wilson_interval(
+    won: np.ndarray | int, n: np.ndarray | int, z: float = Z95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for ``won`` successes out of ``n``; NaN where ``n`` is 0.
+
+    Exact formula ``(p + z²/2n ± z·sqrt(p(1−p)/n + z²/4n²)) / (1 + z²/n)``, clipped to
+    [0, 1] and to contain ``p`` (only floating-point noise is ever clipped).
+
+    >>> low, high = wilson_interval(2, 2)
+    >>> round(float(low), 7), float(high)
+    (0.3423802, 1.0)
+    """
+    k = np.asarray(won, dtype="float64")
+    nn = np.asarray(n, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / nn
+        z2 = z * z
+        denom = 1 + z2 / nn
+        center = (p + z2 / (2 * nn)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn))
+        low = np.clip(np.minimum(center - half, p), 0.0, 1.0)
+        high = np.clip(np.maximum(center + half, p), 0.0, 1.0)
+    empty = nn <= 0
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
+
+
+def _closed_in_window(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFrame:
+    won, lost, _ = frames.stage_masks(deals, settings.won_stages, settings.lost_stages)
+    closed_on = frames.dates(deals, "closed_on")
+    start = pd.Timestamp(window_start(settings.as_of, settings.window_months))
+    end = pd.Timestamp(settings.as_of)
+    inside = ((closed_on >= start) & (closed_on <= end)).to_numpy() & (won | lost)
+    amount, known = frames.amounts(deals)
+    cycle = frames.day_count(closed_on, frames.dates(deals, "created_on"))
+    has_cycle = cycle.notna().to_numpy() & won
+    cycle_days = cycle.fillna(0).to_numpy(dtype="int64")
+    return pd.DataFrame(
+        {
+            "owner": frames.text(deals, "owner").to_numpy()[inside],
+            "lead_source": frames.text(deals, "lead_source").to_numpy()[inside],
+            "won": won[inside].astype("int64"),
+            "lost": lost[inside].astype("int64"),
+            "won_amount": np.where(won, amount, 0)[inside],
+            "lost_amount": np.where(lost, amount, 0)[inside],
+            "won_known": (won & known)[inside].astype("int64"),
+            "cycle_sum": np.where(has_cycle, cycle_days, 0)[inside],
+            "cycle_n": has_cycle[inside].astype("int64"),
+        }
+    )
+
+
+def _source_order(keys: list[str], preferred: tuple[str, ...]) -> list[str]:
+    rank = {k: i for i, k in enumerate(preferred)}
+    return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
+
+
+def compute_win_rate(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFrame:
+    """The 受注率 table: columns :data:`WIN_RATE_COLUMNS`, one row per group.
+
+    ``dimension`` is ``"total"`` (key None), ``"owner"`` or ``"lead_source"`` (key None for
+    a blank lead source). Counts and money are ``int64`` (``avg_won_amount``: ``Int64``);
+    ratios and ``avg_cycle_days`` are ``float64``, ``NaN`` when undefined.
+
+    >>> import datetime as dt
+    >>> from sheetsync.metrics.frames import make_deals
+    >>> s = MetricsSettings.default(dt.date(2026, 3, 31))
+    >>> d = make_deals([
+    ...     {"owner": "佐藤", "stage": "won", "amount": 300, "closed_on": "2026-03-31",
+    ...      "created_on": "2026-03-01", "lead_source": "referral"},
+    ...     {"owner": "佐藤", "stage": "lost", "amount": 100, "closed_on": "2025-03-31"},
+    ... ])
+    >>> r = compute_win_rate(d, s).iloc[0]
+    >>> r["won"], r["lost"], float(r["win_rate"]), float(r["win_rate_amount"]), r["avg_cycle_days"]
+    (np.int64(1), np.int64(1), 0.5, 0.75, np.float64(30.0))
+    """
+    closed = _closed_in_window(deals, settings)
+    parts: list[pd.DataFrame] = []
+
+    total = closed[list(_SUMS)].sum().to_frame().T.astype("int64")
+    total.insert(0, "key", pd.Series([None], dtype=object))
+    total.insert(0, "dimension", "total")
+    parts.append(total)
+
+    by_owner = closed.dropna(subset=["owner"]).groupby("owner", sort=False)[list(_SUMS)].sum()
+    by_owner = by_owner.reindex(sorted(by_owner.index))
+    parts.append(_group_frame("owner", by_owner))
+
+    by_source = closed.groupby("lead_source", sort=False, dropna=False)[list(_SUMS)].sum()
+    named = [k for k in by_source.index if isinstance(k, str)]
+    order = _source_order(named, settings.lead_sources)
+    blank = [k for k in by_source.index if not isinstance(k, str)]
+    parts.append(_group_frame("lead_source", by_source.reindex(order + blank[:1])))
+
+    out = pd.concat(parts, ignore_index=True)
+    won = out["won"].to_numpy(dtype="int64")
+    lost = out["lost"].to_numpy(dtype="int64")
+    n = won + lost
+    won_amount = out["won_amount"].to_numpy(dtype="int64")
+    lost_amount = out["lost_amount"].to_numpy(dtype="int64")
+    won_known = out["won_known"].to_numpy(dtype="int64")
+    cycle_n = out["cycle_n"].to_numpy(dtype="int64")
+    value = won_amount + lost_amount
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["win_rate"] = np.where(n > 0, won / n, np.nan)
+        out["win_rate_amount"] = np.where(value > 0, won_amount / value, np.nan)
+        # half up, exactly: floor((2·sum + count) / (2·count))
+        avg = (2 * won_amount + won_known) // np.where(won_known > 0, 2 * won_known, 1)
+        out["avg_won_amount"] = pd.array(
+            [int(a) if c > 0 else None for a, c in zip(avg, won_known, strict=True)], dtype="Int64"
+        )
+        cycle_sum = out["cycle_sum"].to_numpy(dtype="int64")
+        out["avg_cycle_days"] = np.where(cycle_n > 0, cycle_sum / np.maximum(cycle_n, 1), np.nan)
+    low, high = wilson_interval(won, n)
+    out["wilson_low"] = low
+    out["wilson_high"] = high
+    for c in ("won", "lost", "won_amount", "lost_amount"):
+        out[c] = out[c].astype("int64")
+    return out[list(WIN_RATE_COLUMNS)]
+
+
+def _group_frame(dimension: str, sums: pd.DataFrame) -> pd.DataFrame:
+    keys = [k if isinstance(k, str) else None for k in sums.index]
+    frame = sums.reset_index(drop=True).astype("int64")
+    frame.insert(0, "key", pd.Series(keys, dtype=object))
+    frame.insert(0, "dimension", dimension)
+    return frame
