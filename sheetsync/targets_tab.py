@@ -6,6 +6,7 @@ brought to the forecast's granularity) by :func:`sheetsync.metrics.targets.map_t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 import pandas as pd
@@ -74,7 +75,7 @@ def read_targets(
                                  raw_target, language))
             continue
         records.append({
-            "period": parse_text(raw_period),
+            "period": _period_text(raw_period),
             "owner": None if is_blank(owner) else parse_text(owner),
             "target": amount,
             "_row": sheet_row,
@@ -88,6 +89,15 @@ def read_targets(
         language=language,
     )
     return mapped, issues + period_issues
+
+
+def _period_text(value: object) -> str:
+    """A period label; a date cell on the 1st is the month it starts (Excel turns a typed
+    ``2026/10`` into the date 2026-10-01)."""
+    if isinstance(value, dt.date) and value.day == 1 and (
+            not isinstance(value, dt.datetime) or value.time() == dt.time()):
+        return f"{value.year}-{value.month:02d}"
+    return parse_text(value)
 
 
 def _issue(code: str, tab: str, row: int, col: int, column: str, value: object, language: str,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -153,6 +153,9 @@ class _Collector:
         self.header = header
         self.issues: list[Issue] = []
         self.bad_rows: set[int] = set()
+        # the same bad value tends to recur down a column: render its message once
+        self._messages: dict[tuple[Any, ...], str] = {}
+        self._letters: dict[int, str] = {}
 
     def cell(
         self, fld: Field, sheet_row: int, raw: CellValue, code: str,
@@ -161,13 +164,24 @@ class _Collector:
         name = column_field or fld.name
         col = self.header.columns.get(name)
         column = self.header.labels.get(name) or fld.label(self.language)
-        shown = display_value(raw)
+        key = (code, raw.__class__, raw, column, *sorted(params.items()))
+        message = self._messages.get(key)
+        if message is None:
+            message = render(code, self.language, value=display_value(raw), column=column,
+                             **params)
+            self._messages[key] = message
+        cell = None
+        if col is not None:
+            letters = self._letters.get(col)
+            if letters is None:
+                letters = self._letters[col] = rowcol_to_a1(1, col + 1)[:-1]
+            cell = f"{letters}{sheet_row}"
         self.issues.append(
             Issue(
                 code=code,
-                message=render(code, self.language, value=shown, column=column, **params),
+                message=message,
                 tab=self.tab,
-                cell=rowcol_to_a1(sheet_row, col + 1) if col is not None else None,
+                cell=cell,
                 row=sheet_row,
                 column=column,
                 value=raw,
@@ -191,6 +205,9 @@ def _padded(rows: list[list[CellValue]], width: int) -> list[list[CellValue]]:
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 
 
+_NUMERIC = frozenset({bool, int, float, PercentValue})
+
+
 def _parse_column(
     rows: Sequence[Sequence[CellValue]], col: int, parser: Parser
 ) -> tuple[list[Any], list[tuple[int, CellValue, CoercionError]]]:
@@ -205,7 +222,7 @@ def _parse_column(
     if parser is parse_text and kinds <= {str, type(None)}:
         # text columns (IDs, names) are mostly distinct: trimming is all there is to do
         return [None if v is None else (v.strip() or None) for v in column], []
-    if bool in kinds or PercentValue in kinds:
+    if (bool in kinds or PercentValue in kinds) and len(kinds & _NUMERIC) > 1:
         # 1 == 1.0 == True and 0.8 == PercentValue(0.8) hash alike but parse differently
         keys: list[Any] = [(type(v), v) for v in column]
         distinct = {k: k[1] for k in keys}
@@ -256,6 +273,7 @@ def validate_register(
     parsed_all: dict[str, list[Any]] = {}
     errors_at: list[tuple[Field, int, CellValue, CoercionError]] = []
     filled = np.zeros(len(body), dtype=bool)
+    all_filled = False
     for fld in fields:
         col = header.columns.get(fld.name)
         if col is None:
@@ -263,7 +281,12 @@ def validate_register(
         values, bad = _parse_column(body, col, field_parser(fld, language, owners))
         parsed_all[fld.name] = values
         errors_at.extend((fld, index, raw, exc) for index, raw, exc in bad)
-        filled |= np.array(values, dtype=object) != None  # noqa: E711 - elementwise
+        if all_filled or None not in values:
+            all_filled = True  # a column with no blank cell: no row is blank
+        else:
+            filled |= np.array(values, dtype=object) != None  # noqa: E711 - elementwise
+    if all_filled:
+        filled[:] = True
 
     # -- rows: everything below the header with at least one mapped cell filled ----------
     keep_index = np.flatnonzero(filled)
@@ -321,6 +344,8 @@ def _check_required(
         col = header.columns.get(fld.name)
         usable = fld.name not in header.unusable
         flagged: list[tuple[int, str, dict[str, Any]]] = []
+        if None not in values:
+            continue
         if fld.required:
             flagged += [(i, "required", {}) for i, v in enumerate(values) if v is None]
         for rule in fld.required_when:
@@ -355,9 +380,13 @@ def _check_unique(
         values = parsed[fld.name]
         present = [i for i, v in enumerate(values) if v is not None and v is not INVALID]
         keys = _match_keys([values[i] for i in present])
+        if len(set(keys)) == len(keys):
+            continue
+        counts = Counter(keys)
         positions: dict[Any, list[int]] = defaultdict(list)
         for i, key in zip(present, keys):
-            positions[key].append(i)
+            if counts[key] > 1:
+                positions[key].append(i)
         col = header.columns[fld.name] if fld.name in header.columns else None
         for where in positions.values():
             if len(where) < 2:
