@@ -1,0 +1,182 @@
+"""The workbook backend: a local ``.xlsx`` file.
+
+Reading uses the fast reader of :mod:`.xlsx_read`; writing splices the owned tabs into the
+original package (:mod:`.xlsx_write`) so the register and every rep-owned tab stay
+byte-for-byte as they were, then replaces the file atomically: temp file in the same
+folder, fsync, previous file kept as ``<name>.bak``, ``os.replace``. A write refuses to run
+when the file changed since it was read, and never writes the register tab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gc
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from ..errors import AccessDeniedError, BackendError, FileChangedError, NotFoundError
+from ..tabspec import TabSpec
+from .base import ReadResult, WriteResult
+from .xlsx_package import Package
+from .xlsx_read import read_tabs, read_workbook_info
+from .xlsx_render import internal_link
+from .xlsx_write import splice
+
+
+def file_version(data: bytes) -> str:
+    """The version a read reports: SHA-256 of the file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic GC: a big read allocates millions of objects and no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class WorkbookBackend:
+    """A local ``.xlsx`` workbook; ``register_tab`` names the rep-owned tab never written."""
+
+    def __init__(self, path: Path | str, *, register_tab: str | None = None) -> None:
+        self.path = Path(path)
+        self.register_tab = register_tab
+        self._read_at: dict[str, dt.datetime] = {}
+
+    @property
+    def backup_path(self) -> Path:
+        """Where the previous file is kept after a write (``deals.xlsx.bak``)."""
+        return self.path.with_name(self.path.name + ".bak")
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    # -- reading ---------------------------------------------------------------------
+    def _load(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"workbook not found: {self.path}") from exc
+        except IsADirectoryError as exc:
+            raise BackendError(f"{self.path} is a folder, not an .xlsx workbook") from exc
+        except PermissionError as exc:
+            raise AccessDeniedError(
+                f"cannot open {self.path}: permission denied (is it locked by another "
+                "program?)") from exc
+        except OSError as exc:
+            raise BackendError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
+
+    def read(self, names: Iterable[str] | None = None) -> ReadResult:
+        data = self._load()
+        version = file_version(data)
+        with _no_gc():
+            pkg = Package(data, self.path)
+            _, tabs, grids = read_tabs(pkg, names)
+        self._read_at[version] = dt.datetime.now()
+        return ReadResult(tabs=tabs, grids=grids, version=version, title=self.path.name)
+
+    # -- writing ---------------------------------------------------------------------
+    def write(self, tabs: Sequence[TabSpec], read: ReadResult) -> WriteResult:
+        if self.register_tab is not None:
+            for spec in tabs:
+                if spec.name.casefold() == self.register_tab.casefold():
+                    raise BackendError(
+                        f"refusing to write tab {spec.name!r}: it is the register tab, which "
+                        "belongs to the reps; nothing was written")
+        if not tabs:
+            return WriteResult(tabs=[], location=str(self.path), requests=0)
+        data = self._load()
+        self._check_unchanged(data, read)
+        self._check_not_open()
+        pkg = Package(data, self.path)
+        new = splice(pkg, read_workbook_info(pkg), tabs)
+        self._replace(new, read)
+        return WriteResult(tabs=[t.name for t in tabs], location=str(self.path), requests=1)
+
+    def _check_unchanged(self, data: bytes, read: ReadResult) -> None:
+        if file_version(data) == read.version:
+            return
+        at = self._read_at.get(read.version)
+        when = f" at {at:%H:%M:%S}" if at else ""
+        raise FileChangedError(
+            f"{self.path} changed on disk since it was read{when}; nothing was written. "
+            "Run again to use the current file.")
+
+    def _check_not_open(self) -> None:
+        name = self.path.name
+        for lock in (f"~${name}", f"~${name[2:]}", f".~lock.{name}#"):
+            candidate = self.path.with_name(lock)
+            if len(lock) > 2 and candidate.exists():
+                raise BackendError(
+                    f"{self.path} is open in Excel or LibreOffice (lock file {candidate.name}); "
+                    "close it and run again — or delete the lock file if no one has it open. "
+                    "Nothing was written.")
+
+    def _replace(self, new: bytes, read: ReadResult) -> None:
+        folder = self.path.parent
+        tmp: str | None = None
+        bak_tmp: str | None = None
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(new)
+                fh.flush()
+                os.fsync(fh.fileno())
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, stat.S_IMODE(self.path.stat().st_mode))
+            self._check_unchanged(self._load(), read)
+            fd, bak_tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".bak.tmp",
+                                           dir=folder)
+            os.close(fd)
+            os.unlink(bak_tmp)
+            try:
+                os.link(self.path, bak_tmp)
+            except OSError:
+                shutil.copy2(self.path, bak_tmp)
+            os.replace(bak_tmp, self.backup_path)
+            bak_tmp = None
+            os.replace(tmp, self.path)
+            tmp = None
+            _fsync_dir(folder)
+        except PermissionError as exc:
+            raise AccessDeniedError(
+                f"cannot write {self.path}: permission denied (read-only, or locked by "
+                "another program?); nothing was written") from exc
+        except BackendError:
+            raise
+        except OSError as exc:
+            raise BackendError(
+                f"cannot write {self.path}: {exc.strerror or exc}; nothing was written") \
+                from exc
+        finally:
+            for leftover in (tmp, bak_tmp):
+                if leftover is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(leftover)
+
+    def link(self, read: ReadResult, tab: str, cell: str) -> str:
+        return internal_link(tab, cell)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

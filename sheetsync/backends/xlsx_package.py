@@ -1,0 +1,193 @@
+"""The zip/OPC layer of an ``.xlsx`` file: opening it, parts, relationships, content types.
+
+Shared by the fast reader (:mod:`.xlsx_read`) and the splicing writer (:mod:`.xlsx_write`).
+Nothing here interprets cells.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree as ET
+
+from ..errors import BackendError
+
+REL_OFFICE_DOCUMENT = "/officeDocument"
+REL_WORKSHEET = "/worksheet"
+REL_STYLES = "/styles"
+REL_SHARED_STRINGS = "/sharedStrings"
+REL_DRAWING = "/drawing"
+REL_CHART = "/chart"
+
+_ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def local(tag: str) -> str:
+    """Local name of an ElementTree tag (``{ns}name`` → ``name``)."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def parse_attrs(tag_text: str) -> dict[str, str]:
+    """Attributes of one start tag, as written (entities not decoded)."""
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+            for m in _ATTR_RE.finditer(tag_text)}
+
+
+def xml_unescape_attr(value: str) -> str:
+    """Decode the entities of an attribute value taken from raw XML text."""
+    if "&" not in value:
+        return value
+    return ET.fromstring(f'<a v="{value}"/>').get("v", "")
+
+
+def xml_escape(text: str, *, attr: bool = False) -> str:
+    """Escape ``&``, ``<``, ``>`` (and quotes, tabs, newlines in attributes)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if attr:
+        text = text.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+    return text
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One ``<Relationship>`` of a ``.rels`` part; ``part`` is the resolved target part."""
+
+    id: str
+    type: str
+    target: str
+    part: str | None  # None for external targets
+
+    def is_type(self, suffix: str) -> bool:
+        return self.type.endswith(suffix)
+
+
+def rels_part(part: str) -> str:
+    """The relationships part of ``part`` (``xl/workbook.xml`` → ``xl/_rels/workbook.xml.rels``)."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def resolve_target(source_part: str, target: str) -> str:
+    """Resolve a relationship target against its source part; returns a zip member name."""
+    target = unquote(target.split("#", 1)[0])
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    base = posixpath.dirname(source_part)
+    return posixpath.normpath(posixpath.join(base, target)).lstrip("/")
+
+
+def relative_target(source_part: str, part: str) -> str:
+    """The target to write in ``source_part``'s rels to reach ``part``."""
+    return posixpath.relpath(part, posixpath.dirname(source_part) or ".")
+
+
+class Package:
+    """A read-only view of the zip, with case-insensitive part lookup (OPC names are)."""
+
+    def __init__(self, data: bytes, path: Path) -> None:
+        self.path = path
+        self.data = data
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise BackendError(not_xlsx_message(path, data))
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise BackendError(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+        self.infos = self.zip.infolist()
+        self._names = {info.filename.lower(): info.filename for info in self.infos}
+
+    def has(self, part: str) -> bool:
+        return part.lower() in self._names
+
+    def name(self, part: str) -> str | None:
+        """The zip member name of ``part`` as stored (case may differ)."""
+        return self._names.get(part.lower())
+
+    def read(self, part: str) -> bytes:
+        name = self.name(part)
+        if name is None:
+            raise BackendError(f"{self.path}: the workbook is damaged (part {part} is missing)")
+        try:
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise BackendError(f"{self.path}: the workbook is damaged ({part}: {exc})") from exc
+
+    def read_head(self, part: str, size: int = 4096) -> bytes:
+        """The first ``size`` uncompressed bytes of ``part`` (cheap for huge sheets)."""
+        name = self.name(part)
+        if name is None:
+            return b""
+        try:
+            with self.zip.open(name) as fh:
+                return fh.read(size)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return b""
+
+    def rels(self, part: str) -> list[Relationship]:
+        """Relationships of ``part`` (``""`` for the package root); empty when none."""
+        rp = "_rels/.rels" if part == "" else rels_part(part)
+        if not self.has(rp):
+            return []
+        return parse_rels(self.read(rp), part, self.path)
+
+    def workbook_part(self) -> str:
+        for rel in self.rels(""):
+            if rel.is_type(REL_OFFICE_DOCUMENT) and rel.part and self.has(rel.part):
+                return rel.part
+        if self.has("xl/workbook.xml"):
+            return "xl/workbook.xml"
+        raise BackendError(not_xlsx_message(self.path, self.data))
+
+
+def parse_rels(xml: bytes, source_part: str, path: Path | str = "") -> list[Relationship]:
+    try:
+        root = ET.fromstring(xml)
+    except ET.ParseError as exc:
+        raise BackendError(f"{path}: the workbook is damaged (bad relationships: {exc})") from exc
+    out = []
+    for el in root:
+        if local(el.tag) != "Relationship":
+            continue
+        target = el.get("Target", "")
+        external = el.get("TargetMode", "") == "External"
+        out.append(Relationship(
+            id=el.get("Id", ""),
+            type=el.get("Type", ""),
+            target=target,
+            part=None if external else resolve_target(source_part, target),
+        ))
+    return out
+
+
+def not_xlsx_message(path: Path, data: bytes) -> str:
+    """A one-line explanation of why ``data`` is not an .xlsx workbook."""
+    head = data[:8]
+    if not data:
+        return f"{path} is empty, not an .xlsx workbook"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return (f"{path} is an old-format .xls file or a password-protected workbook; "
+                "open it in Excel and save it as .xlsx without a password")
+    if head.startswith(b"PK"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return f"{path} is a damaged zip file, not a readable .xlsx workbook"
+        if "mimetype" in names:
+            return (f"{path} is an OpenDocument file (.ods), not an .xlsx workbook; "
+                    "save it as .xlsx")
+        return f"{path} is a zip file but not an .xlsx workbook (no xl/workbook.xml)"
+    sample = data[:2048]
+    if b"<html" in sample.lower() or b"<!doctype" in sample.lower():
+        return f"{path} is an HTML page, not an .xlsx workbook"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{path} is not an .xlsx workbook"
+    return f"{path} is a text file (CSV?), not an .xlsx workbook; save it as .xlsx"

@@ -1,0 +1,433 @@
+"""Render a :class:`~sheetsync.tabspec.TabSpec` as SpreadsheetML worksheet XML.
+
+The sheet XML is written directly (openpyxl would take seconds for the large owned tabs
+such as the hidden snapshot): note row, bold/filled/bordered header frozen below it, number
+formats by column kind, column widths, internal hyperlinks, conditional formats and the
+``<drawing>`` reference of the chart. Text is always an inline string — a value starting
+with ``=``, ``+``, ``-`` or ``@`` stays text, never a formula. Charts are drawn by openpyxl
+(:func:`render_chart`). The output depends only on the spec and the style indices, so
+rendering the same spec twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import numbers
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..grid import date_to_serial
+from ..tabspec import NUMBER_FORMATS, ChartSpec, CondFormat, Link, TabSpec
+from .xlsx_package import xml_escape
+from .xlsx_read import DAYS_1904
+from .xlsx_styles import DxfSpec, StyleMerger, XfSpec
+from .xlsx_text import encode
+
+HEADER_FILL = "FFDDEBF7"
+MAX_WIDTH = 60.0
+MIN_WIDTH = 6.0
+MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+WIDTH_SAMPLE_ROWS = 5000
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_OPS = {"lt": "<", "gt": ">", "eq": "="}
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → letters (0 → ``A``, 26 → ``AA``)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def quote_sheet(name: str) -> str:
+    """``Tab`` → ``'Tab'`` with ``'`` doubled, as in Excel references."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def internal_link(tab: str, cell: str) -> str:
+    """``#'Tab'!A12``: an Excel hyperlink to a cell of the same workbook."""
+    return f"#{quote_sheet(tab)}!{cell}"
+
+
+@dataclass
+class SheetStyles:
+    """The style indices one tab uses (from :class:`StyleMerger`)."""
+
+    header: int
+    note: int
+    link: int
+    by_kind: dict[str, int]
+    dxf: list[int] = field(default_factory=list)
+
+
+def kind_xf(kind: str) -> XfSpec:
+    return XfSpec(num_fmt=NUMBER_FORMATS.get(kind))
+
+
+def collect_styles(spec: TabSpec, merger: StyleMerger) -> SheetStyles:
+    """Register the styles ``spec`` needs with ``merger``."""
+    kinds = {"text", "date", "datetime"} | {c.kind for c in spec.columns}
+    return SheetStyles(
+        header=merger.xf(XfSpec(font="bold", fill=HEADER_FILL, bottom_border=True)),
+        note=merger.xf(XfSpec(font="italic_grey")),
+        link=merger.xf(XfSpec(font="link")),
+        by_kind={k: merger.xf(kind_xf(k)) for k in sorted(kinds)},
+        dxf=[merger.dxf(DxfSpec(cf.fill, cf.font)) for cf in spec.conditional],
+    )
+
+
+# -- values ----------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    """numpy/pandas/Decimal scalars → Python values; NaN/NaT/NA → None."""
+    if value is None or isinstance(value, (str, bool, int, float, dt.date, Link)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dt.datetime) and type(value).__name__ == "NaTType":
+            return None
+        return value
+    name = type(value).__name__
+    if name in ("NAType", "NaTType"):
+        return None
+    if name == "bool_":
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    return str(value)
+
+
+def display_width(text: str) -> float:
+    """Width in characters; East Asian wide/full-width characters count double."""
+    if text.isascii():
+        return float(max((len(line) for line in text.split("\n")), default=0))
+    best = 0
+    for line in text.split("\n"):
+        best = max(best, sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                             for ch in line))
+    return float(best)
+
+
+def _value_width(value: Any, kind: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, Link):
+        return display_width(value.text)
+    if isinstance(value, str):
+        return display_width(value) if 2 * len(value) > 8 or not value.isascii() \
+            else float(len(value))
+    if isinstance(value, bool):
+        return 5.0
+    if isinstance(value, dt.datetime):
+        return 16.0 if kind != "date" else 10.0
+    if isinstance(value, dt.date):
+        return 10.0
+    if isinstance(value, (int, float)):
+        if kind == "ratio":
+            return len(f"{value * 100:.1f}%")
+        if kind == "money":
+            return len(f"{value:,.0f}") + 1.0
+        if kind in ("int", "number"):
+            return len(f"{value:,.1f}" if kind == "number" else f"{value:,.0f}")
+        return float(len(repr(value)))
+    return float(len(str(value)))
+
+
+def column_widths(spec: TabSpec) -> list[float]:
+    """Given widths, else estimated from the header and the first rows (capped)."""
+    widths = []
+    sample = spec.rows[:WIDTH_SAMPLE_ROWS]
+    for i, col in enumerate(spec.columns):
+        if col.width is not None:
+            widths.append(float(col.width))
+            continue
+        best = display_width(col.header) * 1.1  # bold
+        for row in sample:
+            if i < len(row):
+                w = _value_width(_plain(row[i]), col.kind)
+                if w > best:
+                    best = w
+        widths.append(round(min(MAX_WIDTH, max(MIN_WIDTH, best + 2.0)), 2))
+    return widths
+
+
+# -- the sheet -------------------------------------------------------------------------
+
+def _number(value: float | int) -> str:
+    if isinstance(value, int):
+        return str(value)
+    return repr(value) if not value.is_integer() or abs(value) >= 1e16 else str(int(value))
+
+
+def _string_tail(style: int, text: str) -> str:
+    """What follows ``<c r="A1"`` for a text cell ("" for an empty string: no cell)."""
+    if not text:
+        return ""
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS]
+    s = f' s="{style}"' if style else ""
+    space = ' xml:space="preserve"' if (text[0].isspace() or text[-1].isspace()
+                                        or "\n" in text or "\t" in text) else ""
+    return f' {s.strip()} t="inlineStr"><is><t{space}>{encode(text)}</t></is></c>' if s \
+        else f' t="inlineStr"><is><t{space}>{encode(text)}</t></is></c>'
+
+
+def _string_cell(ref: str, style: int, text: str) -> str:
+    tail = _string_tail(style, text)
+    return f'<c r="{ref}"{tail}' if tail else ""
+
+
+class _RowWriter:
+    """Cells of one tab → ``<c>`` elements, with the tab's styles and date system."""
+
+    def __init__(self, spec: TabSpec, styles: SheetStyles, date1904: bool):
+        self.styles = styles
+        self.offset = DAYS_1904 if date1904 else 0
+        self.kinds = [c.kind for c in spec.columns]
+        self.kind_xf = [styles.by_kind.get(k, 0) for k in self.kinds]
+        self.letters = [column_letter(i) for i in range(max(len(spec.columns), 1))]
+        self.links: list[tuple[str, Link]] = []
+
+    def letter(self, i: int) -> str:
+        while i >= len(self.letters):
+            self.letters.append(column_letter(len(self.letters)))
+        return self.letters[i]
+
+    def cell(self, value: Any, ref: str, i: int) -> str:
+        value = _plain(value)
+        if value is None:
+            return ""
+        kind = self.kinds[i] if i < len(self.kinds) else "text"
+        style = self.kind_xf[i] if i < len(self.kind_xf) else 0
+        if isinstance(value, str):
+            return _string_cell(ref, style, value)
+        if isinstance(value, Link):
+            self.links.append((ref, value))
+            return _string_cell(ref, self.styles.link, value.text)
+        if isinstance(value, bool):
+            s = f' s="{style}"' if style else ""
+            return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+        if isinstance(value, dt.date):
+            if kind not in ("date", "datetime"):
+                timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
+                kind = "datetime" if timed else "date"
+            style = self.styles.by_kind[kind]
+            serial = date_to_serial(value) - self.offset
+            return f'<c r="{ref}" s="{style}"><v>{_number(serial)}</v></c>'
+        s = f' s="{style}"' if style else ""
+        return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
+
+
+def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
+    """``<row>`` elements of the data; the common value types take a cached fast path."""
+    width = max([len(spec.columns)] + [len(r) for r in spec.rows])
+    letters = [w.letter(i) for i in range(width)]
+    kind_xf = w.kind_xf + [0] * (width - len(w.kind_xf))
+    style_attr = [f' s="{x}"' if x else "" for x in kind_xf]
+    date_xf = [x if k in ("date", "datetime") else w.styles.by_kind["date"]
+               for x, k in zip(kind_xf, w.kinds + ["text"] * (width - len(w.kinds)))]
+    strings: list[dict[str, str]] = [{} for _ in range(width)]
+    dates: list[dict[dt.date, str]] = [{} for _ in range(width)]
+    offset = w.offset
+    cell = w.cell
+    for r, values in enumerate(spec.rows, start=spec.first_data_row):
+        rn = str(r)
+        parts = []
+        append = parts.append
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            t = type(v)
+            if t is str:
+                cache = strings[i]
+                tail = cache.get(v)
+                if tail is None:
+                    tail = cache[v] = _string_tail(kind_xf[i], v)
+                if tail:
+                    append(f'<c r="{letters[i]}{rn}"{tail}')
+            elif t is int:
+                append(f'<c r="{letters[i]}{rn}"{style_attr[i]}><v>{v}</v></c>')
+            elif t is float and v - v == 0.0:
+                append(f'<c r="{letters[i]}{rn}"{style_attr[i]}><v>{_number(v)}</v></c>')
+            elif t is dt.date:
+                dcache = dates[i]
+                tail = dcache.get(v)
+                if tail is None:
+                    serial = date_to_serial(v) - offset
+                    tail = dcache[v] = f' s="{date_xf[i]}"><v>{_number(serial)}</v></c>'
+                append(f'<c r="{letters[i]}{rn}"{tail}')
+            else:
+                append(cell(v, f"{letters[i]}{rn}", i))
+        yield f'<row r="{rn}">{"".join(parts)}</row>' if parts else f'<row r="{rn}"/>'
+
+
+def _pane(spec: TabSpec) -> str:
+    ys, xs = spec.header_row, spec.freeze_columns
+    top_left = f"{column_letter(xs)}{ys + 1}"
+    if xs:
+        return (f'<pane xSplit="{xs}" ySplit="{ys}" topLeftCell="{top_left}" '
+                'activePane="bottomRight" state="frozen"/><selection pane="topRight"/>'
+                '<selection pane="bottomLeft"/>'
+                f'<selection pane="bottomRight" activeCell="{top_left}" sqref="{top_left}"/>')
+    return (f'<pane ySplit="{ys}" topLeftCell="{top_left}" activePane="bottomLeft" '
+            f'state="frozen"/><selection pane="bottomLeft" activeCell="{top_left}" '
+            f'sqref="{top_left}"/>')
+
+
+def _formula_value(value: float | str | None) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"conditional format needs a number or text value, not {value!r}")
+    return _number(value)
+
+
+def conditional_rule(cf: CondFormat, spec: TabSpec, dxf: int, priority: int) -> str:
+    """One ``<conditionalFormatting>`` element for ``cf`` (empty when there is no data)."""
+    first, last = spec.first_data_row, spec.first_data_row + len(spec.rows) - 1
+    if last < first:
+        return ""
+    try:
+        col = column_letter(spec.column_index(cf.column))
+        other = column_letter(spec.column_index(cf.threshold_column)) \
+            if cf.threshold_column else None
+    except KeyError as exc:
+        raise ValueError(f"tab {spec.name!r}: conditional format on unknown column "
+                         f"{exc.args[0]!r}") from exc
+    cell = f"{col}{first}"
+    sqref = f"{col}{first}:{col}{last}"
+    head = f'<cfRule type="{{t}}" dxfId="{dxf}" priority="{priority}"{{extra}}>'
+    if cf.op == "contains":
+        text = str(cf.value if cf.value is not None else "")
+        quoted = _formula_value(text)
+        rule = (head.format(t="containsText", extra=' operator="containsText" text="'
+                            + xml_escape(text, attr=True) + '"')
+                + f"<formula>{xml_escape(f'NOT(ISERROR(SEARCH({quoted},{cell})))')}</formula>")
+    elif other is not None:
+        op = _OPS[cf.op]
+        ref = f"{other}{first}"
+        formula = (f"AND(ISNUMBER({cell}),ISNUMBER({ref}),{cell}{op}{ref})" if cf.op != "eq"
+                   else f"AND({cell}<>\"\",{cell}={ref})")
+        rule = head.format(t="expression", extra="") + \
+            f"<formula>{xml_escape(formula)}</formula>"
+    elif cf.op == "eq":
+        rule = head.format(t="cellIs", extra=' operator="equal"') + \
+            f"<formula>{xml_escape(_formula_value(cf.value))}</formula>"
+    else:
+        # cellIs would colour blank cells (blank counts as 0): undefined ratios stay plain
+        formula = f"AND(ISNUMBER({cell}),{cell}{_OPS[cf.op]}{_formula_value(cf.value)})"
+        rule = head.format(t="expression", extra="") + \
+            f"<formula>{xml_escape(formula)}</formula>"
+    return f'<conditionalFormatting sqref="{sqref}">{rule}</cfRule></conditionalFormatting>'
+
+
+def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
+                 drawing_rid: str | None = None) -> bytes:
+    """The worksheet part for ``spec``."""
+    w = _RowWriter(spec, styles, date1904)
+    out: list[str] = []
+    add = out.append
+    n_cols = max([len(spec.columns)] + [len(r) for r in spec.rows[:1]])
+    last_row = spec.header_row + len(spec.rows)
+    dim = f"A1:{column_letter(max(n_cols, 1) - 1)}{last_row}"
+    add('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
+    add(f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">')
+    add(f'<dimension ref="{dim}"/>')
+    add(f'<sheetViews><sheetView workbookViewId="0">{_pane(spec)}</sheetView></sheetViews>')
+    add('<sheetFormatPr defaultRowHeight="15"/>')
+    if spec.columns:
+        add("<cols>")
+        for i, width in enumerate(column_widths(spec)):
+            add(f'<col min="{i + 1}" max="{i + 1}" width="{width:g}" customWidth="1"/>')
+        add("</cols>")
+    add("<sheetData>")
+    if spec.note:
+        add(f'<row r="1">{_string_cell("A1", styles.note, spec.note)}</row>')
+    hr = spec.header_row
+    add(f'<row r="{hr}">')
+    for i, col in enumerate(spec.columns):
+        add(_string_cell(f"{w.letter(i)}{hr}", styles.header, col.header))
+    add("</row>")
+    for row_xml in _data_rows(spec, w):
+        add(row_xml)
+    add("</sheetData>")
+    for n, cf in enumerate(spec.conditional):
+        add(conditional_rule(cf, spec, styles.dxf[n], n + 1))
+    if w.links:
+        add("<hyperlinks>")
+        for ref, link in w.links:
+            location = f"{quote_sheet(link.tab)}!{link.cell}"
+            add(f'<hyperlink ref="{ref}" location="{xml_escape(location, attr=True)}" '
+                f'display="{xml_escape(link.text[:255], attr=True)}"/>')
+        add("</hyperlinks>")
+    add('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        'footer="0.3"/>')
+    if drawing_rid:
+        add(f'<drawing r:id="{drawing_rid}"/>')
+    add("</worksheet>")
+    return "".join(out).encode("utf-8", "replace")
+
+
+# -- the chart -------------------------------------------------------------------------
+
+@dataclass
+class ChartParts:
+    """A drawing part holding one chart (its rels point at the chart as ``rId1``)."""
+
+    drawing: bytes
+    chart: bytes
+
+
+def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
+    """Draw ``chart`` with openpyxl, to the right of the table; return its parts."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart.data_source import AxDataSource, StrRef
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = spec.name
+    start, stop = chart.data_rows
+    first = spec.first_data_row + start
+    last = spec.first_data_row + stop - 1
+    try:
+        cat_col = spec.column_index(chart.category_column) + 1
+        series_cols = [spec.column_index(k) + 1 for k in chart.series_columns]
+    except KeyError as exc:
+        raise ValueError(f"tab {spec.name!r}: chart on unknown column {exc.args[0]!r}") \
+            from exc
+    if chart.kind == "line":
+        drawn: Any = LineChart()
+    else:
+        drawn = BarChart()
+        drawn.type = "col"
+    drawn.title = chart.title
+    drawn.width, drawn.height = 20, 10
+    drawn.x_axis.delete = False
+    drawn.y_axis.delete = False
+    header = spec.header_row
+    for col in series_cols:
+        drawn.add_data(Reference(ws, min_col=col, min_row=header, max_row=max(last, header)),
+                       titles_from_data=True)
+    cats = f"{quote_sheet(spec.name)}!${column_letter(cat_col - 1)}${first}:" \
+           f"${column_letter(cat_col - 1)}${max(last, first)}"
+    for series in drawn.series:
+        series.cat = AxDataSource(strRef=StrRef(f=cats))
+    ws.add_chart(drawn, f"{column_letter(len(spec.columns) + 1)}{header}")
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(buf) as z:
+        return ChartParts(drawing=z.read("xl/drawings/drawing1.xml"),
+                          chart=z.read("xl/charts/chart1.xml"))
