@@ -40,14 +40,35 @@ def quota_message(write: bool) -> str:
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "message", "status"}}``."""
 
-    def __init__(self, code: int, message: str, status: str | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        status: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status or STATUS_BY_CODE.get(code, "UNKNOWN")
+        self.details = details
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+        error: dict[str, Any] = {"code": self.code, "message": self.message, "status": self.status}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+def field_violation(field: str, message: str) -> ApiError:
+    """A 400 for a malformed request body, with Google's ``BadRequest`` details."""
+    details = [
+        {
+            "@type": "type.googleapis.com/google.rpc.BadRequest",
+            "fieldViolations": [{"field": field, "description": message}],
+        }
+    ]
+    return ApiError(400, message, details=details)
 
 
 def bad_request(message: str) -> ApiError:

@@ -1,0 +1,55 @@
+"""A local emulator of the Google Sheets API v4, for tests and offline trials.
+
+It is a real HTTP server (standard library ``ThreadingHTTPServer``) on 127.0.0.1 that answers
+like ``https://sheets.googleapis.com`` and, at ``/token``, like
+``https://oauth2.googleapis.com/token``, so the real gspread and google-auth code runs
+against it unchanged (point a service-account key's ``token_uri`` at ``BASE/token`` and send
+API traffic to ``BASE`` instead of ``https://sheets.googleapis.com``).
+
+Implemented, with Google's JSON shapes and error messages:
+
+- ``spreadsheets.create``, ``spreadsheets.get`` (``includeGridData``, ``ranges``, ``fields``
+  partial responses in Google's mask syntax), ``spreadsheets.batchUpdate``;
+- ``values.get``, ``values:batchGet``, ``values.update``, ``values:batchUpdate``,
+  ``values.append`` (table detection, ``INSERT_ROWS``), ``values.clear``,
+  ``values:batchClear`` — render options FORMATTED_VALUE / UNFORMATTED_VALUE / FORMULA,
+  SERIAL_NUMBER / FORMATTED_STRING, ROWS / COLUMNS, RAW / USER_ENTERED input, trailing
+  empty trimming, A1 ranges with quoted tab names and named ranges;
+- batchUpdate requests (all-or-nothing, errors name the request index): addSheet,
+  deleteSheet, duplicateSheet, updateSheetProperties, updateSpreadsheetProperties,
+  updateCells, repeatCell, appendCells, updateBorders, mergeCells, unmergeCells,
+  setDataValidation, add/update/deleteConditionalFormatRule, add/update/deleteProtectedRange,
+  addChart, updateChartSpec, deleteEmbeddedObject, add/update/deleteNamedRange,
+  create/update/deleteDeveloperMetadata, updateDimensionProperties, autoResizeDimensions,
+  insertDimension, deleteDimension, appendDimension, moveDimension, add/deleteDimensionGroup,
+  setBasicFilter, clearBasicFilter, sortRange, copyPaste, cutPaste;
+- request bodies are checked against the discovery document (unknown fields, wrong types and
+  enum values are rejected like Google does); grids are limited to 10 million cells;
+- OAuth 2.0 JWT-bearer token endpoint (RS256 signature checked against the issued key,
+  ``aud``, ``iat``/``exp``, ``scope``), per-spreadsheet sharing with ``--strict-auth``;
+- as a convenience, Drive ``files.create`` (spreadsheets only) and ``files.delete`` so that
+  ``gspread.Client.create`` / ``del_spreadsheet`` work.
+
+Formulas evaluated (see :mod:`.formula`): literals, cell/range references (also to other
+tabs), ``+ - * / ^ &``, unary minus, ``%``, comparisons, and the functions SUM, AVERAGE,
+MIN, MAX, COUNT, COUNTA, ROUND, ABS, IF, AND, OR, NOT, CONCATENATE, LEN and HYPERLINK
+(shows its label and sets the cell's hyperlink). Any other formula is stored and returned
+as written (FORMULA render) with an ``#ERROR!`` effective value saying it is not evaluated.
+
+Not implemented: other batchUpdate kinds (they answer 400 "not implemented by the sheetsync
+emulator"), getByDataFilter methods, sheets.copyTo, pivot tables, data sources, tables,
+slicers, banding requests, filter views, comments, rich effective formats (effectiveFormat is
+the default format merged with the user-entered one), relative-reference adjustment of
+pasted formulas, locales other than en_US for parsing and number display, quota accounting
+(429s only when injected), the rest of the Drive API.
+
+Command line (a fixed contract): ``python -m sheetsync.testing.emulator --port PORT
+[--key-out FILE] [--strict-auth]``. Python: :class:`Emulator`; pytest fixtures in
+:mod:`sheetsync.testing.fixtures`.
+"""
+
+from .control import Faults, LoggedRequest, RequestLog
+from .emulator import Emulator
+from .errors import ApiError
+
+__all__ = ["ApiError", "Emulator", "Faults", "LoggedRequest", "RequestLog"]

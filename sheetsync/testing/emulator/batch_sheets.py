@@ -1,0 +1,500 @@
+"""batchUpdate requests on sheets, the spreadsheet and sheet-level objects."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import fieldmask, shapes
+from .batch_common import (
+    Context,
+    Reply,
+    all_ids,
+    as_int,
+    box,
+    check_title,
+    dimension_range,
+    handler,
+    mask,
+    sheet_of,
+)
+from .dimensions import check_cells
+from .errors import RequestError
+from .state import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, new_sheet
+
+
+def _sync_tab_color(props: dict[str, Any], paths: list[list[str]]) -> None:
+    """Keep the legacy ``tabColor`` and ``tabColorStyle`` in step, as Google does."""
+    touched = {p[0] for p in paths}
+    if touched & {"tabColorStyle", "*"}:
+        style = props.get("tabColorStyle")
+        if style and "rgbColor" in style:
+            props["tabColor"] = copy.deepcopy(style["rgbColor"])
+        else:
+            props.pop("tabColor", None)
+    elif "tabColor" in touched:
+        if "tabColor" in props:
+            props["tabColorStyle"] = {"rgbColor": copy.deepcopy(props["tabColor"])}
+        else:
+            props.pop("tabColorStyle", None)
+
+
+@handler("addSheet")
+def add_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
+    props = shapes.normalize_colors(copy.deepcopy(body.get("properties", {})))
+    taken = {s.sheet_id for s in ctx.ss.sheets}
+    if "sheetId" in props:
+        sheet_id = as_int(props["sheetId"])
+        if sheet_id < 0:
+            raise RequestError(f"Invalid sheet id: {sheet_id}. Sheet ids must be non-negative.")
+        if sheet_id in taken:
+            raise RequestError(f'A sheet with the ID "{sheet_id}" already exists.')
+    else:
+        sheet_id = ctx.state.new_int_id(taken)
+    title = props.get("title")
+    if title is None:
+        n = len(ctx.ss.sheets) + 1
+        while ctx.ss.sheet_by_title(f"Sheet{n}") is not None:
+            n += 1
+        title = f"Sheet{n}"
+    check_title(ctx, title)
+    index = min(max(as_int(props.get("index"), len(ctx.ss.sheets)), 0), len(ctx.ss.sheets))
+    kind = props.get("sheetType", "GRID")
+    grid = props.get("gridProperties", {})
+    rows = as_int(grid.get("rowCount"), DEFAULT_ROWS)
+    cols = as_int(grid.get("columnCount"), DEFAULT_COLUMNS)
+    if kind == "GRID":
+        if rows < 1 or cols < 1:
+            raise RequestError("A sheet must have at least one row and one column.")
+        check_cells(ctx.ss, rows * cols)
+    sheet = new_sheet(sheet_id, title, index, rows, cols)
+    extra = {
+        k: v for k, v in props.items() if k not in ("sheetId", "title", "index", "gridProperties")
+    }
+    sheet.properties.update(extra)
+    sheet.properties["sheetType"] = kind
+    if kind == "GRID":
+        sheet.grid.update({k: v for k, v in grid.items() if k not in ("rowCount", "columnCount")})
+    else:
+        sheet.properties.pop("gridProperties", None)
+    given = "tabColorStyle" if "tabColorStyle" in props else "tabColor"
+    _sync_tab_color(sheet.properties, [[given]] if given in props else [])
+    sheet.properties = shapes.sheet_properties(sheet.properties)
+    ctx.ss.sheets.insert(index, sheet)
+    ctx.ss.reindex()
+    return {"addSheet": {"properties": copy.deepcopy(sheet.properties)}}
+
+
+@handler("deleteSheet")
+def delete_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet = ctx.ss.sheet_by_id(as_int(body.get("sheetId")))
+    if sheet is None:
+        raise RequestError(f"No sheet with id: {as_int(body.get('sheetId'))}")
+    if len(ctx.ss.sheets) == 1 or (sheet.is_grid and sum(s.is_grid for s in ctx.ss.sheets) == 1):
+        raise RequestError("You can't remove all the sheets in a document.")
+    ctx.ss.sheets.remove(sheet)
+    ctx.ss.named_ranges[:] = [
+        nr for nr in ctx.ss.named_ranges if as_int(nr["range"].get("sheetId")) != sheet.sheet_id
+    ]
+    ctx.ss.reindex()
+    return None
+
+
+@handler("duplicateSheet")
+def duplicate_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
+    source = sheet_of(ctx, body.get("sourceSheetId"))
+    taken = {s.sheet_id for s in ctx.ss.sheets}
+    new_id = (
+        as_int(body.get("newSheetId"), 0) if "newSheetId" in body else ctx.state.new_int_id(taken)
+    )
+    if new_id in taken:
+        raise RequestError(f'A sheet with the ID "{new_id}" already exists.')
+    title = body.get("newSheetName") or f"Copy of {source.title}"
+    check_title(ctx, title)
+    check_cells(ctx.ss, source.row_count * source.col_count)
+    sheet = copy.deepcopy(source)
+    sheet.properties.update({"sheetId": new_id, "title": title})
+    for key in ("protectedRanges", "developerMetadata"):
+        sheet.extra.pop(key, None)
+    for merge in sheet.extra.get("merges", []):
+        merge.pop("sheetId", None)
+        if new_id:
+            merge["sheetId"] = new_id
+    index = min(as_int(body.get("insertSheetIndex"), len(ctx.ss.sheets)), len(ctx.ss.sheets))
+    ctx.ss.sheets.insert(index, sheet)
+    ctx.ss.reindex()
+    return {"duplicateSheet": {"properties": copy.deepcopy(sheet.properties)}}
+
+
+@handler("updateSheetProperties")
+def update_sheet_properties(ctx: Context, body: dict[str, Any]) -> Reply:
+    given = body.get("properties", {})
+    sheet = sheet_of(ctx, given.get("sheetId", 0))
+    paths = mask(body)
+    props = copy.deepcopy(sheet.properties)
+    fieldmask.update(props, shapes.normalize_colors(given), paths)
+    props["sheetId"] = sheet.sheet_id
+    props.setdefault("title", sheet.title)
+    props.setdefault("sheetType", sheet.properties.get("sheetType", "GRID"))
+    if sheet.is_grid:
+        grid = props.setdefault("gridProperties", {})
+        grid.setdefault("rowCount", sheet.row_count)
+        grid.setdefault("columnCount", sheet.col_count)
+    if props["title"] != sheet.title:
+        check_title(ctx, props["title"], ignore=sheet)
+    old_rows, old_cols = sheet.row_count, sheet.col_count
+    if sheet.is_grid:
+        rows, cols = (
+            as_int(props["gridProperties"]["rowCount"]),
+            as_int(props["gridProperties"]["columnCount"]),
+        )
+        if rows < 1 or cols < 1:
+            raise RequestError("A sheet must have at least one row and one column.")
+        check_cells(ctx.ss, rows * cols - old_rows * old_cols)
+        if rows < old_rows or cols < old_cols:
+            _truncate(sheet, rows, cols)
+    _sync_tab_color(props, paths)
+    new_index = props.get("index", sheet.properties.get("index", 0))
+    sheet.properties = shapes.sheet_properties(props)
+    if as_int(new_index) != ctx.ss.sheets.index(sheet):
+        ctx.ss.sheets.remove(sheet)
+        ctx.ss.sheets.insert(min(max(as_int(new_index), 0), len(ctx.ss.sheets)), sheet)
+    ctx.ss.reindex()
+    return None
+
+
+def _truncate(sheet: Sheet, rows: int, cols: int) -> None:
+    sheet.cells = {k: v for k, v in sheet.cells.items() if k[0] < rows and k[1] < cols}
+    sheet.row_meta = {k: v for k, v in sheet.row_meta.items() if k < rows}
+    sheet.col_meta = {k: v for k, v in sheet.col_meta.items() if k < cols}
+
+
+@handler("updateSpreadsheetProperties")
+def update_spreadsheet_properties(ctx: Context, body: dict[str, Any]) -> Reply:
+    paths = mask(body)
+    props = copy.deepcopy(ctx.ss.properties)
+    fieldmask.update(props, shapes.normalize_colors(body.get("properties", {})), paths)
+    if not str(props.get("title", "")).strip():
+        props["title"] = ctx.ss.title
+    ctx.ss.properties = props
+    return None
+
+
+# named ranges ----------------------------------------------------------------------------
+def _named_range_in(ctx: Context, named: dict[str, Any]) -> dict[str, Any]:
+    rng = named.get("range", {})
+    box(ctx, rng)
+    return shapes.grid_range(rng)
+
+
+@handler("addNamedRange")
+def add_named_range(ctx: Context, body: dict[str, Any]) -> Reply:
+    named = body.get("namedRange", {})
+    name = str(named.get("name", ""))
+    if (
+        not name
+        or not (name[0].isalpha() or name[0] == "_")
+        or not all(ch.isalnum() or ch == "_" for ch in name)
+    ):
+        raise RequestError(f"Invalid name for named range: {name}")
+    if ctx.ss.named_range(name) is not None:
+        raise RequestError(f"Named range with name {name} already exists.")
+    stored = {
+        "namedRangeId": str(named.get("namedRangeId") or ctx.state.new_int_id()),
+        "name": name,
+        "range": _named_range_in(ctx, named),
+    }
+    ctx.ss.named_ranges.append(stored)
+    return {"addNamedRange": {"namedRange": copy.deepcopy(stored)}}
+
+
+def _find_named(ctx: Context, named_id: Any) -> dict[str, Any]:
+    for nr in ctx.ss.named_ranges:
+        if nr["namedRangeId"] == str(named_id):
+            return nr
+    raise RequestError(f"No named range with id: {named_id}")
+
+
+@handler("deleteNamedRange")
+def delete_named_range(ctx: Context, body: dict[str, Any]) -> Reply:
+    ctx.ss.named_ranges.remove(_find_named(ctx, body.get("namedRangeId")))
+    return None
+
+
+@handler("updateNamedRange")
+def update_named_range(ctx: Context, body: dict[str, Any]) -> Reply:
+    given = body.get("namedRange", {})
+    stored = _find_named(ctx, given.get("namedRangeId"))
+    fieldmask.update(stored, given, mask(body))
+    stored["namedRangeId"] = str(given["namedRangeId"])
+    stored["range"] = _named_range_in(ctx, stored)
+    return None
+
+
+# protected ranges ------------------------------------------------------------------------
+def _protected(ctx: Context, pr_id: Any) -> tuple[Sheet, dict[str, Any]]:
+    for sheet in ctx.ss.sheets:
+        for pr in sheet.extra.get("protectedRanges", []):
+            if pr["protectedRangeId"] == as_int(pr_id):
+                return sheet, pr
+    raise RequestError(f"No protected range with id: {pr_id}")
+
+
+def _protected_sheet(ctx: Context, pr: dict[str, Any]) -> Sheet:
+    if "range" in pr:
+        return box(ctx, pr["range"])[0]
+    if "namedRangeId" in pr:
+        return sheet_of(ctx, _find_named(ctx, pr["namedRangeId"])["range"].get("sheetId", 0))
+    raise RequestError("A protected range needs a range or a namedRangeId.")
+
+
+@handler("addProtectedRange")
+def add_protected_range(ctx: Context, body: dict[str, Any]) -> Reply:
+    given = copy.deepcopy(body.get("protectedRange", {}))
+    sheet = _protected_sheet(ctx, given)
+    pr_id = (
+        as_int(given.get("protectedRangeId"))
+        if "protectedRangeId" in given
+        else ctx.state.new_int_id(all_ids(ctx, "protectedRangeId"))
+    )
+    editors = {k: v for k, v in (given.get("editors") or {}).items() if v}
+    stored: dict[str, Any] = {"protectedRangeId": pr_id}
+    if "range" in given:
+        stored["range"] = shapes.grid_range(given["range"])
+    for key in ("namedRangeId", "description"):
+        if given.get(key):
+            stored[key] = given[key]
+    if given.get("unprotectedRanges"):
+        stored["unprotectedRanges"] = [shapes.grid_range(r) for r in given["unprotectedRanges"]]
+    if given.get("warningOnly"):
+        stored["warningOnly"] = True
+    stored["requestingUserCanEdit"] = True
+    reply = {**copy.deepcopy(stored), "editors": copy.deepcopy(editors)}
+    users = sorted({ctx.account, *editors.get("users", [])})
+    stored["editors"] = {**editors, "users": users}
+    sheet.extra.setdefault("protectedRanges", []).append(stored)
+    return {"addProtectedRange": {"protectedRange": reply}}
+
+
+@handler("updateProtectedRange")
+def update_protected_range(ctx: Context, body: dict[str, Any]) -> Reply:
+    given = body.get("protectedRange", {})
+    sheet, stored = _protected(ctx, given.get("protectedRangeId"))
+    fieldmask.update(stored, given, mask(body))
+    stored["protectedRangeId"] = as_int(given["protectedRangeId"])
+    if "range" in stored:
+        stored["range"] = shapes.grid_range(stored["range"])
+        new_sheet_ = box(ctx, stored["range"])[0]
+        if new_sheet_ is not sheet:
+            sheet.extra["protectedRanges"].remove(stored)
+            new_sheet_.extra.setdefault("protectedRanges", []).append(stored)
+    if not stored.get("warningOnly"):
+        stored.pop("warningOnly", None)
+    return None
+
+
+@handler("deleteProtectedRange")
+def delete_protected_range(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet, stored = _protected(ctx, body.get("protectedRangeId"))
+    sheet.extra["protectedRanges"].remove(stored)
+    if not sheet.extra["protectedRanges"]:
+        del sheet.extra["protectedRanges"]
+    return None
+
+
+# conditional formats ---------------------------------------------------------------------
+def _rule(ctx: Context, rule: dict[str, Any]) -> tuple[Sheet, dict[str, Any]]:
+    ranges = rule.get("ranges") or []
+    if not ranges:
+        raise RequestError("A conditional format rule needs at least one range.")
+    if not (rule.get("booleanRule") or rule.get("gradientRule")):
+        raise RequestError("A conditional format rule needs a booleanRule or a gradientRule.")
+    sheets = {box(ctx, r)[0].sheet_id for r in ranges}
+    if len(sheets) != 1:
+        raise RequestError("All ranges of a conditional format rule must be on the same sheet.")
+    stored = shapes.normalize_colors(copy.deepcopy(rule))
+    stored["ranges"] = [shapes.grid_range(r) for r in ranges]
+    return sheet_of(ctx, sheets.pop()), stored
+
+
+@handler("addConditionalFormatRule")
+def add_conditional_format(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet, stored = _rule(ctx, body.get("rule", {}))
+    rules = sheet.extra.setdefault("conditionalFormats", [])
+    index = as_int(body.get("index"), 0)
+    if not 0 <= index <= len(rules):
+        raise RequestError(f"Invalid index: {index}")
+    rules.insert(index, stored)
+    return None
+
+
+def _rule_at(ctx: Context, sheet_id: Any, index: Any) -> tuple[list[dict[str, Any]], int]:
+    sheet = sheet_of(ctx, sheet_id)
+    rules = sheet.extra.get("conditionalFormats", [])
+    i = as_int(index)
+    if not 0 <= i < len(rules):
+        raise RequestError(f"No conditional format on sheet: {sheet.sheet_id} at index: {i}")
+    return rules, i
+
+
+@handler("updateConditionalFormatRule")
+def update_conditional_format(ctx: Context, body: dict[str, Any]) -> Reply:
+    rules, i = _rule_at(
+        ctx,
+        body.get("sheetId", (body.get("rule", {}).get("ranges") or [{}])[0].get("sheetId", 0)),
+        body.get("index"),
+    )
+    old = rules[i]
+    if "rule" in body:
+        _sheet, rules[i] = _rule(ctx, body["rule"])
+        return {
+            "updateConditionalFormatRule": {
+                "newRule": copy.deepcopy(rules[i]),
+                "oldRule": old,
+                "newIndex": i,
+                "oldIndex": i,
+            }
+        }
+    new_index = as_int(body.get("newIndex"))
+    rules.insert(new_index, rules.pop(i))
+    return {
+        "updateConditionalFormatRule": {
+            "newRule": copy.deepcopy(old),
+            "newIndex": new_index,
+            "oldIndex": i,
+        }
+    }
+
+
+@handler("deleteConditionalFormatRule")
+def delete_conditional_format(ctx: Context, body: dict[str, Any]) -> Reply:
+    rules, i = _rule_at(ctx, body.get("sheetId", 0), body.get("index"))
+    removed = rules.pop(i)
+    return {"deleteConditionalFormatRule": {"rule": removed}}
+
+
+# charts ----------------------------------------------------------------------------------
+def _chart(ctx: Context, chart_id: Any) -> tuple[Sheet, dict[str, Any]]:
+    for sheet in ctx.ss.sheets:
+        for chart in sheet.extra.get("charts", []):
+            if chart["chartId"] == as_int(chart_id):
+                return sheet, chart
+    raise RequestError(f"No chart with id: {chart_id}")
+
+
+@handler("addChart")
+def add_chart(ctx: Context, body: dict[str, Any]) -> Reply:
+    chart = shapes.normalize_colors(copy.deepcopy(body.get("chart", {})))
+    if not chart.get("spec"):
+        raise RequestError("A chart needs a spec.")
+    taken = all_ids(ctx, "chartId")
+    chart_id = as_int(chart["chartId"]) if "chartId" in chart else ctx.state.new_int_id(taken)
+    if "chartId" in chart and chart_id in taken:
+        raise RequestError(f"A chart with the ID {chart_id} already exists.")
+    chart["chartId"] = chart_id
+    position = chart.setdefault("position", {})
+    if position.get("newSheet"):
+        sheet = new_sheet(
+            ctx.state.new_int_id({s.sheet_id for s in ctx.ss.sheets}),
+            f"Chart{len(ctx.ss.sheets) + 1}",
+            len(ctx.ss.sheets),
+        )
+        sheet.properties["sheetType"] = "OBJECT"
+        sheet.properties.pop("gridProperties")
+        ctx.ss.sheets.append(sheet)
+        ctx.ss.reindex()
+        chart["position"] = {"sheetId": sheet.sheet_id}
+    elif "overlayPosition" in position:
+        overlay = position["overlayPosition"]
+        anchor = overlay.get("anchorCell", {})
+        sheet = sheet_of(ctx, anchor.get("sheetId", 0))
+        overlay.setdefault("widthPixels", 600)
+        overlay.setdefault("heightPixels", 371)
+    else:
+        sheet = sheet_of(ctx, position.get("sheetId", 0))
+    for spec_range in _source_ranges(chart["spec"]):
+        box(ctx, spec_range)
+    sheet.extra.setdefault("charts", []).append(chart)
+    return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+
+def _source_ranges(obj: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key == "sources" and isinstance(value, list):
+                found.extend(v for v in value if isinstance(v, dict))
+            else:
+                found.extend(_source_ranges(value))
+    elif isinstance(obj, list):
+        for value in obj:
+            found.extend(_source_ranges(value))
+    return found
+
+
+@handler("updateChartSpec")
+def update_chart_spec(ctx: Context, body: dict[str, Any]) -> Reply:
+    _sheet, chart = _chart(ctx, body.get("chartId"))
+    chart["spec"] = shapes.normalize_colors(copy.deepcopy(body.get("spec", {})))
+    return None
+
+
+@handler("deleteEmbeddedObject")
+def delete_embedded_object(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet, chart = _chart(ctx, body.get("objectId"))
+    sheet.extra["charts"].remove(chart)
+    return None
+
+
+# filters and groups ----------------------------------------------------------------------
+@handler("setBasicFilter")
+def set_basic_filter(ctx: Context, body: dict[str, Any]) -> Reply:
+    flt = copy.deepcopy(body.get("filter", {}))
+    sheet, r0, r1, c0, c1 = box(ctx, flt.get("range", {}))
+    rng = {"startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0, "endColumnIndex": c1}
+    if sheet.sheet_id:
+        rng = {"sheetId": sheet.sheet_id, **rng}
+    flt["range"] = rng
+    sheet.extra["basicFilter"] = flt
+    return None
+
+
+@handler("clearBasicFilter")
+def clear_basic_filter(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet_of(ctx, body.get("sheetId", 0)).extra.pop("basicFilter", None)
+    return None
+
+
+def _groups(sheet: Sheet, dimension: str) -> list[dict[str, Any]]:
+    return sheet.extra.setdefault("rowGroups" if dimension == "ROWS" else "columnGroups", [])
+
+
+@handler("addDimensionGroup")
+def add_dimension_group(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet, dimension, start, end = dimension_range(ctx, body.get("range", {}))
+    groups = _groups(sheet, dimension)
+    depth = 1 + sum(
+        1 for g in groups if g["range"]["startIndex"] <= start and g["range"]["endIndex"] >= end
+    )
+    rng: dict[str, Any] = {"dimension": dimension, "startIndex": start, "endIndex": end}
+    if sheet.sheet_id:
+        rng = {"sheetId": sheet.sheet_id, **rng}
+    groups.append({"range": rng, "depth": depth})
+    sheet.grid["rowGroupControlAfter" if dimension == "ROWS" else "columnGroupControlAfter"] = True
+    return {"addDimensionGroup": {"dimensionGroups": copy.deepcopy(groups)}}
+
+
+@handler("deleteDimensionGroup")
+def delete_dimension_group(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet, dimension, start, end = dimension_range(ctx, body.get("range", {}))
+    groups = _groups(sheet, dimension)
+    match = [
+        g for g in groups if (g["range"]["startIndex"], g["range"]["endIndex"]) == (start, end)
+    ]
+    if not match:
+        raise RequestError("No dimension group matches the range.")
+    groups.remove(max(match, key=lambda g: g["depth"]))
+    reply = {"dimensionGroups": copy.deepcopy(groups)} if groups else {}
+    if not groups:
+        sheet.extra.pop("rowGroups" if dimension == "ROWS" else "columnGroups", None)
+    return {"deleteDimensionGroup": reply}

@@ -1,0 +1,105 @@
+"""Normalising request objects into the shapes Google stores and answers with."""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+GRID_RANGE_KEYS = ("startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex")
+
+
+def drop_nulls(value: Any) -> Any:
+    """JSON ``null`` means "not set" in requests: remove it everywhere."""
+    if isinstance(value, dict):
+        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_nulls(v) for v in value if v is not None]
+    return value
+
+
+def float32(value: float) -> float | int:
+    """The shortest decimal that reads back as the same 32-bit float (Google's colours)."""
+    f32 = struct.unpack("f", struct.pack("f", value))[0]
+    for digits in range(1, 10):
+        text = f"{f32:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == f32:
+            number = float(text)
+            return int(number) if number.is_integer() else number
+    return f32
+
+
+def color(value: dict[str, Any] | None) -> dict[str, Any]:
+    """Colour channels are stored with 8 bits; zero channels are omitted."""
+    out: dict[str, Any] = {}
+    for key in ("red", "green", "blue"):
+        channel = float((value or {}).get(key, 0) or 0)
+        channel = min(max(channel, 0.0), 1.0)
+        stored = float32(int(channel * 255 + 1e-9) / 255)
+        if stored:
+            out[key] = stored
+    alpha = (value or {}).get("alpha")
+    if alpha is not None and alpha != 1:
+        out["alpha"] = float32(float(alpha))
+    return out
+
+
+def color_style(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not value:
+        return None
+    if "themeColor" in value:
+        return {"themeColor": value["themeColor"]}
+    if value.get("rgbColor") is None:
+        return None
+    return {"rgbColor": color(value["rgbColor"])}
+
+
+def normalize_colors(obj: Any) -> Any:
+    """Quantise every ``*Color``/``*ColorStyle`` inside a format or property object."""
+    if isinstance(obj, list):
+        return [normalize_colors(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key.endswith("ColorStyle") and isinstance(value, dict):
+            style = color_style(value)
+            if style is not None:
+                out[key] = style
+        elif (
+            (key.endswith("Color") or key == "color")
+            and isinstance(value, dict)
+            and (not value or set(value) <= {"red", "green", "blue", "alpha"})
+        ):
+            out[key] = color(value)
+        else:
+            out[key] = normalize_colors(value)
+    return out
+
+
+def grid_range(value: dict[str, Any]) -> dict[str, Any]:
+    """A ``GridRange`` as Google echoes it: indices kept, ``sheetId`` only when not 0."""
+    out: dict[str, Any] = {}
+    sheet_id = int(value.get("sheetId", 0) or 0)
+    if sheet_id:
+        out["sheetId"] = sheet_id
+    for key in GRID_RANGE_KEYS:
+        if key in value:
+            out[key] = int(value[key])
+    return out
+
+
+def sheet_properties(props: dict[str, Any]) -> dict[str, Any]:
+    """Drop the defaults Google does not show (false flags, zero frozen counts …)."""
+    props = normalize_colors(props)
+    for key in ("hidden", "rightToLeft"):
+        if not props.get(key):
+            props.pop(key, None)
+    grid = props.get("gridProperties")
+    if isinstance(grid, dict):
+        for key in list(grid):
+            if key not in ("rowCount", "columnCount") and not grid[key]:
+                del grid[key]
+    for key in ("tabColor", "tabColorStyle"):
+        if key in props and not props[key]:
+            del props[key]
+    return props
