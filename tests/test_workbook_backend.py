@@ -425,6 +425,15 @@ def test_clear_errors_for_missing_locked_and_open_files(book: Path, tmp_path: Pa
         backend.read()
 
 
+def test_symlinked_workbook_stays_a_link(book: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(book)
+    before = book.read_bytes()
+    write(link, stale_spec())
+    assert link.is_symlink() and book.read_bytes() != before
+    assert link.with_name("link.xlsx.bak").read_bytes() == before
+
+
 def test_raw_copy_falls_back_to_recompressing(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = parts(book)
     monkeypatch.setattr(xlsx_zip, "_raw_bytes", lambda src, info: None)
@@ -505,6 +514,66 @@ def test_owned_tab_replaces_a_chartsheet_or_calc_chain_entries(tmp_path: Path) -
     assert "xl/calcChain.xml" not in after
     assert b"calcChain" not in after["xl/_rels/workbook.xml.rels"]
     assert openpyxl.load_workbook(path).sheetnames == [REGISTER, "売上予測"]
+
+
+def test_chartsheet_with_an_owned_name_becomes_a_worksheet(tmp_path: Path) -> None:
+    path = tmp_path / "cs.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = REGISTER
+    wb.active.append([1, 2])
+    cs = wb.create_chartsheet("売上予測")
+    chart = BarChart()
+    chart.add_data(Reference(wb.active, min_col=1, max_col=2, min_row=1))
+    cs.add_chart(chart)
+    wb.create_sheet("後ろ")
+    wb.save(path)
+    write(path, forecast_spec())
+    after = parts(path)
+    assert not any(n.startswith("xl/chartsheets/") for n in after)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [REGISTER, "売上予測", "後ろ"]
+    assert wb["売上予測"]["A3"].value == "FY2026-Q1"
+
+
+def test_dropping_a_chart_removes_its_parts(book: Path) -> None:
+    before = {n for n in parts(book) if n.startswith(("xl/charts/", "xl/drawings/"))}
+    write(book, forecast_spec())
+    assert {n for n in parts(book) if n.startswith("xl/charts/")} - before
+    plain = forecast_spec()
+    plain.chart = None
+    write(book, plain)
+    assert {n for n in parts(book) if n.startswith(("xl/charts/", "xl/drawings/"))} == before
+    empty = forecast_spec()
+    empty.chart = ChartSpec("空", "period", ("won",), (0, 0))
+    write(book, empty)
+    assert {n for n in parts(book) if n.startswith(("xl/charts/", "xl/drawings/"))} == before
+    assert openpyxl.load_workbook(book)["売上予測"]._charts == []
+
+
+def test_app_xml_sheet_list_is_dropped_only_when_tabs_are_added(book: Path) -> None:
+    titles = ('<HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>'
+              'ワークシート</vt:lpstr></vt:variant><vt:variant><vt:i4>3</vt:i4></vt:variant>'
+              '</vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="3" baseType="lpstr">'
+              '<vt:lpstr>案件一覧</vt:lpstr><vt:lpstr>目標</vt:lpstr><vt:lpstr>メモ</vt:lpstr>'
+              "</vt:vector></TitlesOfParts>")
+    data = parts(book)
+    app = data["docProps/app.xml"].decode()
+    app = re.sub(r"<Properties ([^>]*)>", lambda m: m.group(0).replace(
+        ">", ' xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">',
+        1) + titles if "xmlns:vt" not in m.group(0) else m.group(0) + titles, app, count=1)
+    assert "<TitlesOfParts>" in app
+    buf = io.BytesIO()
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(buf, "w") as z:
+        for info in src.infolist():
+            z.writestr(info, app.encode() if info.filename == "docProps/app.xml"
+                       else data[info.filename])
+    book.write_bytes(buf.getvalue())
+    write(book, TabSpec("目標", [Column("a", "A")], rows=[["replaced in place"]]))
+    assert parts(book)["docProps/app.xml"].decode() == app
+    write(book, forecast_spec())
+    new_app = parts(book)["docProps/app.xml"].decode()
+    assert "TitlesOfParts" not in new_app and "HeadingPairs" not in new_app
+    assert openpyxl.load_workbook(book).sheetnames[-1] == "売上予測"
 
 
 def test_filter_calc_chain_keeps_other_sheets() -> None:

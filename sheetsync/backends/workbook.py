@@ -115,16 +115,18 @@ class WorkbookBackend:
 
     def _check_not_open(self) -> None:
         name = self.path.name
-        for lock in (f"~${name}", f"~${name[2:]}", f".~lock.{name}#"):
+        for lock in (f"~${name}", f".~lock.{name}#"):
             candidate = self.path.with_name(lock)
-            if len(lock) > 2 and candidate.exists():
+            if candidate.exists():
                 raise BackendError(
                     f"{self.path} is open in Excel or LibreOffice (lock file {candidate.name}); "
                     "close it and run again — or delete the lock file if no one has it open. "
                     "Nothing was written.")
 
     def _replace(self, new: bytes, read: ReadResult) -> None:
-        folder = self.path.parent
+        # a symlinked workbook: replace the file it points to, keep the link
+        dest = self.path.resolve() if self.path.is_symlink() else self.path
+        folder = dest.parent
         tmp: str | None = None
         bak_tmp: str | None = None
         try:
@@ -134,19 +136,19 @@ class WorkbookBackend:
                 fh.flush()
                 os.fsync(fh.fileno())
             with contextlib.suppress(OSError):
-                os.chmod(tmp, stat.S_IMODE(self.path.stat().st_mode))
+                os.chmod(tmp, stat.S_IMODE(dest.stat().st_mode))
             self._check_unchanged(self._load(), read)
             fd, bak_tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".bak.tmp",
-                                           dir=folder)
+                                           dir=self.backup_path.parent)
             os.close(fd)
             os.unlink(bak_tmp)
             try:
-                os.link(self.path, bak_tmp)
+                os.link(dest, bak_tmp)
             except OSError:
-                shutil.copy2(self.path, bak_tmp)
+                shutil.copy2(dest, bak_tmp)
             os.replace(bak_tmp, self.backup_path)
             bak_tmp = None
-            os.replace(tmp, self.path)
+            os.replace(tmp, dest)
             tmp = None
             _fsync_dir(folder)
         except PermissionError as exc:

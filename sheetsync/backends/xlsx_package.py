@@ -18,11 +18,8 @@ from xml.etree import ElementTree as ET
 from ..errors import BackendError
 
 REL_OFFICE_DOCUMENT = "/officeDocument"
-REL_WORKSHEET = "/worksheet"
 REL_STYLES = "/styles"
 REL_SHARED_STRINGS = "/sharedStrings"
-REL_DRAWING = "/drawing"
-REL_CHART = "/chart"
 
 _ATTR_RE = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
@@ -36,13 +33,6 @@ def parse_attrs(tag_text: str) -> dict[str, str]:
     """Attributes of one start tag, as written (entities not decoded)."""
     return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
             for m in _ATTR_RE.finditer(tag_text)}
-
-
-def xml_unescape_attr(value: str) -> str:
-    """Decode the entities of an attribute value taken from raw XML text."""
-    if "&" not in value:
-        return value
-    return ET.fromstring(f'<a v="{value}"/>').get("v", "")
 
 
 def xml_escape(text: str, *, attr: bool = False) -> str:

@@ -152,8 +152,10 @@ def read_shared_strings(pkg: Package, part: str | None) -> list[str | None]:
     data = pkg.read(part)
     prefix = _prefix(data[:2048])
     p = re.escape(prefix)
+    # fast path: one <t> (Japanese Excel adds phonetic runs and properties after it)
     pattern = re.compile(
-        rf"<{p}si(?:\s[^>]*)?(?:/>|>(?:<{p}t>([^<]*)</{p}t>|(.*?))</{p}si>)", re.S)
+        rf"<{p}si(?:\s[^>]*)?(?:/>|>(?:<{p}t(?: xml:space=\"preserve\")?>([^<]*)</{p}t>"
+        rf"(?:<{p}rPh\b[^>]*>.*?</{p}rPh>|<{p}phoneticPr\b[^>]*/>)*|(.*?))</{p}si>)", re.S)
     texts = TextCache()
     out: list[str | None] = []
     append = out.append

@@ -126,8 +126,7 @@ def _value_width(value: Any, kind: str) -> float:
     if isinstance(value, Link):
         return display_width(value.text)
     if isinstance(value, str):
-        return display_width(value) if 2 * len(value) > 8 or not value.isascii() \
-            else float(len(value))
+        return display_width(value)
     if isinstance(value, bool):
         return 5.0
     if isinstance(value, dt.datetime):
@@ -339,7 +338,7 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
     w = _RowWriter(spec, styles, date1904)
     out: list[str] = []
     add = out.append
-    n_cols = max([len(spec.columns)] + [len(r) for r in spec.rows[:1]])
+    n_cols = max([len(spec.columns)] + [len(r) for r in spec.rows])
     last_row = spec.header_row + len(spec.rows)
     dim = f"A1:{column_letter(max(n_cols, 1) - 1)}{last_row}"
     add('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')

@@ -24,7 +24,7 @@ from ..errors import BackendError
 from ..tabspec import TabSpec
 from .xlsx_package import Package, Relationship, parse_attrs, relative_target, xml_escape
 from .xlsx_read import SheetEntry, WorkbookInfo
-from .xlsx_render import collect_styles, render_chart, render_sheet
+from .xlsx_render import SheetStyles, collect_styles, render_chart, render_sheet
 from .xlsx_styles import StyleMerger
 from .xlsx_zip import copy_member, write_member
 
@@ -172,7 +172,7 @@ class Splicer:
                 next_id += 1
                 self.new_rels.append(self._rel_xml(plan.rid, "worksheet", self.wb_part, part))
             self.overrides[part] = CT_WORKSHEET
-            if spec.chart is not None:
+            if spec.chart is not None and spec.chart.data_rows[1] > spec.chart.data_rows[0]:
                 plan.drawing = self._alloc("xl/drawings/drawing{}.xml")
                 plan.chart = self._alloc("xl/charts/chart{}.xml")
             plans.append(plan)
@@ -232,13 +232,12 @@ class Splicer:
             self._edit_app_xml()
         return self._assemble()
 
-    def _render(self, plan: _Plan, st: object) -> None:
+    def _render(self, plan: _Plan, st: SheetStyles) -> None:
         spec = plan.spec
         drawing_rid = "rId1" if plan.chart else None
-        self._set(plan.part, render_sheet(spec, st,  # type: ignore[arg-type]
-                                          date1904=self.info.date1904,
+        self._set(plan.part, render_sheet(spec, st, date1904=self.info.date1904,
                                           drawing_rid=drawing_rid))
-        if spec.chart is None or plan.drawing is None or plan.chart is None:
+        if spec.chart is None or plan.drawing is None or plan.chart is None:  # no chart
             return
         parts = render_chart(spec, spec.chart)
         self._set(plan.drawing, parts.drawing)
