@@ -105,6 +105,7 @@ def snapshot_spec() -> TabSpec:
 
 def parts(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None  # every member's CRC checks out
         return {n: z.read(n) for n in z.namelist()}
 
 
@@ -207,6 +208,23 @@ def test_read_back_through_the_backend(book: Path) -> None:
     # a datetime in a date column is shown as a date and keeps its time
     assert st[2][:3] == ['=HYPERLINK("x")', 2.5, dt.datetime(2026, 3, 1, 15, 0)]
     assert st[4][:2] == ["  spaced  ", True]
+
+
+def test_numpy_pandas_and_odd_values(book: Path) -> None:
+    import decimal
+
+    import numpy as np
+    import pandas as pd
+
+    spec = TabSpec("型", [Column("a", "A", "int"), Column("b", "B", "number"),
+                         Column("c", "C", "date"), Column("d", "D")],
+                   rows=[[np.int64(7), np.float64(2.5), pd.Timestamp("2026-03-31"), np.bool_(True)],
+                         [pd.NA, float("nan"), pd.NaT, decimal.Decimal("1.25")],
+                         [None, float("inf"), dt.date(2026, 1, 1), dt.timedelta(days=1)]])
+    write(book, spec)
+    rows = WorkbookBackend(book).read(["型"]).grids["型"].rows
+    assert rows[1:] == [[7, 2.5, dt.date(2026, 3, 31), True], [None, None, None, 1.25],
+                        [None, None, dt.date(2026, 1, 1), "1 day, 0:00:00"]]
 
 
 def test_widths_count_wide_characters_double(book: Path) -> None:

@@ -12,6 +12,7 @@ rendering the same spec twice gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import io
 import math
 import numbers
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import BackendError
 from ..grid import date_to_serial
 from ..tabspec import NUMBER_FORMATS, ChartSpec, CondFormat, Link, TabSpec
 from .xlsx_package import xml_escape
@@ -32,6 +34,8 @@ HEADER_FILL = "FFDDEBF7"
 MAX_WIDTH = 60.0
 MIN_WIDTH = 6.0
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+MAX_LINKS = 65530  # Excel's limit of hyperlinks per sheet
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
 WIDTH_SAMPLE_ROWS = 5000
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -89,24 +93,30 @@ def collect_styles(spec: TabSpec, merger: StyleMerger) -> SheetStyles:
 # -- values ----------------------------------------------------------------------------
 
 def _plain(value: Any) -> Any:
-    """numpy/pandas/Decimal scalars → Python values; NaN/NaT/NA → None."""
-    if value is None or isinstance(value, (str, bool, int, float, dt.date, Link)):
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, dt.datetime) and type(value).__name__ == "NaTType":
-            return None
+    """numpy/pandas/Decimal scalars → Python values; NaN/NaT/NA/inf → None."""
+    t = type(value)
+    if value is None or t in _PLAIN_TYPES:
         return value
-    name = type(value).__name__
+    if t is float:
+        return value if math.isfinite(value) else None
+    name = t.__name__
     if name in ("NAType", "NaTType"):
         return None
-    if name == "bool_":
+    if isinstance(value, bool) or (name in ("bool_", "bool") and "numpy" in t.__module__):
         return bool(value)
+    if isinstance(value, (dt.date, Link)):
+        return value
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, numbers.Real):
+    if isinstance(value, (numbers.Real, decimal.Decimal)):
         f = float(value)
         return f if math.isfinite(f) else None
     return str(value)
+
+
+_PLAIN_TYPES = frozenset({str, bool, int, dt.date, dt.datetime, Link})
 
 
 def display_width(text: str) -> float:
@@ -213,6 +223,8 @@ class _RowWriter:
         if isinstance(value, str):
             return _string_cell(ref, style, value)
         if isinstance(value, Link):
+            if len(self.links) >= MAX_LINKS:  # Excel's limit: keep the text, drop the link
+                return _string_cell(ref, style, value.text)
             self.links.append((ref, value))
             return _string_cell(ref, self.styles.link, value.text)
         if isinstance(value, bool):
@@ -339,6 +351,9 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
     out: list[str] = []
     add = out.append
     n_cols = max([len(spec.columns)] + [len(r) for r in spec.rows])
+    if spec.header_row + len(spec.rows) > MAX_ROWS or n_cols > MAX_COLUMNS:
+        raise BackendError(f"tab {spec.name!r} is larger than an Excel sheet "
+                         f"({MAX_ROWS:,} rows × {MAX_COLUMNS:,} columns)")
     last_row = spec.header_row + len(spec.rows)
     dim = f"A1:{column_letter(max(n_cols, 1) - 1)}{last_row}"
     add('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
