@@ -81,7 +81,7 @@ def test_a1_tab_names() -> None:
         "'Sheet 1'",
         "'D3'",
         "'I''m'",
-        "'案件一覧'",
+        "案件一覧",
     ]
 
 
@@ -275,8 +275,12 @@ def test_append_finds_the_table_and_grows_the_grid(v: Values, emulator: Emulator
         "majorDimension": "ROWS",
         "values": [["D-99", "y"]],
     }
-    wide = v.append("A1", [list("abcdefghi")])
-    assert wide.status_code == 400 and "exceeds grid limits" in wide.json()["error"]["message"]
+    wide = v.append("A1", [list("abcdefghij")]).json()
+    assert wide["updates"]["updatedRange"] == "Sheet1!A27:J27"
+    assert emulator.get_spreadsheet(sid)["sheets"][0]["properties"]["gridProperties"] == {
+        "rowCount": 27,
+        "columnCount": 10,
+    }
 
 
 def test_batch_get_and_batch_clear(v: Values) -> None:

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         args.key_out.write_text(json.dumps(info, indent=2), encoding="utf-8")
     print(emulator.base_url, flush=True)
     if args.key_out is not None:
-        print(f"service account {info['client_email']} key written to {args.key_out}", flush=True)
+        print(f"key for {info['client_email']} written to {args.key_out}", file=sys.stderr)
     try:
         while not stopping.wait(0.5):
             pass

@@ -18,7 +18,6 @@ from .state import Sheet, Spreadsheet
 
 _SIDE = r"\$?([A-Za-z]{1,3})?\$?([0-9]+)?"
 _CELLS_RE = re.compile(rf"^{_SIDE}(?::{_SIDE})?$")
-_PLAIN_TITLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CELL_LIKE_RE = re.compile(r"([A-Za-z]{1,3}[0-9]+|[Rr][0-9]*[Cc][0-9]*)")
 
 
@@ -49,15 +48,6 @@ class Target:
         c1 = s.col_count if b.c1 is None else min(b.c1, s.col_count)
         return r0, max(r1, r0), c0, max(c1, c0)
 
-    def exceeds_grid(self) -> bool:
-        b, s = self.bounds, self.sheet
-        return (
-            (b.r0 or 0) >= max(s.row_count, 1)
-            or (b.c0 or 0) >= max(s.col_count, 1)
-            or (b.r1 is not None and b.r1 > s.row_count)
-            or (b.c1 is not None and b.c1 > s.col_count)
-        )
-
     def grid_error(self) -> ApiError:
         return ApiError(
             400,
@@ -78,8 +68,13 @@ class Target:
 
 
 def quote_title(title: str) -> str:
-    """A tab name as Google writes it in a range: quoted unless it is a plain identifier."""
-    if _PLAIN_TITLE_RE.fullmatch(title) and not _CELL_LIKE_RE.fullmatch(title):
+    """A tab name as Google writes it in a range.
+
+    Bare when made of letters (any script), digits and ``_``, not starting with a digit and
+    not looking like a cell reference (``D3``, ``R1C1``); quoted (``'My ''tab'''``) otherwise.
+    """
+    plain = bool(title) and all(ch.isalnum() or ch == "_" for ch in title)
+    if plain and not title[0].isdigit() and not _CELL_LIKE_RE.fullmatch(title):
         return title
     return "'" + title.replace("'", "''") + "'"
 

@@ -16,12 +16,12 @@ Reply = dict[str, Any] | None
 Handler = Callable[["Context", dict[str, Any]], Reply]
 HANDLERS: dict[str, Handler] = {}
 
-# CellData fields a request may write; the rest is computed by the server.
+# CellData fields a request may write; the rest (effectiveValue, formattedValue,
+# effectiveFormat, hyperlink …) is computed by the server and ignored in writes.
 WRITABLE_CELL_FIELDS = (
     "userEnteredValue",
     "userEnteredFormat",
     "note",
-    "hyperlink",
     "textFormatRuns",
     "dataValidation",
     "pivotTable",

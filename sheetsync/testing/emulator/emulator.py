@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import values_api
-from .auth import make_key
+from .auth import ANONYMOUS, make_key
 from .batch_update import apply_requests
 from .control import Faults, RequestLog
 from .errors import ApiError
@@ -217,7 +217,7 @@ class Emulator:
                     }
                 )
             if requests:
-                apply_requests(self.state, ss, requests, owner or "")
+                apply_requests(self.state, ss, requests, owner or ANONYMOUS)
             for name, data in content.items():
                 if data:
                     values_api.write(
@@ -272,7 +272,7 @@ class Emulator:
         """Apply batchUpdate requests directly (all-or-nothing); returns the replies."""
         with self.state.lock:
             ss = self._spreadsheet(spreadsheet_id).clone()
-            replies = apply_requests(self.state, ss, requests, ss.owner or "")
+            replies = apply_requests(self.state, ss, requests, ss.owner or ANONYMOUS)
             self.state.spreadsheets[spreadsheet_id] = ss
             return replies
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import api, fieldmask
 from .auth import authenticate, token_endpoint
 from .control import WRITE_KINDS, Faults, LoggedRequest, RequestLog
-from .errors import MSG_INTERNAL, MSG_UNAVAILABLE, ApiError, quota_message
+from .errors import MSG_INTERNAL, MSG_UNAVAILABLE, ApiError, RequestError, quota_message
 from .state import State
 
 _ID = r"(?P<id>[^/:]+)"
@@ -149,6 +149,8 @@ class Handler(BaseHTTPRequestHandler):
             status, payload = err.code, err.body()
             if err.code == 429:
                 headers.setdefault("Retry-After", "0")
+        except RequestError as err:  # raised outside a batchUpdate (e.g. append growing a grid)
+            status, payload = 400, ApiError(400, err.message).body()
         except _Dropped:
             return
         except Exception:  # pragma: no cover - a bug in the emulator itself

@@ -105,10 +105,14 @@ def write(
     *,
     field: str = "data.values",
     start: tuple[int, int] | None = None,
-    grow_rows: bool = False,
+    grow: bool = False,
     touched: set[tuple[int, int, int]] | None = None,
 ) -> dict[str, Any]:
-    """Write a 2-D list into a range (already-cloned ``ss``); returns UpdateValuesResponse."""
+    """Write a 2-D list into a range (already-cloned ``ss``); returns UpdateValuesResponse.
+
+    ``grow`` adds rows/columns when the data overflows the grid (what append does);
+    otherwise that is a 400 "exceeds grid limits" like values.update.
+    """
     target = resolve(ss, range_text)
     sheet = target.sheet
     rows = _matrix(values, field)
@@ -123,8 +127,10 @@ def write(
         _check_within(target, r0, c0, nrows, ncols)
     if nrows == 0 or ncols == 0:
         return {"spreadsheetId": ss.spreadsheet_id, "updatedRange": target.display()}
-    if grow_rows and r0 + nrows > sheet.row_count:
-        grow(ss, sheet, rows=r0 + nrows - sheet.row_count)
+    if grow and (r0 + nrows > sheet.row_count or c0 + ncols > sheet.col_count):
+        add_rows = max(0, r0 + nrows - sheet.row_count)
+        add_cols = max(0, c0 + ncols - sheet.col_count)
+        grow_grid(ss, sheet, rows=add_rows, cols=add_cols)
     if r0 + nrows > sheet.row_count or c0 + ncols > sheet.col_count:
         raise ApiError(
             400,
@@ -199,7 +205,7 @@ def set_value(sheet: Sheet, row: int, col: int, value: Any, input_option: str) -
         cell.setdefault("userEnteredFormat", {})["numberFormat"] = number_format
 
 
-def grow(ss: Spreadsheet, sheet: Sheet, rows: int = 0, cols: int = 0) -> None:
+def grow_grid(ss: Spreadsheet, sheet: Sheet, rows: int = 0, cols: int = 0) -> None:
     new_total = ss.total_cells() + rows * sheet.col_count + cols * (sheet.row_count + rows)
     if new_total > MAX_CELLS:
         raise ApiError(
@@ -296,7 +302,7 @@ def append(
         insert_dimension(
             ss, sheet, "ROWS", start[0], start[0] + height, inherit_before=start[0] > 0
         )
-    updates = write(ss, range_text, values, major, input_option, start=start, grow_rows=True)
+    updates = write(ss, range_text, values, major, input_option, start=start, grow=True)
     out: dict[str, Any] = {"spreadsheetId": ss.spreadsheet_id}
     if table is not None:
         out["tableRange"] = format_range(sheet.title, *table)
