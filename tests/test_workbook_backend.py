@@ -606,15 +606,46 @@ def test_filter_calc_chain_keeps_other_sheets() -> None:
 
 # -- other programs open the result --------------------------------------------------------------
 
+def soffice(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile", *args],
+        capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_workbook_saved_by_libreoffice(book: Path, tmp_path: Path) -> None:
+    """Another writer's package (shared strings, its own styles): read, splice, reopen."""
+    out = tmp_path / "lo"
+    proc = soffice(tmp_path, "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out),
+                   str(book))
+    assert proc.returncode == 0, proc.stderr
+    path = out / "deals.xlsx"
+    from test_xlsx_read import openpyxl_grids
+
+    before = parts(path)
+    assert "xl/sharedStrings.xml" in before
+    result = WorkbookBackend(path).read()
+    assert {k: g.rows for k, g in result.grids.items()} == openpyxl_grids(path.read_bytes())
+    write(path, forecast_spec(), stale_spec())
+    after = parts(path)
+    register = sheet_part(path, REGISTER)
+    assert after[register] == before[register]
+    wb = openpyxl.load_workbook(path)
+    assert wb["売上予測"]["C3"].number_format == "¥#,##0"
+    assert wb["売上予測"]["A2"].font.b
+    again = tmp_path / "again"
+    proc = soffice(tmp_path, "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir",
+                   str(again), str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert "売上予測" in openpyxl.load_workbook(again / "deals.xlsx").sheetnames
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_libreoffice_opens_the_written_file(book: Path, tmp_path: Path) -> None:
     write(book, forecast_spec(), stale_spec(), snapshot_spec())
     out = tmp_path / "converted"
-    proc = subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,"
-         "false,4", "--outdir", str(out), str(book)],
-        capture_output=True, text=True, timeout=120)
+    proc = soffice(tmp_path, "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,"
+                   "false,true,false,false,false,4", "--outdir", str(out), str(book))
     assert proc.returncode == 0, proc.stderr
     csv = (out / "deals-売上予測.csv").read_text(encoding="utf-8")
     assert "FY2026-Q1" in csv and "5000000" in csv.replace(",", "").replace("¥", "")
