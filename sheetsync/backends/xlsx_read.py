@@ -1,8 +1,9 @@
 """A fast reader for ``.xlsx`` workbooks: tabs, and the cells of the tabs asked for.
 
-openpyxl builds an object per cell and takes ~11 s for a 100,000 × 17 sheet; this reader
-scans the sheet XML with one regular expression and caches the conversions a register
-repeats (owners, stages, dates), which is several times faster. The values are those of
+openpyxl builds an object per cell and takes 11–14 s (``read_only=True``) for a
+100,000 × 17 register; this reader scans the sheet XML (as bytes, in 4 MB slices) with one
+regular expression and caches the conversions a register repeats (owners, stages, dates):
+about 1.5 s for the same file (``benchmarks/workbook_io.py``). The values are those of
 ``openpyxl.load_workbook(data_only=True)``, normalised to the grid contract of
 :mod:`sheetsync.grid`:
 

@@ -5,7 +5,7 @@ such as the hidden snapshot): note row, bold/filled/bordered header frozen below
 formats by column kind, column widths, internal hyperlinks, conditional formats and the
 ``<drawing>`` reference of the chart. Text is always an inline string — a value starting
 with ``=``, ``+``, ``-`` or ``@`` stays text, never a formula. Charts are drawn by openpyxl
-(:func:`render_chart`). The output depends only on the spec and the style indices, so
+(:mod:`.xlsx_chart`). The output depends only on the spec and the style indices, so
 rendering the same spec twice gives the same bytes.
 """
 
@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import io
 import math
 import numbers
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BackendError
 from ..grid import date_to_serial
-from ..tabspec import NUMBER_FORMATS, ChartSpec, CondFormat, Link, TabSpec
+from ..tabspec import NUMBER_FORMATS, CondFormat, Link, TabSpec
 from .xlsx_package import xml_escape
 from .xlsx_read import DAYS_1904
 from .xlsx_styles import DxfSpec, StyleMerger, XfSpec
@@ -392,56 +390,3 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
         add(f'<drawing r:id="{drawing_rid}"/>')
     add("</worksheet>")
     return "".join(out).encode("utf-8", "replace")
-
-
-# -- the chart -------------------------------------------------------------------------
-
-@dataclass
-class ChartParts:
-    """A drawing part holding one chart (its rels point at the chart as ``rId1``)."""
-
-    drawing: bytes
-    chart: bytes
-
-
-def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
-    """Draw ``chart`` with openpyxl, to the right of the table; return its parts."""
-    from openpyxl import Workbook
-    from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.chart.data_source import AxDataSource, StrRef
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = spec.name
-    start, stop = chart.data_rows
-    first = spec.first_data_row + start
-    last = spec.first_data_row + stop - 1
-    try:
-        cat_col = spec.column_index(chart.category_column) + 1
-        series_cols = [spec.column_index(k) + 1 for k in chart.series_columns]
-    except KeyError as exc:
-        raise ValueError(f"tab {spec.name!r}: chart on unknown column {exc.args[0]!r}") \
-            from exc
-    if chart.kind == "line":
-        drawn: Any = LineChart()
-    else:
-        drawn = BarChart()
-        drawn.type = "col"
-    drawn.title = chart.title
-    drawn.width, drawn.height = 20, 10
-    drawn.x_axis.delete = False
-    drawn.y_axis.delete = False
-    header = spec.header_row
-    for col in series_cols:
-        drawn.add_data(Reference(ws, min_col=col, min_row=header, max_row=max(last, header)),
-                       titles_from_data=True)
-    cats = f"{quote_sheet(spec.name)}!${column_letter(cat_col - 1)}${first}:" \
-           f"${column_letter(cat_col - 1)}${max(last, first)}"
-    for series in drawn.series:
-        series.cat = AxDataSource(strRef=StrRef(f=cats))
-    ws.add_chart(drawn, f"{column_letter(len(spec.columns) + 1)}{header}")
-    buf = io.BytesIO()
-    wb.save(buf)
-    with zipfile.ZipFile(buf) as z:
-        return ChartParts(drawing=z.read("xl/drawings/drawing1.xml"),
-                          chart=z.read("xl/charts/chart1.xml"))

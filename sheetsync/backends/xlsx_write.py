@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 from ..errors import BackendError
 from ..tabspec import TabSpec
+from .xlsx_chart import render_chart
 from .xlsx_package import Package, Relationship, parse_attrs, relative_target, xml_escape
 from .xlsx_read import SheetEntry, WorkbookInfo
-from .xlsx_render import SheetStyles, collect_styles, render_chart, render_sheet
+from .xlsx_render import SheetStyles, collect_styles, render_sheet
 from .xlsx_styles import StyleMerger
 from .xlsx_zip import copy_member, write_member
 
