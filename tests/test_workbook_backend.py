@@ -594,6 +594,31 @@ def test_app_xml_sheet_list_is_dropped_only_when_tabs_are_added(book: Path) -> N
     assert openpyxl.load_workbook(book).sheetnames[-1] == "売上予測"
 
 
+def test_style_merger_on_a_prefixed_stylesheet_without_containers() -> None:
+    from xml.etree import ElementTree as ET
+
+    from sheetsync.backends.xlsx_styles import DxfSpec, StyleMerger, XfSpec
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    original = (f'<x:styleSheet xmlns:x="{main}"><x:fonts count="1"><x:font><x:sz val="10"/>'
+                '<x:name val="Meiryo"/></x:font></x:fonts><x:cellXfs count="1"><x:xf numFmtId="0" '
+                'fontId="0"/></x:cellXfs><x:dxfs count="0"/></x:styleSheet>').encode()
+    merger = StyleMerger(original)
+    header = merger.xf(XfSpec("0.0%", "bold", "#DDEBF7", True))
+    assert merger.xf(XfSpec("0.0%", "bold", "#DDEBF7", True)) == header
+    assert merger.dxf(DxfSpec("#F8D7DA")) == 0
+    root = ET.fromstring(merger.result())
+    ns = {"x": main}
+    for tag in ("numFmts", "fonts", "fills", "borders", "cellXfs", "dxfs"):
+        el = root.find(f"x:{tag}", ns)
+        assert el is not None and int(el.get("count")) == len(el), tag
+    assert [child.tag.split("}")[1] for child in root] == [
+        "numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "dxfs"]
+    assert root.find("x:fonts/x:font[2]/x:name", ns).get("val") == "Meiryo"  # base font kept
+    assert root.find("x:fonts/x:font[2]/x:b", ns) is not None
+    assert header == 1
+
+
 def test_filter_calc_chain_keeps_other_sheets() -> None:
     xml = (b'<calcChain xmlns="m"><c r="A1" i="1"/><c r="A2"/><c r="B1" i="2"/><c r="B2"/>'
            b'<c r="C1" i="3" l="1"/></calcChain>')
