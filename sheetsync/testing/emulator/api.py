@@ -187,24 +187,28 @@ def batch_update(call: Call) -> Result:
 
 
 # values ----------------------------------------------------------------------------------
-def _read_options(call: Call, prefix: str = "") -> tuple[str, str, str]:
-    def opt(name: str) -> str | None:
-        return call.param(prefix + name[0].upper() + name[1:] if prefix else name)
-
-    major = values_api.check_enum(
-        "major_dimension", call.param("majorDimension") or "ROWS", ("ROWS", "COLUMNS")
+def _major(call: Call) -> str:
+    major = call.param("majorDimension") or "ROWS"
+    allowed = ("ROWS", "COLUMNS", "DIMENSION_UNSPECIFIED")
+    return (
+        "COLUMNS"
+        if values_api.check_enum("major_dimension", major, allowed) == "COLUMNS"
+        else "ROWS"
     )
+
+
+def _render(call: Call, value_key: str, dt_key: str) -> tuple[str, str]:
     value_render = values_api.check_enum(
-        "value_render_option",
-        opt("valueRenderOption") or "FORMATTED_VALUE",
-        values_api.VALUE_RENDER,
+        "value_render_option", call.param(value_key) or "FORMATTED_VALUE", values_api.VALUE_RENDER
     )
     dt_render = values_api.check_enum(
-        "date_time_render_option",
-        opt("dateTimeRenderOption") or "SERIAL_NUMBER",
-        values_api.DATE_RENDER,
+        "date_time_render_option", call.param(dt_key) or "SERIAL_NUMBER", values_api.DATE_RENDER
     )
-    return major, value_render, dt_render
+    return value_render, dt_render
+
+
+def _read_options(call: Call) -> tuple[str, str, str]:
+    return _major(call), *_render(call, "valueRenderOption", "dateTimeRenderOption")
 
 
 def values_get(call: Call) -> Result:
@@ -234,10 +238,13 @@ def _input_option(value: str | None) -> str:
 
 
 def _with_data(
-    call: Call, ss: Spreadsheet, update: dict[str, Any], include: bool, prefix: str = "response"
+    call: Call, ss: Spreadsheet, update: dict[str, Any], include: bool
 ) -> dict[str, Any]:
+    """Add ``updatedData`` (read back with the response* render options) when asked."""
     if include:
-        _major, value_render, dt_render = _read_options(call, prefix)
+        value_render, dt_render = _render(
+            call, "responseValueRenderOption", "responseDateTimeRenderOption"
+        )
         update["updatedData"] = values_api.read(
             ss, Renderer(ss), update["updatedRange"], "ROWS", value_render, dt_render
         )

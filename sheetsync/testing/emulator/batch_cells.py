@@ -28,7 +28,7 @@ from .values import Renderer
 
 @handler("updateCells")
 def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
-    rows = body.get("rows", [])
+    rows = shapes.normalize_colors(body.get("rows", []))
     paths = mask(body)
     if "start" in body and "range" in body:
         raise RequestError("Only one of start or range may be set.")
@@ -77,7 +77,7 @@ def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
 def repeat_cell(ctx: Context, body: dict[str, Any]) -> Reply:
     sheet, r0, r1, c0, c1 = box(ctx, body.get("range", {}))
     paths = mask(body)
-    data = body.get("cell", {})
+    data = shapes.normalize_colors(body.get("cell", {}))
     for r in range(r0, r1):
         for c in range(c0, c1):
             update_cell(sheet, r, c, data, paths)
@@ -88,7 +88,7 @@ def repeat_cell(ctx: Context, body: dict[str, Any]) -> Reply:
 def append_cells(ctx: Context, body: dict[str, Any]) -> Reply:
     sheet = sheet_of(ctx, body.get("sheetId", 0))
     paths = mask(body)
-    rows = body.get("rows", [])
+    rows = shapes.normalize_colors(body.get("rows", []))
     start = 1 + max((r for r, _ in sheet.cells), default=-1)
     needed = start + len(rows) - sheet.row_count
     if needed > 0:

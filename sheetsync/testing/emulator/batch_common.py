@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import fieldmask, shapes
+from . import fieldmask
 from .a1 import format_range
 from .errors import RequestError
 from .state import Sheet, Spreadsheet, State
@@ -106,14 +105,13 @@ def mask(body: dict[str, Any]) -> list[list[str]]:
 def update_cell(
     sheet: Sheet, row: int, col: int, data: dict[str, Any], paths: list[list[str]]
 ) -> None:
-    """Apply a masked ``CellData`` write to one cell."""
-    data = shapes.normalize_colors(data)
+    """Apply a masked ``CellData`` write to one cell (colours already normalised)."""
     cell = sheet.writable_cell(row, col)
     for path in paths:
         if path == ["*"]:
             for key in WRITABLE_CELL_FIELDS:
                 if key in data:
-                    cell[key] = copy.deepcopy(data[key])
+                    cell[key] = fieldmask.json_copy(data[key])
                 else:
                     cell.pop(key, None)
         elif path[0] in WRITABLE_CELL_FIELDS:

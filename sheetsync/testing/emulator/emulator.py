@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -283,12 +284,15 @@ class Emulator:
         include_grid_data: bool = False,
         ranges: list[str] | None = None,
     ) -> dict[str, Any]:
+        """The spreadsheet resource as ``spreadsheets.get`` answers it (a detached copy)."""
         with self.state.lock:
-            return spreadsheet_json(
+            result = spreadsheet_json(
                 self._spreadsheet(spreadsheet_id),
                 include_grid_data=include_grid_data,
                 ranges=ranges,
             )
+            copied: dict[str, Any] = pickle.loads(pickle.dumps(result))
+            return copied
 
     def snapshot(self, spreadsheet_id: str) -> dict[str, Any]:
         """Everything about a spreadsheet, grid data included — compare two to prove no change."""

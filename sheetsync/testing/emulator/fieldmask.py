@@ -7,7 +7,6 @@ several sub-fields of ``a``; ``*`` selects everything at its level. Example:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 # A mask tree: field name → sub-tree, or None for "the whole field".
@@ -106,12 +105,21 @@ def paths(text: str) -> list[list[str]]:
     return out
 
 
+def json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (much faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
+
+
 def update(target: dict[str, Any], source: dict[str, Any], mask_paths: list[list[str]]) -> None:
     """Copy the masked fields from ``source`` into ``target``; absent ones are cleared."""
     for path in mask_paths:
         if path == ["*"]:
             target.clear()
-            target.update(copy.deepcopy(source))
+            target.update(json_copy(source))
             continue
         _set_path(target, source, path)
 
@@ -123,7 +131,7 @@ def _set_path(target: dict[str, Any], source: Any, path: list[str]) -> None:
         if src is None:
             target.pop(name, None)
         else:
-            target[name] = copy.deepcopy(src)
+            target[name] = json_copy(src)
         return
     child = target.get(name)
     if not isinstance(child, dict):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 SERIAL_EPOCH = dt.datetime(1899, 12, 30)
@@ -89,11 +90,16 @@ def is_date_format(fmt: dict[str, Any] | None) -> bool:
 
 def format_value(value: float, fmt: dict[str, Any] | None) -> str:
     """Render ``value`` with a ``NumberFormat``; no format gives the automatic display."""
-    if not fmt or (
-        not fmt.get("pattern") and fmt.get("type") in (None, "NUMBER_FORMAT_TYPE_UNSPECIFIED")
-    ):
+    if not fmt:
         return general(value)
-    pattern = fmt.get("pattern") or DEFAULT_PATTERNS.get(fmt.get("type", ""), "")
+    return _format_cached(float(value), fmt.get("type"), fmt.get("pattern"))
+
+
+@lru_cache(maxsize=65536)
+def _format_cached(value: float, type_: str | None, pattern: str | None) -> str:
+    if not pattern and type_ in (None, "NUMBER_FORMAT_TYPE_UNSPECIFIED"):
+        return general(value)
+    pattern = pattern or DEFAULT_PATTERNS.get(type_ or "", "")
     if not pattern or pattern.lower() == "general":
         return general(value)
     sections = _split_sections(pattern)
@@ -111,7 +117,8 @@ def format_value(value: float, fmt: dict[str, Any] | None) -> str:
     return sign + _format_number(value, section)
 
 
-def _split_sections(pattern: str) -> list[str]:
+@lru_cache(maxsize=1024)
+def _split_sections(pattern: str) -> tuple[str, ...]:
     sections, buf, quoted, i = [], [], False, 0
     while i < len(pattern):
         ch = pattern[i]
@@ -129,7 +136,7 @@ def _split_sections(pattern: str) -> list[str]:
         buf.append(ch)
         i += 1
     sections.append("".join(buf))
-    return sections
+    return tuple(sections)
 
 
 def _strip_literals(section: str) -> str:
@@ -138,11 +145,13 @@ def _strip_literals(section: str) -> str:
     return re.sub(r"\[[^\]]*\]", "", section)
 
 
+@lru_cache(maxsize=1024)
 def _is_date_pattern(section: str) -> bool:
     return bool(re.search(r"[dmyhsDMYHS]", _strip_literals(section)))
 
 
-def _tokens(section: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=1024)
+def _tokens(section: str) -> tuple[tuple[str, str], ...]:
     """Split a pattern into ('lit', text) and ('code', text) tokens."""
     out: list[tuple[str, str]] = []
     i = 0
@@ -171,7 +180,7 @@ def _tokens(section: str) -> list[tuple[str, str]]:
         else:
             out.append(("code", ch))
             i += 1
-    return out
+    return tuple(out)
 
 
 def _format_number(value: float, section: str) -> str:
@@ -223,13 +232,11 @@ def _format_number(value: float, section: str) -> str:
     return "".join(pre) + text + "".join(post)
 
 
-def _format_date(serial: float, section: str) -> str:
-    when = serial_to_datetime(serial)
-    # round to the nearest second, as Sheets does for display
-    when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
-    tokens = _tokens(section)
+@lru_cache(maxsize=1024)
+def _date_codes(section: str) -> tuple[tuple[tuple[str, str, bool], ...], bool]:
+    """A date pattern as (kind, text, means-minutes) tokens, and whether it has AM/PM."""
     codes: list[tuple[str, str]] = []
-    for kind, t in tokens:  # group runs of the same code letter
+    for kind, t in _tokens(section):  # group runs of the same code letter
         if (
             kind == "code"
             and codes
@@ -242,15 +249,24 @@ def _format_date(serial: float, section: str) -> str:
             codes.append((kind, t))
     codes = _ampm(codes)
     ampm = any(k == "code" and t in ("am/pm", "a/p") for k, t in codes)
+    marked = tuple((k, t, _is_minute(codes, i)) for i, (k, t) in enumerate(codes))
+    return marked, ampm
+
+
+def _format_date(serial: float, section: str) -> str:
+    when = serial_to_datetime(serial)
+    # round to the nearest second, as Sheets does for display
+    when = (when + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    codes, ampm = _date_codes(section)
     out: list[str] = []
-    for i, (kind, t) in enumerate(codes):
+    for kind, t, minute in codes:
         if kind == "lit":
             out.append(t)
             continue
         low = t.lower()
         if low.startswith("y"):
             out.append(f"{when.year % 100:02d}" if len(low) <= 2 else f"{when.year:04d}")
-        elif low.startswith("m") and low[0] == "m" and _is_minute(codes, i) and len(low) <= 2:
+        elif low.startswith("m") and minute and len(low) <= 2:
             out.append(f"{when.minute:02d}" if len(low) == 2 else str(when.minute))
         elif low.startswith("m"):
             n = len(low)

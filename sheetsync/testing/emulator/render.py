@@ -98,7 +98,11 @@ def grid_data(
 
 
 def cell_data(sheet: Sheet, renderer: Renderer, row: int, col: int) -> dict[str, Any]:
-    """One ``CellData`` with its computed effective value, formatted value and format."""
+    """One ``CellData`` with its computed effective value, formatted value and format.
+
+    The result shares sub-objects with the stored state (and with other cells): serialise
+    it or copy it, never mutate it.
+    """
     cell = sheet.cell(row, col)
     if not cell:
         return {}
@@ -116,15 +120,25 @@ def cell_data(sheet: Sheet, renderer: Renderer, row: int, col: int) -> dict[str,
             out["hyperlink"] = link
     uef = cell.get("userEnteredFormat")
     if uef:
-        out["userEnteredFormat"] = copy.deepcopy(uef)
+        out["userEnteredFormat"] = uef
     if uev or uef:
-        effective = copy.deepcopy(renderer.ss.properties.get("defaultFormat", {}))
-        _deep_merge(effective, uef or {})
-        out["effectiveFormat"] = effective
+        out["effectiveFormat"] = _effective_format(renderer, uef)
     for key in ("hyperlink", "note", "textFormatRuns", "dataValidation"):
         if cell.get(key):
-            out[key] = copy.deepcopy(cell[key])
+            out[key] = cell[key]
     return out
+
+
+def _effective_format(renderer: Renderer, uef: dict[str, Any] | None) -> dict[str, Any]:
+    """The default format merged with a cell's own, computed once per distinct format."""
+    cache: dict[str, dict[str, Any]] = renderer.__dict__.setdefault("_formats", {})
+    key = repr(uef) if uef else ""
+    found = cache.get(key)
+    if found is None:
+        found = copy.deepcopy(renderer.ss.properties.get("defaultFormat", {}))
+        _deep_merge(found, uef or {})
+        cache[key] = found
+    return found
 
 
 def _numbers_out(value: dict[str, Any]) -> dict[str, Any]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from ._schema_data import SCHEMAS
-from .errors import ApiError, field_violation
+from .errors import field_violation
 
 _PROTO_TYPES = {
     "integer": "TYPE_INT32",
@@ -21,43 +22,52 @@ _PROTO_TYPES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def snake(name: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
 
 
+class _Invalid(Exception):
+    """Raised by the fast pass (no paths tracked); the slow pass then builds the message."""
+
+
 def validate(value: Any, schema: str, path: str = "") -> None:
     """Check ``value`` against a schema of the discovery document; raise 400 if invalid."""
-    _check(value, schema, path)
+    try:
+        _check(value, schema, None)
+    except _Invalid:
+        _check(value, schema, path)  # again, tracking where, to raise Google's message
 
 
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def _unknown(name: str, path: str) -> ApiError:
+def _unknown(name: str, path: str | None) -> Exception:
+    if path is None:
+        return _Invalid()
     where = f" at '{path}'" if path else ""
     message = f'Invalid JSON payload received. Unknown name "{name}"{where}: Cannot find field.'
     return field_violation(path, message)
 
 
-def _invalid(path: str, type_name: str, value: Any) -> ApiError:
+def _invalid(path: str | None, type_name: str, value: Any) -> Exception:
+    if path is None:
+        return _Invalid()
     shown = json.dumps(value, ensure_ascii=False)
     return field_violation(path, f"Invalid value at '{path}' ({type_name}), {shown}")
 
 
-def _check(value: Any, type_: str, path: str) -> None:
+def _check(value: Any, type_: str, path: str | None) -> None:
     if value is None or type_ == "any":
         return
-    if type_.startswith("["):
+    if type_[0] == "[":
         if not isinstance(value, list):
             raise _invalid(path, "type.googleapis.com/google.protobuf.ListValue", value)
         inner = type_[1:-1]
+        if inner == "any":
+            return
         for i, item in enumerate(value):
-            _check(item, inner, f"{path}[{i}]")
+            _check(item, inner, None if path is None else f"{path}[{i}]")
         return
     if type_.startswith("enum:"):
-        allowed = type_[5:].split("|")
-        if not isinstance(value, str) or value not in allowed:
+        if not isinstance(value, str) or value not in _enum(type_):
             raise _invalid(path, "TYPE_ENUM", value)
         return
     if type_ in _PROTO_TYPES:
@@ -73,7 +83,15 @@ def _check(value: Any, type_: str, path: str) -> None:
         field_type = fields.get(name)
         if field_type is None:
             raise _unknown(name, path)
-        _check(item, field_type, _join(path, snake(name)))
+        if path is None:
+            _check(item, field_type, None)
+        else:
+            _check(item, field_type, f"{path}.{snake(name)}" if path else snake(name))
+
+
+@lru_cache(maxsize=1024)
+def _enum(type_: str) -> frozenset[str]:
+    return frozenset(type_[5:].split("|"))
 
 
 def _scalar_ok(value: Any, type_: str) -> bool:

@@ -221,9 +221,7 @@ class Handler(BaseHTTPRequestHandler):
         raise _Dropped()
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        data = (
-            b"" if payload is None else json.dumps(payload, ensure_ascii=False, indent=2).encode()
-        )
+        data = b"" if payload is None else _encode(payload, self.path)
         self.send_response(status)
         if status != 204:
             self.send_header("Content-Type", "application/json; charset=UTF-8")
@@ -233,6 +231,16 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if data:
             self.wfile.write(data)
+
+
+def _encode(payload: Any, path: str) -> bytes:
+    """JSON like Google's: pretty-printed, unless large (then the fast compact encoder) or
+    the request says ``prettyPrint=false``."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    pretty = "prettyprint=false" not in path.lower().replace("%3d", "=")
+    if pretty and len(text) < 256_000:
+        text = json.dumps(payload, ensure_ascii=False, indent=2)
+    return text.encode()
 
 
 class _Dropped(Exception):
