@@ -32,6 +32,8 @@ def emulator_http_client(base_url: str, base: type[HTTPClient] = HTTPClient) -> 
     """
 
     class EmulatorHTTPClient(base):  # type: ignore[valid-type,misc]
+        """gspread's HTTP client with Google's API roots replaced by the emulator's."""
+
         def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> Any:
             for root in GOOGLE_ROOTS:
                 if endpoint.startswith(root):

@@ -117,6 +117,8 @@ class RequestLog:
 
 @dataclass
 class Fault:
+    """One pending injected failure (see :meth:`Faults.fail_next`)."""
+
     status: int
     remaining: int
     kinds: frozenset[str] | None

@@ -41,6 +41,8 @@ class FormulaError(Exception):
 
 @dataclass
 class Ref:
+    """A cell or range reference inside a formula (end-exclusive; rows None = whole column)."""
+
     sheet: str | None
     r0: int | None
     r1: int | None

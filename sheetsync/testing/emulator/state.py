@@ -223,6 +223,8 @@ class Account:
 
 @dataclass
 class Token:
+    """An access token issued by ``/token``: its account, expiry and scopes."""
+
     email: str
     expires_at: float
     scopes: tuple[str, ...] = ()
