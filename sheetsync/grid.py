@@ -38,9 +38,10 @@ def serial_to_datetime(serial: float) -> dt.date | dt.datetime:
     >>> serial_to_datetime(43831.5)
     datetime.datetime(2020, 1, 1, 12, 0)
     """
-    value = SERIAL_EPOCH + dt.timedelta(days=float(serial))
-    # round to the millisecond: serials are floats and 12:00 must stay 12:00
-    value = value.replace(microsecond=round(value.microsecond / 1000) * 1000 % 1_000_000)
+    # round to the millisecond: serials are floats and 12:00 must stay 12:00; the rounding
+    # carries into the second (00:00:59.9996 is 00:01:00, not 00:00:59)
+    day, fraction = divmod(float(serial), 1)
+    value = SERIAL_EPOCH + dt.timedelta(days=int(day), milliseconds=round(fraction * 86_400_000))
     if value.time() == dt.time(0, 0):
         return value.date()
     return value

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from ..errors import BackendError
-from ..grid import SERIAL_EPOCH, CellValue, Grid, PercentValue, TabInfo
+from ..grid import CellValue, Grid, PercentValue, TabInfo, serial_to_datetime
 from .xlsx_numfmt import OTHER, PERCENT, classify_format_id
 from .xlsx_package import (
     REL_SHARED_STRINGS,
@@ -252,7 +252,7 @@ class _Converter:
         found = self.dates.get(v)
         if found is None:
             try:
-                found = serial_datetime(float(v) + self.offset)
+                found = serial_to_datetime(float(v) + self.offset)
             except (OverflowError, ValueError):
                 f = float(v)
                 found = int(f) if f.is_integer() else f
@@ -287,18 +287,6 @@ class _Kinds(dict[bytes, tuple[int, int]]):
         return found
 
 
-def serial_datetime(serial: float) -> dt.date | dt.datetime:
-    """:func:`sheetsync.grid.serial_to_datetime`, with the millisecond rounding carried.
-
-    ``serial_to_datetime`` rounds 00:00:59.9996 to 00:00:59 (the rounded-up millisecond is
-    dropped instead of carried into the second); day and fraction are converted separately
-    here, as openpyxl does, so ``2174-01-01 00:01`` stays 00:01.
-    """
-    day, fraction = divmod(serial, 1)
-    value = SERIAL_EPOCH + dt.timedelta(days=int(day), milliseconds=round(fraction * 86_400_000))
-    return value.date() if value.time() == dt.time(0) else value
-
-
 def _iso_date(text: str) -> CellValue:
     try:
         value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
@@ -307,7 +295,7 @@ def _iso_date(text: str) -> CellValue:
             t = dt.time.fromisoformat(text.strip())
         except ValueError:
             return text or None
-        return serial_datetime((t.hour * 3600 + t.minute * 60 + t.second
+        return serial_to_datetime((t.hour * 3600 + t.minute * 60 + t.second
                                    + t.microsecond / 1e6) / 86400)
     value = value.replace(tzinfo=None)
     return value.date() if value.time() == dt.time(0) else value
