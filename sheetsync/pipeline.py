@@ -19,6 +19,7 @@ import pandas as pd
 from .backends import Backend, ReadResult, WriteResult, open_backend
 from .config import Config
 from .errors import ConfigError, TabMissingError
+from .gcpause import paused_gc
 from .grid import Grid
 from .issues import Issue, Report
 from .metrics.forecast import compute_forecast
@@ -108,7 +109,8 @@ def _phase(timings: dict[str, float], name: str, progress: Progress) -> Iterator
     progress(name)
     start = time.perf_counter()
     try:
-        yield
+        with paused_gc():
+            yield
     finally:
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 

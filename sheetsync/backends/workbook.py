@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import AccessDeniedError, BackendError, FileChangedError, NotFoundError
+from ..gcpause import paused_gc
 from ..tabspec import TabSpec
 from .base import ReadResult, WriteResult
 from .xlsx_package import Package
@@ -32,18 +32,6 @@ from .xlsx_write import splice
 def file_version(data: bytes) -> str:
     """The version a read reports: SHA-256 of the file's bytes."""
     return hashlib.sha256(data).hexdigest()
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic GC: a big read allocates millions of objects and no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class WorkbookBackend:
@@ -80,7 +68,7 @@ class WorkbookBackend:
     def read(self, names: Iterable[str] | None = None) -> ReadResult:
         data = self._load()
         version = file_version(data)
-        with _no_gc():
+        with paused_gc():
             pkg = Package(data, self.path)
             _, tabs, grids = read_tabs(pkg, names)
         self._read_at[version] = dt.datetime.now()
