@@ -50,7 +50,7 @@ def make_register(rows: int, *, messy: float = 0.0, invalid: float = 0.0, seed: 
         cells: dict[str, object] = {
             "案件ID": f"D-{i:06d}", "案件名": f"案件{i}", "顧客名": f"株式会社顧客{client}",
             "担当者": owner, "フェーズ": stage, "確度": rng.choice(["A", "B", "C", "D", None]),
-            "受注確率": rng.choice([None, None, None, 50, PercentValue(0.3)]) if not closed else None,
+            "受注確率": None if closed else rng.choice([None, None, None, 50, PercentValue(0.3)]),
             "見込金額": amount, "受注予定日": close if not closed else None,
             "完了日": close if closed else None, "流入経路": rng.choice(SOURCES), "登録日": created,
             "最終接触日": created + dt.timedelta(days=rng.randint(0, 30)),

@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import openpyxl  # noqa: E402
-from registers import make_register  # noqa: E402
+import openpyxl
+from registers import make_register
 
-from sheetsync import pipeline  # noqa: E402
-from sheetsync.config import parse_config  # noqa: E402
-from sheetsync.grid import Grid, PercentValue  # noqa: E402
+from sheetsync import pipeline
+from sheetsync.config import parse_config
+from sheetsync.grid import Grid, PercentValue
 
 AS_OF = dt.date(2026, 11, 26)
 PHASES = ("read", "validate", "compute", "write")
@@ -103,8 +103,9 @@ def workbook_config(size: int, folder: Path):
 
 
 def emulator_config(size: int, folder: Path, emulator):
-    from sheetsync.backends.workbook import WorkbookBackend
     from sheetsync.testing.load import load_grids  # the Google backend's loader
+
+    from sheetsync.backends.workbook import WorkbookBackend
 
     read = WorkbookBackend(cached_workbook(size)).read()
     key = load_grids(emulator, list(read.grids.values()))

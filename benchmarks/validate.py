@@ -26,12 +26,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from registers import HEADER, make_register  # noqa: E402
+from registers import HEADER, make_register
 
-from sheetsync.coerce import CoercionError, parse_date, parse_money, parse_percent  # noqa: E402
-from sheetsync.grid import Grid  # noqa: E402
-from sheetsync.schema import load_schema  # noqa: E402
-from sheetsync.validate import field_parser, validate_register  # noqa: E402
+from sheetsync.coerce import CoercionError, parse_date, parse_money, parse_percent
+from sheetsync.grid import Grid
+from sheetsync.schema import load_schema
+from sheetsync.validate import field_parser, validate_register
 
 SCHEMA = load_schema()
 VARIANTS = {"clean": (0.0, 0.0), "3% messy-valid": (0.03, 0.0), "3% invalid": (0.0, 0.03)}
