@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import openpyxl
 from registers import make_register
 
 from sheetsync import pipeline
 from sheetsync.config import parse_config
-from sheetsync.grid import Grid, PercentValue
+from sheetsync.grid import Grid
+from sheetsync.testing.xlsx import write_grids
 
 AS_OF = dt.date(2026, 11, 26)
 PHASES = ("read", "validate", "compute", "write")
@@ -46,33 +46,12 @@ def targets_grid() -> Grid:
     return Grid("目標", rows)
 
 
-def write_workbook(path: Path, grids: list[Grid]) -> None:
-    wb = openpyxl.Workbook(write_only=True)
-    for grid in grids:
-        ws = wb.create_sheet(grid.name)
-        for row in grid.rows:
-            cells = []
-            for value in row:
-                if isinstance(value, PercentValue):
-                    cell = openpyxl.cell.WriteOnlyCell(ws, value=float(value))
-                    cell.number_format = "0%"
-                    cells.append(cell)
-                elif isinstance(value, (dt.date, dt.datetime)):
-                    cell = openpyxl.cell.WriteOnlyCell(ws, value=value)
-                    cell.number_format = "yyyy/mm/dd"
-                    cells.append(cell)
-                else:
-                    cells.append(value)
-            ws.append(cells)
-    wb.save(path)
-
-
 def cached_workbook(size: int) -> Path:
     path = Path(tempfile.gettempdir()) / f"sheetsync-bench-{size}.xlsx"
     if not path.exists():
         start = time.perf_counter()
         grid = make_register(size, messy=0.03, invalid=0.005, seed=size)
-        write_workbook(path, [grid, targets_grid()])
+        write_grids(path, [grid, targets_grid()])
         print(f"  (wrote {path.name} in {time.perf_counter() - start:.1f} s, once)")
     return path
 
