@@ -110,6 +110,6 @@ def test_stale_limits_by_stage_label_or_value(tmp_path, demo_grids):
     assert no_update(loose) < no_update(strict)
     assert {r["stage"] for r in strict.to_json()["stale"] if r["deal_id"] in
             no_update(strict) - no_update(loose)} <= {"lead", "negotiation"}
-    with pytest.raises(ConfigError, match="stale.by_stage.保留: not a stage"):
+    with pytest.raises(ConfigError, match=r"stale\.by_stage\.保留: not a stage"):
         pipeline.run(config_for(tmp_path, "stale: {by_stage: {保留: 3}}\n"), as_of=TODAY,
                      dry_run=True)
