@@ -57,3 +57,20 @@ class QuotaError(BackendError):
 
 class CredentialsError(BackendError):
     """The credentials are missing or invalid (bad key file, refused token)."""
+
+
+class LeaseHeldError(SheetsyncError):
+    """Another runner holds the spreadsheet's lease (or wrote first): this run was skipped.
+
+    Not a failure — two schedulers on one spreadsheet is a supported setup — so the CLI
+    prints the reason and exits 0; nothing was written.
+    """
+
+    exit_code = 0
+
+    def __init__(self, holder: str, until: str | None = None) -> None:
+        self.holder = holder
+        self.until = until
+        when = f" until {until}" if until else ""
+        super().__init__(f"skipped: another runner ({holder}) holds this spreadsheet{when}; "
+                         "nothing was written")
