@@ -50,6 +50,13 @@ class WinRateConfig(_Strict):
     window_months: int = Field(default=12, ge=1, le=120)
 
 
+class HistoryConfig(_Strict):
+    #: 変更履歴 keeps at most this many rows (newest first)
+    retention_rows: int = Field(default=20_000, ge=0, le=1_000_000)
+    #: … and drops rows older than this many days (none: keep by rows only)
+    retention_days: int | None = Field(default=None, ge=1)
+
+
 class TabsConfig(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -71,6 +78,7 @@ class Config(_Strict):
     stale: StaleConfig = Field(default_factory=StaleConfig)
     win_rate: WinRateConfig = Field(default_factory=WinRateConfig)
     tabs: TabsConfig = Field(default_factory=TabsConfig)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
     base: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default="<config>", exclude=True)
 

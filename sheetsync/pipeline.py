@@ -21,6 +21,19 @@ from .config import Config
 from .errors import ConfigError, TabMissingError
 from .gcpause import paused_gc
 from .grid import Grid
+from .history import (
+    HISTORY_TAB,
+    SNAPSHOT_TAB,
+    Change,
+    Observation,
+    Retention,
+    current_values,
+    history_tab,
+    observe,
+    read_snapshot,
+    snapshot_tab,
+    stale_columns,
+)
 from .issues import Issue, Report
 from .metrics.forecast import compute_forecast
 from .metrics.settings import MetricsSettings
@@ -53,6 +66,7 @@ class Checked:
     target_issues: list[Issue]
     backend: Backend
     timings: dict[str, float] = field(default_factory=dict)
+    as_of_given: bool = False
 
     @property
     def report(self) -> Report:
@@ -76,6 +90,7 @@ class RunResult:
     win_rate: pd.DataFrame
     stale: pd.DataFrame
     tabs: list[TabSpec]
+    changes: list[Change] = field(default_factory=list)
     written: WriteResult | None = None
 
     @property
@@ -129,12 +144,14 @@ def check(
     """Read the register (and targets) and validate them. Never writes."""
     timings: dict[str, float] = {}
     schema = load_schema(config.schema_path)
+    as_of_given = as_of is not None
     as_of = as_of or config.today()
     register_names = _candidates(config.tabs.register_tab, schema.title.ja, schema.title.en)
     target_names = _candidates(config.tabs.targets, TARGETS_TITLE.ja, TARGETS_TITLE.en)
+    state_names = [SNAPSHOT_TAB, HISTORY_TAB(config.language)]
     with _phase(timings, "read", progress):
         backend = backend or open_backend(config, register_tab=None)
-        read = backend.read([*register_names, *target_names])
+        read = backend.read([*register_names, *target_names, *state_names])
     register_name = next((n for n in register_names if n in read.grids), None)
     if register_name is None:
         present = ", ".join(t.name for t in read.tabs) or "(none)"
@@ -156,7 +173,7 @@ def check(
             period=config.forecast.period,
         )
     return Checked(config, schema, as_of, read, register, validation, targets, target_issues,
-                   backend, timings)
+                   backend, timings, as_of_given)
 
 
 def _protect_register(backend: Backend, name: str) -> None:
@@ -211,16 +228,28 @@ def run(
     run_at = run_at or config.now()
     with _phase(timings, "compute", progress):
         settings = metrics_settings(config, checked.schema, checked.as_of)
-        deals = checked.validation.deals
+        observation = observe_changes(checked, run_at)
+        deals = stale_columns(checked.validation.deals, observation.snapshot)
         forecast = compute_forecast(deals, checked.targets, settings)
         win_rate = compute_win_rate(deals, settings)
         stale = compute_stale(deals, settings)
-        tabs = build_tabs(checked, run_at, forecast, win_rate, stale)
-    result = RunResult(checked, run_at, forecast, win_rate, stale, tabs)
+        tabs = build_tabs(checked, run_at, forecast, win_rate, stale, observation)
+    result = RunResult(checked, run_at, forecast, win_rate, stale, tabs, observation.changes)
     if not dry_run:
         with _phase(timings, "write", progress):
             result.written = checked.backend.write(tabs, checked.read)
     return result
+
+
+def observe_changes(checked: Checked, run_at: dt.datetime) -> Observation:
+    """Compare the register with the last-seen snapshot. Changes are stamped with the run
+    time, or with ``--as-of``'s date when one was given (backfills, reproducible runs)."""
+    snapshot = read_snapshot(checked.read.grids.get(SNAPSHOT_TAB))
+    current = current_values(checked.validation, checked.register, checked.schema)
+    stamp: dt.datetime | dt.date = (
+        checked.as_of if checked.as_of_given
+        else run_at.replace(tzinfo=None, second=0, microsecond=0))
+    return observe(snapshot, current, observed_at=stamp)
 
 
 def build_tabs(
@@ -229,6 +258,7 @@ def build_tabs(
     forecast: pd.DataFrame,
     win_rate: pd.DataFrame,
     stale: pd.DataFrame,
+    observation: Observation,
 ) -> list[TabSpec]:
     """Every tab sheetsync owns, in the order they appear in the spreadsheet."""
     from .metrics.tabs import forecast_tab, stale_tab, win_rate_tab
@@ -250,4 +280,11 @@ def build_tabs(
                   stage_labels=stage_labels),
         errors_tab(report.issues, language=language, note=note, register=checked.register,
                    header=checked.validation.header),
+        history_tab(
+            checked.read.grids.get(HISTORY_TAB(language)), observation.changes, schema=schema,
+            language=language, note=note, as_of=checked.as_of,
+            retention=Retention(checked.config.history.retention_rows,
+                                checked.config.history.retention_days),
+        ),
+        snapshot_tab(observation.snapshot),
     ]

@@ -41,10 +41,11 @@ TARGETS = make_targets([{"period": "FY2026-Q1", "owner": "佐藤", "target": 5_0
 
 def test_headers_cover_every_column_in_both_languages() -> None:
     from sheetsync.metrics import FORECAST_COLUMNS, STALE_COLUMNS, WIN_RATE_COLUMNS
+    from sheetsync.metrics.stale import HISTORY_COLUMNS
 
     assert list(HEADERS["forecast"]) == list(FORECAST_COLUMNS)
     assert set(HEADERS["win_rate"]) == set(WIN_RATE_COLUMNS)
-    assert set(HEADERS["stale"]) == set(STALE_COLUMNS) - {"_row"}
+    assert set(HEADERS["stale"]) == set(STALE_COLUMNS) - {"_row"} | set(HISTORY_COLUMNS)
     for table in HEADERS.values():
         for ja, en, kind, width in table.values():
             assert ja and en and (kind in NUMBER_FORMATS or kind == "text")

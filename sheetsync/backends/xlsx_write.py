@@ -296,10 +296,12 @@ class Splicer:
         new_block += block[pos:]
         for plan in plans:
             if plan.entry is None:
+                # state last, where an in-place replacement puts it: the second run's
+                # workbook.xml is then byte-identical to the first's
                 state = ' state="hidden"' if plan.spec.hidden else ""
                 new_block += (f'<{p}sheet name="{xml_escape(plan.spec.name, attr=True)}" '
-                              f'sheetId="{plan.sheet_id}"{state}{r_decl} '
-                              f'{r_prefix}:id="{plan.rid}"/>')
+                              f'sheetId="{plan.sheet_id}"{r_decl} '
+                              f'{r_prefix}:id="{plan.rid}"{state}/>')
                 hidden.append(plan.spec.hidden)
         if all(hidden):
             raise BackendError("cannot write: every tab of the workbook would be hidden")

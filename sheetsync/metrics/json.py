@@ -47,6 +47,8 @@ _INT = {
     "avg_won_amount",
     "amount",
     "days_since_update",
+    "days_in_stage",
+    "close_pushes",
 }
 _FLOAT = {
     *_FORECAST_RATIO,
@@ -103,4 +105,5 @@ def win_rate_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def stale_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     """``stale`` rows of the JSON contract from :func:`compute_stale`'s table."""
-    return _rows(df, STALE_KEYS)
+    extra = tuple(k for k in ("days_in_stage", "close_pushes") if k in df.columns)
+    return _rows(df, STALE_KEYS + extra)

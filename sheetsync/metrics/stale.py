@@ -36,6 +36,8 @@ STALE_COLUMNS = (
     "_row",
 )
 REASONS = ("no_update", "overdue_close", "no_next_action")
+#: added when the deals carry the change history's columns (``stage_since``, ``close_pushes``)
+HISTORY_COLUMNS = ("days_in_stage", "close_pushes")
 
 
 def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFrame:
@@ -99,6 +101,11 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
             "_row": deals["_row"].to_numpy(dtype="int64")[sel],
         }
     )
+    if "stage_since" in deals.columns:
+        in_stage = frames.day_count(as_of, frames.dates(deals, "stage_since"))
+        out["days_in_stage"] = in_stage.array[sel]
+    if "close_pushes" in deals.columns:
+        out["close_pushes"] = pd.array(deals["close_pushes"], dtype="Int64")[sel]
     for c in ("deal_id", "deal_name", "client", "owner", "stage"):
         out[c] = out[c].astype(object)
     # sort keys: negate for descending; unknown days first (+inf), blank amount last (-1)
@@ -114,7 +121,8 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
             -count[sel],
         )
     )
-    return out.iloc[order].reset_index(drop=True)[list(STALE_COLUMNS)]
+    extra = [c for c in HISTORY_COLUMNS if c in out.columns]
+    return out.iloc[order].reset_index(drop=True)[[*STALE_COLUMNS, *extra]]
 
 
 def _reason_lists(flags: np.ndarray) -> list[list[str]]:

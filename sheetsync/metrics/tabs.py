@@ -65,6 +65,9 @@ HEADERS: dict[str, dict[str, _Spec]] = {
         "days_since_update": ("最終更新からの日数", "Days since update", "int", 10),
         "reasons": ("理由", "Reasons", "text", 34),
         "expected_close": ("受注予定日", "Expected close", "date", 12),
+        # from the change history (present once sheetsync has seen the deal change)
+        "days_in_stage": ("現フェーズの日数", "Days in stage", "int", 10),
+        "close_pushes": ("受注予定日の延期回数", "Close date pushed", "int", 10),
     },
 }
 
@@ -262,7 +265,7 @@ def stale_tab(
     (Link(text='D1', tab='案件一覧', cell='A12'), 'リード', '更新なし・次回アクションなし')
     """
     lang = _language(language)
-    columns = _columns("stale", lang)
+    columns = [c for c in _columns("stale", lang) if c.key in df.columns]
     labels = dict(stage_labels or {})
     cells = [f"A{int(r)}" for r in df["_row"].tolist()]
     shown = df.assign(
