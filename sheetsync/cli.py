@@ -97,7 +97,8 @@ def _progress(console: Console, language: str) -> pipeline.Progress:
     if not err.is_terminal:
         return pipeline._quiet
     labels = {"read": ("読み込み中", "reading"), "validate": ("検証中", "validating"),
-              "compute": ("集計中", "computing"), "write": ("書き込み中", "writing")}
+              "compute": ("集計中", "computing"), "render": ("タブ作成中", "building tabs"),
+              "write": ("書き込み中", "writing")}
 
     def show(phase: str) -> None:
         ja, en = labels.get(phase, (phase, phase))
@@ -265,6 +266,57 @@ def _print_demo(console: Console, result: pipeline.RunResult, stats: Any, workbo
     console.print(("Open " if en else "開いてください: ") + f"[bold]{workbook.resolve()}[/bold]")
     console.print(("Run it again: " if en else "再実行: ")
                   + f"sheetsync run --config {config_path}")
+
+
+@cli.command("schedule")
+@click.argument("job_files", nargs=-1, metavar="[JOBS]...",
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--once", is_flag=True,
+              help="Run each job once, in order, and exit (what cron calls).")
+def schedule_command(job_files: tuple[Path, ...], once: bool) -> None:
+    """Run jobs (default: jobs/*.yaml) on their cron schedules, in the foreground.
+
+    One log line per run on stderr. Never two runs at once; missed runs are coalesced;
+    SIGTERM/SIGINT lets the run in progress finish, then exits 0. A bad job file exits 2
+    before anything runs.
+
+    With --once, exit code 0 when every job ran (input errors are data: they are in the
+    log line and the 入力エラー tab) or was skipped; 2 when a job's configuration is broken;
+    3 when a spreadsheet could not be reached or written.
+    """
+    from . import schedule as scheduling
+    from .jobs import find_job_files, load_jobs
+
+    jobs = load_jobs(job_files or find_job_files())
+    scheduling.configure_logging()
+    if once:
+        sys.exit(scheduling.run_once(jobs)[1])
+    sys.exit(scheduling.serve(jobs))
+
+
+@cli.group("jobs")
+def jobs_group() -> None:
+    """Job files (jobs/*.yaml): export them to the scheduler you already run."""
+
+
+@jobs_group.command("export")
+@click.option("--target", "-t", required=True,
+              type=click.Choice(["cron", "systemd", "kubernetes", "github-actions"]),
+              help="Scheduler to write a manifest for.")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory the job runs in, for cron/systemd (default: the current one).")
+@click.argument("job", required=False)
+def jobs_export(target: str, project_dir: Path | None, job: str | None) -> None:
+    """Print a ready manifest for JOB (a job name or file; default: the only job).
+
+    cron: a crontab entry; systemd: a .service and a .timer; kubernetes: a ConfigMap and
+    a CronJob (key from a Secret); github-actions: a workflow (cron converted to UTC).
+    """
+    from .export import ExportContext, export_job
+    from .jobs import select_job
+
+    chosen = select_job(job)
+    click.echo(export_job(chosen, target, ExportContext.detect(project_dir)), nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:

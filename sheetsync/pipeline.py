@@ -233,6 +233,7 @@ def run(
         forecast = compute_forecast(deals, checked.targets, settings)
         win_rate = compute_win_rate(deals, settings)
         stale = compute_stale(deals, settings)
+    with _phase(timings, "render", progress):
         tabs = build_tabs(checked, run_at, forecast, win_rate, stale, observation)
     result = RunResult(checked, run_at, forecast, win_rate, stale, tabs, observation.changes)
     if not dry_run:

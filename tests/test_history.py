@@ -12,7 +12,9 @@ from sheetsync import pipeline
 from sheetsync.config import parse_config
 from sheetsync.grid import Grid
 from sheetsync.history import (
+    _ESCAPES,
     SNAPSHOT_TAB,
+    Current,
     Snapshot,
     observe,
     read_snapshot,
@@ -133,13 +135,15 @@ def test_retention_caps_rows(book):
 
 
 def test_snapshot_round_trips_through_its_tab():
-    current = {"D-1": ({"deal_id": "D-1", "amount": "1200000", "notes": "x" * 5000},
-                       "D-1\x1f1200000\x1f" + "x" * 5000)}
+    tricky = "改行\nと\tタブと\\バックスラッシュ"
+    current = Current(("deal_id", "amount", "notes"),
+                      {"D-1": "\t".join(["D-1", "1200000", tricky.translate(_ESCAPES)])})
+    assert current.values("D-1")["notes"] == tricky
     obs = observe(Snapshot(), current, observed_at=dt.date(2026, 11, 1))
     tab = snapshot_tab(obs.snapshot)
     assert tab.hidden
     grid = Grid(tab.name, [[tab.note], [c.header for c in tab.columns], *tab.rows])
     again = read_snapshot(grid)
-    assert again.entries == obs.snapshot.entries
+    assert again.entries == obs.snapshot.entries and again.fields == current.fields
     # nothing changed: the next observation records nothing and keeps the entry
     assert observe(again, current, observed_at=dt.date(2026, 11, 2)).changes == []
