@@ -85,9 +85,8 @@ def workbook_config(size: int, folder: Path):
 
 
 def emulator_config(size: int, folder: Path, emulator):
-    from sheetsync.testing.load import load_grids  # the Google backend's loader
-
     from sheetsync.backends.workbook import WorkbookBackend
+    from sheetsync.testing.load import load_grids  # the Google backend's loader
 
     read = WorkbookBackend(cached_workbook(size)).read()
     key = load_grids(emulator, list(read.grids.values()))
