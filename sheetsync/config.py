@@ -57,6 +57,11 @@ class HistoryConfig(_Strict):
     retention_days: int | None = Field(default=None, ge=1)
 
 
+class ScheduleConfig(_Strict):
+    #: a run holds the spreadsheet this long; another scheduled runner skips meanwhile
+    lease_minutes: float = Field(default=10.0, ge=0)
+
+
 class TabsConfig(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -79,6 +84,7 @@ class Config(_Strict):
     win_rate: WinRateConfig = Field(default_factory=WinRateConfig)
     tabs: TabsConfig = Field(default_factory=TabsConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     base: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default="<config>", exclude=True)
 

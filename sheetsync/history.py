@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from .grid import CellValue, Grid
+from .lease import Lease
 from .schema import Field, Label, Schema
 from .tabspec import Column, TabSpec
 from .textnorm import is_blank
@@ -301,8 +302,9 @@ def _date(value: CellValue) -> dt.date | None:
     return None
 
 
-def snapshot_tab(snapshot: Snapshot) -> TabSpec:
-    """The hidden tab holding the snapshot (text cells only: identical on both backends)."""
+def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None) -> TabSpec:
+    """The hidden tab holding the snapshot (text cells only: identical on both backends);
+    its note row also carries the run lease."""
     rows = [
         [deal_id, e.fingerprint, e.first_seen.isoformat(),
          e.last_changed.isoformat() if e.last_changed else None,
@@ -316,7 +318,8 @@ def snapshot_tab(snapshot: Snapshot) -> TabSpec:
         name=SNAPSHOT_TAB,
         columns=columns,
         rows=rows,
-        note=f"{SNAPSHOT_VERSION} — written by sheetsync; do not edit",
+        note=f"{SNAPSHOT_VERSION} — written by sheetsync; do not edit"
+             + (f" · {lease.encode()}" if lease else ""),
         hidden=True,
     )
 

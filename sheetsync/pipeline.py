@@ -18,7 +18,7 @@ import pandas as pd
 
 from .backends import Backend, ReadResult, WriteResult, open_backend
 from .config import Config
-from .errors import ConfigError, TabMissingError
+from .errors import ConfigError, FileChangedError, LeaseHeldError, TabMissingError
 from .gcpause import paused_gc
 from .grid import Grid
 from .history import (
@@ -35,6 +35,7 @@ from .history import (
     stale_columns,
 )
 from .issues import Issue, Report
+from .lease import Lease, default_runner, new_lease, read_lease
 from .metrics.forecast import compute_forecast
 from .metrics.settings import MetricsSettings
 from .metrics.stale import compute_stale
@@ -221,11 +222,25 @@ def run(
     progress: Progress = _quiet,
     backend: Backend | None = None,
     run_at: dt.datetime | None = None,
+    runner: str | None = None,
+    respect_lease: bool = False,
 ) -> RunResult:
-    """Validate, compute every tab, and write them all in one atomic step."""
+    """Validate, compute every tab, and write them all in one atomic step.
+
+    ``runner`` names this process in the lease the write records (default ``host:pid``).
+    With ``respect_lease`` (scheduled runs), another runner's unexpired lease — or a write
+    by anyone between this run's read and write — makes the run a skip
+    (:class:`~sheetsync.errors.LeaseHeldError`) instead of an error.
+    """
     checked = check(config, as_of=as_of, progress=progress, backend=backend)
     timings = checked.timings
     run_at = run_at or config.now()
+    runner = runner or default_runner()
+    held = read_lease(checked.read.grids.get(SNAPSHOT_TAB))
+    if respect_lease and held is not None and held.held_by_other(runner, run_at):
+        raise LeaseHeldError(held.owner, held.expires.astimezone(run_at.tzinfo).strftime(
+            "%Y-%m-%d %H:%M %Z"))
+    lease = new_lease(runner, run_at, config.schedule.lease_minutes)
     with _phase(timings, "compute", progress):
         settings = metrics_settings(config, checked.schema, checked.as_of)
         observation = observe_changes(checked, run_at)
@@ -234,11 +249,18 @@ def run(
         win_rate = compute_win_rate(deals, settings)
         stale = compute_stale(deals, settings)
     with _phase(timings, "render", progress):
-        tabs = build_tabs(checked, run_at, forecast, win_rate, stale, observation)
+        tabs = build_tabs(checked, run_at, forecast, win_rate, stale, observation, lease)
     result = RunResult(checked, run_at, forecast, win_rate, stale, tabs, observation.changes)
     if not dry_run:
         with _phase(timings, "write", progress):
-            result.written = checked.backend.write(tabs, checked.read)
+            try:
+                result.written = checked.backend.write(tabs, checked.read)
+            except FileChangedError as exc:
+                if not respect_lease:
+                    raise
+                # a scheduled run that lost the race: the other write stands, as it should
+                raise LeaseHeldError("another runner or an edit; the spreadsheet changed "
+                                     "after this run read it") from exc
     return result
 
 
@@ -260,6 +282,7 @@ def build_tabs(
     win_rate: pd.DataFrame,
     stale: pd.DataFrame,
     observation: Observation,
+    lease: Lease | None = None,
 ) -> list[TabSpec]:
     """Every tab sheetsync owns, in the order they appear in the spreadsheet."""
     from .metrics.tabs import forecast_tab, stale_tab, win_rate_tab
@@ -287,5 +310,5 @@ def build_tabs(
             retention=Retention(checked.config.history.retention_rows,
                                 checked.config.history.retention_days),
         ),
-        snapshot_tab(observation.snapshot),
+        snapshot_tab(observation.snapshot, lease),
     ]

@@ -1,0 +1,60 @@
+"""The run lease: which runner last wrote the spreadsheet, and until when it holds it.
+
+Two machines scheduling the same spreadsheet must not both write in one slot. Every run's
+single write records a lease — owner and expiry — in the hidden state tab's note row, and
+the write itself is conditional on nothing else having written since the read (workbook:
+the file's hash; Google: a generation counter in developer metadata), so two runners can
+never interleave. A scheduled run that finds another runner's unexpired lease skips with a
+clear log line instead of redoing the slot's work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+from dataclasses import dataclass
+
+from .grid import Grid
+
+_MARK = "lease="
+
+
+@dataclass(frozen=True)
+class Lease:
+    owner: str
+    expires: dt.datetime  # aware, UTC
+
+    def held_by_other(self, me: str, now: dt.datetime) -> bool:
+        return self.owner != me and self.expires > now
+
+    def encode(self) -> str:
+        return _MARK + json.dumps({"owner": self.owner, "expires": self.expires.isoformat()},
+                                  ensure_ascii=False, separators=(",", ":"))
+
+
+def default_runner() -> str:
+    """This process as a lease owner: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def new_lease(owner: str, now: dt.datetime, minutes: float) -> Lease:
+    return Lease(owner, now.astimezone(dt.timezone.utc) + dt.timedelta(minutes=minutes))
+
+
+def read_lease(state: Grid | None) -> Lease | None:
+    """The lease recorded in the state tab's note row, if any (a damaged one is ignored)."""
+    if state is None or not state.rows or not state.rows[0]:
+        return None
+    note = state.rows[0][0]
+    if not isinstance(note, str) or _MARK not in note:
+        return None
+    try:
+        data = json.loads(note[note.index(_MARK) + len(_MARK):])
+        expires = dt.datetime.fromisoformat(data["expires"])
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=dt.timezone.utc)
+        return Lease(str(data["owner"]), expires)
+    except (ValueError, KeyError, TypeError):
+        return None
