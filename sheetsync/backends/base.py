@@ -7,12 +7,16 @@ module is backend-agnostic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from ..grid import Grid, TabInfo
+from ..grid import CellValue, Grid, TabInfo
 from ..tabspec import TabSpec
+
+if TYPE_CHECKING:
+    from ..enforce import RegisterSetup
+    from ..fixes import CellEdit
 
 
 @dataclass
@@ -70,4 +74,37 @@ class Backend(Protocol):
 
     def link(self, read: ReadResult, tab: str, cell: str) -> str:
         """A URL/anchor opening ``cell`` of ``tab`` (used by reports)."""
+        ...
+
+
+@dataclass
+class EditResult:
+    """What :meth:`SheetEditor.edit_cells` did: the edits applied, the ones skipped because
+    the cell no longer held the value the plan was made from (with what it holds now)."""
+
+    applied: list[CellEdit]
+    skipped: list[tuple[CellEdit, CellValue]]
+    written: WriteResult | None = None
+
+
+@runtime_checkable
+class SheetEditor(Protocol):
+    """The two writes that touch the register, for `schema apply` and `fix --apply` only."""
+
+    def apply_setup(self, setup: RegisterSetup, read: ReadResult) -> WriteResult:
+        """Put ``setup`` into the spreadsheet in one atomic write: number formats on the
+        register's ``format_rows``, data validation, header notes, header style and freeze,
+        warning-only protections, and ``setup.tabs``. Cell values are never changed.
+        Idempotent: applying twice leaves one set of rules; rules sheetsync did not create
+        are left alone."""
+        ...
+
+    def edit_cells(
+        self,
+        edits: Sequence[CellEdit],
+        read: ReadResult,
+        tabs_for: Callable[[list[CellEdit]], Sequence[TabSpec]] | None = None,
+    ) -> EditResult:
+        """Re-read the edited cells, write those still holding ``edit.old`` (typed value and
+        number format) plus ``tabs_for(applied)``, all in one atomic write."""
         ...
