@@ -340,3 +340,7 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# the commands that write into the register live in their own module
+from . import cli_schema  # noqa: E402, F401

@@ -57,6 +57,14 @@ class HistoryConfig(_Strict):
     retention_days: int | None = Field(default=None, ge=1)
 
 
+class EnforceConfig(_Strict):
+    #: `schema apply`: true = the sheet rejects invalid input; false = it accepts it with a
+    #: warning (sheetsync still reports it)
+    reject: bool = False
+    #: protect the tabs sheetsync owns (Google: warning only; Excel: without a password)
+    protect_tabs: bool = True
+
+
 class ScheduleConfig(_Strict):
     #: a run holds the spreadsheet this long; another scheduled runner skips meanwhile
     lease_minutes: float = Field(default=10.0, ge=0)
@@ -85,6 +93,7 @@ class Config(_Strict):
     tabs: TabsConfig = Field(default_factory=TabsConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    enforce: EnforceConfig = Field(default_factory=EnforceConfig)
     base: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default="<config>", exclude=True)
 

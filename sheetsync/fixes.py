@@ -42,7 +42,11 @@ class CellEdit:
         return rowcol_to_a1(self.row, self.column + 1)
 
     def describe(self) -> tuple[str, str]:
-        return display_value(self.old), display_value(self.new)
+        """(old, new) the way the sheet shows them (the new value with its format)."""
+        new = display_value(self.new)
+        if self.number_format == _FORMAT["money"] and isinstance(self.new, int):
+            new = f"¥{self.new:,}"
+        return display_value(self.old), new
 
 
 def select_fields(schema: Schema, columns: Iterable[str] | None) -> set[str] | None:

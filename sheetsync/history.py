@@ -118,12 +118,13 @@ _ESCAPED = re.compile(r"\\[\\tnr]")
 
 
 def split_signature(signature: str) -> list[str]:
-    """The field values of a signature (inverse of the escaping in :func:`_canonical`)."""
+    """The field values of a signature (inverse of the escaping in :func:`normalised_text`)."""
     return [_ESCAPED.sub(lambda m: _UNESCAPES[m.group()], part) if "\\" in part else part
             for part in signature.split("\t")]
 
 
-def _canonical(value: Any, raw: CellValue) -> str:
+def normalised_text(value: Any, raw: CellValue) -> str:
+    """A parsed cell value as the snapshot stores it (``INVALID`` cells as typed, with ``?``)."""
     if value is None:
         return ""
     if value is INVALID:
@@ -156,14 +157,14 @@ def current_values(result: ValidationResult, grid: Grid, schema: Schema) -> Curr
         if _plain_text(values):  # IDs, names: mostly distinct, usually nothing to escape
             columns.append(["" if v is None else v for v in values])
             continue
-        texts = {v: _canonical(v, None) for v in set(values) if v is not INVALID}
+        texts = {v: normalised_text(v, None) for v in set(values) if v is not INVALID}
         out: list[str] = list(map(texts.get, values))  # type: ignore[arg-type]
         if INVALID in values:  # a bad cell is tracked as typed
             col = header.columns.get(name)
             for i, value in enumerate(values):
                 if value is INVALID and col is not None:
                     row = grid.rows[result.rows[i] - 1]
-                    out[i] = _canonical(INVALID, row[col] if col < len(row) else None)
+                    out[i] = normalised_text(INVALID, row[col] if col < len(row) else None)
         columns.append(out)
     ids = result.values.get("deal_id", [])
     counts = Counter(i for i in ids if isinstance(i, str) and i)
