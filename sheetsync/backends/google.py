@@ -1,0 +1,266 @@
+"""The Google Sheets backend: gspread + google-auth, with few requests and atomic writes.
+
+A run costs at most two reads — ``spreadsheets.get`` (tab properties and number-format
+types, no values) and one ``values:batchGet`` — and one ``spreadsheets.batchUpdate`` that
+rewrites every owned tab (see :mod:`.google_write`; only a body over 2 MB is split, through
+hidden staging tabs). The register tab is never written.
+
+Credentials: ``spreadsheet.credentials`` (a service-account key file), else
+``GOOGLE_APPLICATION_CREDENTIALS``, else Application Default Credentials — with the
+spreadsheets scope only (:mod:`.google_credentials`). ``spreadsheet.endpoint`` sends the API
+traffic to another root (a local emulator, a proxy) through gspread's ``http_client`` seam
+(:mod:`.google_http`, which also retries and maps errors).
+
+>>> backend = GoogleBackend.from_config(load_config("config.yaml"))   # doctest: +SKIP
+>>> read = backend.read(["案件一覧"])                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import gspread
+from google.auth.credentials import Credentials
+from gspread.urls import (
+    SPREADSHEET_BATCH_UPDATE_URL,
+    SPREADSHEET_URL,
+    SPREADSHEET_VALUES_BATCH_UPDATE_URL,
+    SPREADSHEET_VALUES_BATCH_URL,
+)
+from gspread.utils import absolute_range_name, extract_id_from_url
+from requests import Response
+
+from ..config import Config
+from ..errors import BackendError, ConfigError
+from ..grid import Grid, TabInfo
+from ..tabspec import TabSpec
+from . import google_write
+from .base import ReadResult, WriteResult
+from .google_credentials import describe_identity, load_credentials
+from .google_http import SheetsHTTPClient, sheets_http_client
+from .google_read import (
+    SPREADSHEET_FIELDS,
+    VALUE_PARAMS,
+    format_kinds,
+    generation_of,
+    is_grid,
+    sheet_infos,
+    typed_rows,
+)
+from .google_render import render_tab
+from .google_write import (
+    BATCH_UPDATE,
+    STAGING_SUFFIX,
+    UNKNOWN,
+    VALUES_UPDATE,
+    Call,
+    Target,
+    choose_staged,
+    plan_calls,
+    stable_sheet_id,
+    staging_name,
+)
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{10,}$")
+_JSON = {"Content-Type": "application/json; charset=UTF-8"}
+
+
+def spreadsheet_key(value: str, source: str = "config") -> str:
+    """The spreadsheet key of a key or a full URL (``…/spreadsheets/d/<key>/edit``).
+
+    >>> spreadsheet_key("https://docs.google.com/spreadsheets/d/1AbCdEfGhIjK_-x/edit#gid=0")
+    '1AbCdEfGhIjK_-x'
+    """
+    text = value.strip()
+    if "/" in text:
+        try:
+            text = extract_id_from_url(text)
+        except gspread.exceptions.NoValidUrlKeyFound:
+            raise ConfigError(f"{source}: spreadsheet.key: {value!r} is not a Google Sheets "
+                              "URL (…/spreadsheets/d/<key>/…)") from None
+    if not _KEY_RE.match(text):
+        raise ConfigError(f"{source}: spreadsheet.key: {value!r} is not a spreadsheet key "
+                          "(the long id in the sheet's URL) or URL")
+    return text
+
+
+def _json(response: Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise BackendError(f"the answer of {response.url.split('?')[0]} is not the Sheets API's "
+                           "JSON (is spreadsheet.endpoint a Sheets API root?)")
+    return data
+
+
+@contextlib.contextmanager
+def _paused_gc() -> Iterator[None]:
+    """A big read allocates millions of objects and no cycles: pause the cyclic GC."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class GoogleBackend:
+    """A Google spreadsheet opened by key; ``register_tab`` names the tab never written."""
+
+    def __init__(
+        self,
+        key: str,
+        credentials: Credentials,
+        *,
+        endpoint: str | None = None,
+        retry_seconds: float = 60.0,
+        register_tab: str | None = None,
+    ) -> None:
+        self.key = spreadsheet_key(key)
+        if endpoint is not None and not re.match(r"^https?://[^/\s]+", endpoint):
+            raise ConfigError(f"spreadsheet.endpoint: {endpoint!r} is not an http(s) URL "
+                              "(e.g. http://127.0.0.1:8765)")
+        self.register_tab = register_tab
+        self.credentials = credentials
+        self._generations: dict[str, str | None] = {}  # version read → write generation
+        client = gspread.Client(auth=credentials, http_client=sheets_http_client(
+            endpoint=endpoint, retry_seconds=retry_seconds,
+            identity=lambda: describe_identity(credentials)))
+        self.http: SheetsHTTPClient = client.http_client  # type: ignore[assignment]
+
+    @classmethod
+    def from_config(cls, config: Config, *, register_tab: str | None = None) -> GoogleBackend:
+        """The backend of ``spreadsheet.key``/``credentials``/``endpoint``/``retry_seconds``."""
+        settings = config.spreadsheet
+        key = spreadsheet_key(settings.key or "", config.source)
+        creds = load_credentials(config.credentials_path)
+        return cls(key, creds, endpoint=settings.endpoint, retry_seconds=settings.retry_seconds,
+                   register_tab=register_tab)
+
+    def describe(self) -> str:
+        return f"https://docs.google.com/spreadsheets/d/{self.key}/edit"
+
+    # -- reading ---------------------------------------------------------------------
+    def read(self, names: Iterable[str] | None = None) -> ReadResult:
+        wanted = None if names is None else set(names)
+        meta_response = self.http.request(
+            "get", SPREADSHEET_URL % self.key,
+            params={"fields": SPREADSHEET_FIELDS, "prettyPrint": "false"})
+        digest = hashlib.sha256(meta_response.content)
+        with _paused_gc():
+            meta: dict[str, Any] = _json(meta_response)
+            del meta_response
+            tabs = sheet_infos(meta)
+            sheets = [s for s in meta.get("sheets") or [] if is_grid(s) and (
+                wanted is None or (s.get("properties") or {}).get("title") in wanted)]
+            grids: dict[str, Grid] = {}
+            if sheets:
+                titles = [str(s["properties"]["title"]) for s in sheets]
+                response = self.http.request(
+                    "get", SPREADSHEET_VALUES_BATCH_URL % self.key,
+                    params={"ranges": [absolute_range_name(t) for t in titles],
+                            **VALUE_PARAMS, "prettyPrint": "false"})
+                digest.update(response.content)
+                ranges = _json(response).get("valueRanges") or []
+                del response
+                for title, sheet, value_range in zip(titles, sheets, ranges):
+                    rows = typed_rows(value_range.get("values") or [], format_kinds(sheet))
+                    grids[title] = Grid(title, rows)
+        title = str((meta.get("properties") or {}).get("title", ""))
+        version = digest.hexdigest()
+        self._generations[version] = generation_of(meta)
+        return ReadResult(tabs=tabs, grids=grids, version=version, title=title)
+
+    # -- writing ---------------------------------------------------------------------
+    def write(self, tabs: Sequence[TabSpec], read: ReadResult) -> WriteResult:
+        self._refuse_register(tabs)
+        if not tabs:
+            return WriteResult(tabs=[], location=self.describe(), requests=0)
+        calls, n_staging = self._plan(tabs, read)
+        urls = {BATCH_UPDATE: SPREADSHEET_BATCH_UPDATE_URL % self.key,
+                VALUES_UPDATE: SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.key}
+        for n, call in enumerate(calls):
+            try:
+                self.http.request("post", urls[call.kind], data=call.body, headers=dict(_JSON))
+            except BackendError as exc:
+                if n < n_staging:
+                    raise type(exc)(
+                        f"{exc} — while filling hidden staging tabs: no visible tab was "
+                        "changed; the next run removes the staging tabs") from None
+                raise
+        return WriteResult(tabs=[t.name for t in tabs], location=self.describe(),
+                           requests=len(calls))
+
+    def _plan(self, tabs: Sequence[TabSpec], read: ReadResult) -> tuple[list[Call], int]:
+        limit = google_write.MAX_REQUEST_BYTES
+        targets, ids = self._targets(tabs, read)
+        leftovers = [t for t in read.tabs if t.name.endswith(STAGING_SUFFIX)]
+        staged = choose_staged(targets, 40 * len(leftovers), limit)
+        if staged:
+            # a staged tab becomes its staging tab: links to it must use that id
+            for i in staged:
+                targets[i].sheet_id = ids[targets[i].name] = targets[i].staging_id
+            moved = {targets[i].name for i in staged}
+            for t in targets:
+                if t.rendered.link_targets & moved:
+                    t.rendered = render_tab(t.rendered.spec, ids)
+        generation = self._generations.get(read.version, UNKNOWN)
+        return plan_calls(targets, read.tabs, staged, limit, generation)
+
+    def _refuse_register(self, tabs: Sequence[TabSpec]) -> None:
+        seen: set[str] = set()
+        for spec in tabs:
+            folded = spec.name.casefold()
+            if self.register_tab is not None and folded == self.register_tab.casefold():
+                raise BackendError(
+                    f"refusing to write tab {spec.name!r}: it is the register tab, which "
+                    "belongs to the reps; nothing was written")
+            if folded in seen:
+                raise BackendError(f"tab {spec.name!r} is listed twice; nothing was written")
+            if spec.name.endswith(STAGING_SUFFIX):
+                raise BackendError(f"tab name {spec.name!r} ends with {STAGING_SUFFIX!r}, "
+                                   "which sheetsync reserves for staging; nothing was written")
+            seen.add(folded)
+
+    def _targets(self, tabs: Sequence[TabSpec], read: ReadResult
+                 ) -> tuple[list[Target], dict[str, int]]:
+        exact = {t.name: t for t in read.tabs}
+        folded = {t.name.casefold(): t for t in read.tabs}
+        taken = {t.tab_id for t in read.tabs}
+        found: list[TabInfo | None] = []
+        ids: dict[str, int] = {t.name: t.tab_id for t in read.tabs}
+        for spec in tabs:  # Google tab titles are unique regardless of case
+            existing = exact.get(spec.name) or folded.get(spec.name.casefold())
+            found.append(existing)
+            if existing is not None:
+                ids[spec.name] = existing.tab_id
+        for spec, existing in zip(tabs, found):
+            if existing is None:
+                ids[spec.name] = stable_sheet_id(spec.name, taken)
+                taken.add(ids[spec.name])
+        targets = []
+        for spec, existing in zip(tabs, found):
+            staging = stable_sheet_id(staging_name(spec.name), taken)
+            taken.add(staging)
+            targets.append(Target(render_tab(spec, ids), ids[spec.name], existing, staging))
+        return targets, ids
+
+    def link(self, read: ReadResult, tab: str, cell: str) -> str:
+        info = read.tab(tab)
+        if info is None:
+            info = next((t for t in read.tabs if t.name.casefold() == tab.casefold()), None)
+        gid = info.tab_id if info is not None else stable_sheet_id(
+            tab, {t.tab_id for t in read.tabs})
+        return f"#gid={gid}&range={cell}"
+
+
+__all__ = ["GoogleBackend", "spreadsheet_key"]
+

@@ -1,0 +1,473 @@
+"""Render a :class:`~sheetsync.tabspec.TabSpec` as Sheets API ``batchUpdate`` requests.
+
+The choices mirror the workbook renderer (:mod:`.xlsx_render`): a note row in italic grey,
+a bold, filled, bordered header frozen below it, number formats by column kind
+(:data:`~sheetsync.tabspec.NUMBER_FORMATS`), column widths (characters → pixels, East Asian
+characters counting double), internal links, conditional formats with a not-blank guard
+and a chart to the right of the table.
+
+Requests are JSON *text*, not dicts: the data rows of a big tab are encoded once, with the
+JSON of repeated values (owners, stages, dates) cached per column, so a 100,000-row tab
+costs no per-cell dict and no second serialisation. Values go in one ``updateCells``
+(``fields: userEnteredValue``); formats are per column (``repeatCell``), plus short runs for
+cells that differ from their column (a date in a text column, a link).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..grid import date_to_serial
+from ..tabspec import NUMBER_FORMATS, CondFormat, Link, TabSpec
+from .xlsx_render import _plain, column_letter, column_widths
+
+HEADER_FILL = "#DDEBF7"
+NOTE_COLOUR = "#595959"
+LINK_COLOUR = "#0563C1"
+MAX_CELL_CHARS = 50_000  # Google's limit for one cell
+PIXELS_PER_CHARACTER, PIXEL_PADDING = 7, 5  # Excel's default font: 7 px per digit + 5 px
+CHART_WIDTH, CHART_HEIGHT = 760, 380  # ≈ the workbook chart's 20 × 10 cm
+CHART_COLUMNS, CHART_ROWS = 8, 19  # grid room the chart sits on, right of the table
+
+NUMBER_TYPES = {"int": "NUMBER", "number": "NUMBER", "money": "CURRENCY", "ratio": "PERCENT",
+                "date": "DATE", "datetime": "DATE_TIME"}
+_OPS = {"lt": "<", "gt": ">"}
+_encode = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C, no ASCII escaping
+_EMPTY = "{}"
+
+
+def dumps(obj: Any) -> str:
+    """Compact JSON, UTF-8 text kept as is."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def rgb(colour: str) -> dict[str, float]:
+    """``#F8D7DA`` → Google's ``Color`` (fractions of 1).
+
+    >>> rgb("#FF0000")
+    {'red': 1.0, 'green': 0.0, 'blue': 0.0}
+    """
+    h = colour.lstrip("#")[-6:]
+    return {name: int(h[i:i + 2], 16) / 255 for name, i in (("red", 0), ("green", 2),
+                                                             ("blue", 4))}
+
+
+def number_format(kind: str) -> dict[str, str]:
+    return {"type": NUMBER_TYPES[kind], "pattern": NUMBER_FORMATS[kind]}
+
+
+def pixels(characters: float) -> int:
+    """A column width in characters → pixels (as Excel shows a workbook column)."""
+    return round(characters * PIXELS_PER_CHARACTER + PIXEL_PADDING)
+
+
+def hyperlink_formula(link: Link, sheet_ids: Mapping[str, int]) -> str | None:
+    """``=HYPERLINK("#gid=<id>&range=<A1>","<text>")``, or None when the tab is unknown."""
+    gid = sheet_ids.get(link.tab)
+    if gid is None:
+        return None
+    text = link.text[:MAX_CELL_CHARS // 2].replace('"', '""')
+    cell = link.cell.replace('"', "")
+    return f'=HYPERLINK("#gid={gid}&range={cell}","{text}")'
+
+
+def chart_id(sheet_id: int) -> int:
+    """A stable chart id for the chart of a tab (ids are chosen, so reruns are identical)."""
+    return (zlib.crc32(f"sheetsync-chart:{sheet_id}".encode()) & 0x7FFFFFFF) or 1
+
+
+def _string_cell(text: str) -> str:
+    if not text:
+        return _EMPTY
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS]
+    return '{"userEnteredValue":{"stringValue":' + _encode(text) + "}}"
+
+
+def _number_cell(number: str) -> str:
+    return '{"userEnteredValue":{"numberValue":' + number + "}}"
+
+
+def _float_text(value: float) -> str | None:
+    if not math.isfinite(value):
+        return None
+    return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+
+
+def _date_kind(value: dt.date) -> str:
+    timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
+    return "datetime" if timed else "date"
+
+
+@dataclass
+class RenderedTab:
+    """One tab's requests, ready for any sheet id (the final tab or a staging tab).
+
+    ``rows`` holds the JSON ``RowData`` of every data row and ``row_bytes`` their UTF-8
+    sizes, so a write can be split into requests under a size limit without re-encoding.
+    """
+
+    spec: TabSpec
+    rows: list[str]
+    row_bytes: list[int]
+    runs: list[tuple[int, int, int, str]]  # (column, first row, stop row, format key)
+    widths: list[int]
+    row_count: int
+    column_count: int
+    sheet_ids: Mapping[str, int]
+    link_targets: frozenset[str]
+
+    # -- sheet and layout ---------------------------------------------------------------
+    def add_sheet(self, sheet_id: int, title: str, index: int, hidden: bool) -> str:
+        grid: dict[str, int] = {"rowCount": self.row_count, "columnCount": self.column_count,
+                                "frozenRowCount": self.spec.header_row}
+        if 0 < self.spec.freeze_columns < self.column_count:
+            grid["frozenColumnCount"] = self.spec.freeze_columns
+        props: dict[str, Any] = {"sheetId": sheet_id, "title": title, "index": index,
+                                 "gridProperties": grid}
+        if hidden:
+            props["hidden"] = True
+        return dumps({"addSheet": {"properties": props}})
+
+    def layout_requests(self, sheet_id: int) -> list[str]:
+        """Column widths, note and header rows, and the number/link formats of the data."""
+        spec = self.spec
+        out: list[str] = []
+        start = 0
+        while start < len(self.widths):  # one request per run of equal widths
+            stop = start
+            while stop < len(self.widths) and self.widths[stop] == self.widths[start]:
+                stop += 1
+            out.append(dumps({"updateDimensionProperties": {
+                "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": start,
+                          "endIndex": stop},
+                "properties": {"pixelSize": self.widths[start]}, "fields": "pixelSize"}}))
+            start = stop
+        header = {"textFormat": {"bold": True}, "backgroundColor": rgb(HEADER_FILL),
+                  "borders": {"bottom": {"style": "SOLID"}}, "verticalAlignment": "MIDDLE"}
+        rows = []
+        if spec.note:
+            rows.append({"values": [{
+                "userEnteredValue": {"stringValue": spec.note[:MAX_CELL_CHARS]},
+                "userEnteredFormat": {"textFormat": {"italic": True,
+                                                     "foregroundColor": rgb(NOTE_COLOUR)}}}]})
+        rows.append({"values": [{"userEnteredValue": {"stringValue": c.header},
+                                 "userEnteredFormat": header} for c in spec.columns]})
+        out.append(dumps({"updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}, "rows": rows,
+            "fields": "userEnteredValue,userEnteredFormat"}}))
+        first = spec.first_data_row - 1
+        if spec.rows:
+            for c, col in enumerate(spec.columns):
+                if col.kind in NUMBER_TYPES:
+                    out.append(self._repeat(sheet_id, c, first, first + len(spec.rows),
+                                            col.kind))
+        for c, r0, r1, key in self.runs:
+            out.append(self._repeat(sheet_id, c, first + r0, first + r1, key))
+        return out
+
+    def _repeat(self, sheet_id: int, column: int, r0: int, r1: int, key: str) -> str:
+        if key == "link":
+            fmt: dict[str, Any] = {"textFormat": {"foregroundColor": rgb(LINK_COLOUR),
+                                                  "underline": True}}
+            fields = "userEnteredFormat.textFormat"
+        else:
+            fmt = {"numberFormat": number_format(key)}
+            fields = "userEnteredFormat.numberFormat"
+        return dumps({"repeatCell": {
+            "range": {"sheetId": sheet_id, "startRowIndex": r0, "endRowIndex": r1,
+                      "startColumnIndex": column, "endColumnIndex": column + 1},
+            "cell": {"userEnteredFormat": fmt}, "fields": fields}})
+
+    # -- data -----------------------------------------------------------------------------
+    def data_request(self, sheet_id: int, start: int, stop: int) -> str:
+        """``updateCells`` writing data rows ``[start, stop)``."""
+        row_index = self.spec.first_data_row - 1 + start
+        return ('{"updateCells":{"start":{"sheetId":' + str(sheet_id) + ',"rowIndex":'
+                + str(row_index) + ',"columnIndex":0},"rows":['
+                + ",".join(self.rows[start:stop]) + '],"fields":"userEnteredValue"}}')
+
+    def data_bytes(self, start: int, stop: int) -> int:
+        return sum(self.row_bytes[start:stop]) + (stop - start) + 110
+
+    def value_rows(self) -> tuple[list[str], list[int]]:
+        """The data rows as plain JSON values for ``values:batchUpdate`` (``USER_ENTERED``:
+        text gets a leading apostrophe, so it stays text), and their UTF-8 sizes — about
+        half the bytes of ``CellData``, used to fill big staging tabs."""
+        return _Encoder(self.spec, self.sheet_ids, VALUES).encode()
+
+    # -- conditional formats and chart ----------------------------------------------------
+    def finish_requests(self, sheet_id: int) -> list[str]:
+        """Conditional format rules and the chart (they refer to the final sheet id)."""
+        out = [dumps(r) for n, cf in enumerate(self.spec.conditional)
+               if (r := conditional_request(cf, self.spec, sheet_id, n)) is not None]
+        if self.spec.chart is not None:
+            out.append(dumps(chart_request(self.spec, sheet_id)))
+        return out
+
+    def requests(self, sheet_id: int, title: str, index: int, hidden: bool) -> list[str]:
+        """Everything that writes this tab as a new sheet, in order."""
+        out = [self.add_sheet(sheet_id, title, index, hidden)]
+        out += self.layout_requests(sheet_id)
+        if self.rows:
+            out.append(self.data_request(sheet_id, 0, len(self.rows)))
+        out += self.finish_requests(sheet_id)
+        return out
+
+
+def _formula_operand(value: float | str | None) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace('"', '""') + '"'
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"conditional format needs a number or text value, not {value!r}")
+    return _float_text(float(value)) or "0"
+
+
+def conditional_request(cf: CondFormat, spec: TabSpec, sheet_id: int, index: int = 0
+                        ) -> dict[str, Any] | None:
+    """``addConditionalFormatRule`` for ``cf`` over the data cells (None without data).
+
+    ``index`` is the rule's priority (0 first), as the workbook orders its rules.
+    """
+    if not spec.rows:
+        return None
+    try:
+        c = spec.column_index(cf.column)
+        other = spec.column_index(cf.threshold_column) if cf.threshold_column else None
+    except KeyError as exc:
+        raise ValueError(f"tab {spec.name!r}: conditional format on unknown column "
+                         f"{exc.args[0]!r}") from exc
+    first = spec.first_data_row
+    cell = f"{column_letter(c)}{first}"
+    if cf.op == "contains":
+        condition: dict[str, Any] = {"type": "TEXT_CONTAINS", "values": [
+            {"userEnteredValue": str(cf.value if cf.value is not None else "")}]}
+    elif other is not None:
+        ref = f"{column_letter(other)}{first}"
+        formula = (f"=AND(ISNUMBER({cell}),ISNUMBER({ref}),{cell}{_OPS[cf.op]}{ref})"
+                   if cf.op != "eq" else f'=AND({cell}<>"",{cell}={ref})')
+        condition = {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]}
+    elif cf.op == "eq":
+        if isinstance(cf.value, str):
+            condition = {"type": "TEXT_EQ", "values": [{"userEnteredValue": cf.value}]}
+        else:
+            condition = {"type": "NUMBER_EQ",
+                         "values": [{"userEnteredValue": _formula_operand(cf.value)}]}
+    else:
+        # NUMBER_LESS would colour blank cells (blank counts as 0): undefined ratios stay plain
+        formula = f"=AND(ISNUMBER({cell}),{cell}{_OPS[cf.op]}{_formula_operand(cf.value)})"
+        condition = {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]}
+    fmt: dict[str, Any] = {"backgroundColor": rgb(cf.fill)}
+    if cf.font:
+        fmt["textFormat"] = {"foregroundColor": rgb(cf.font)}
+    grid_range = {"sheetId": sheet_id, "startRowIndex": first - 1,
+                  "endRowIndex": first - 1 + len(spec.rows), "startColumnIndex": c,
+                  "endColumnIndex": c + 1}
+    return {"addConditionalFormatRule": {"index": index, "rule": {
+        "ranges": [grid_range], "booleanRule": {"condition": condition, "format": fmt}}}}
+
+
+def chart_request(spec: TabSpec, sheet_id: int) -> dict[str, Any]:
+    """``addChart``: a basic column/line chart right of the table, series titled by their
+    header cells, categories from the category column over ``data_rows``."""
+    chart = spec.chart
+    assert chart is not None
+    try:
+        cat = spec.column_index(chart.category_column)
+        series_cols = [spec.column_index(k) for k in chart.series_columns]
+    except KeyError as exc:
+        raise ValueError(f"tab {spec.name!r}: chart on unknown column {exc.args[0]!r}") \
+            from exc
+    start, stop = chart.data_rows
+    first = spec.first_data_row - 1 + start  # 0-based row of the first data row charted
+    stop_row = spec.first_data_row - 1 + max(stop, start + 1)
+    with_header = start == 0  # the header row sits just above: it titles the series
+    r0 = spec.header_row - 1 if with_header else first
+
+    def source(column: int) -> dict[str, Any]:
+        return {"sourceRange": {"sources": [{
+            "sheetId": sheet_id, "startRowIndex": r0, "endRowIndex": stop_row,
+            "startColumnIndex": column, "endColumnIndex": column + 1}]}}
+
+    basic: dict[str, Any] = {
+        "chartType": "LINE" if chart.kind == "line" else "COLUMN",
+        "legendPosition": "BOTTOM_LEGEND",
+        "axis": [{"position": "BOTTOM_AXIS"}, {"position": "LEFT_AXIS"}],
+        "domains": [{"domain": source(cat)}],
+        "series": [{"series": source(c), "targetAxis": "LEFT_AXIS"} for c in series_cols],
+        "headerCount": 1 if with_header else 0,
+    }
+    return {"addChart": {"chart": {
+        "chartId": chart_id(sheet_id),
+        "spec": {"title": chart.title, "basicChart": basic},
+        "position": {"overlayPosition": {
+            "anchorCell": {"sheetId": sheet_id, "rowIndex": spec.header_row - 1,
+                           "columnIndex": len(spec.columns)},
+            "offsetXPixels": 16, "widthPixels": CHART_WIDTH, "heightPixels": CHART_HEIGHT}},
+    }}}
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How cells and rows are spelled: ``CellData`` for updateCells, or plain values."""
+
+    empty: str
+    text: Any  # str → JSON fragment
+    number: Any  # JSON number text → fragment
+    true: str
+    false: str
+    formula: Any  # formula text → fragment
+    row_open: str
+    row_close: str
+    empty_row: str
+
+
+def _values_text(text: str) -> str:
+    # USER_ENTERED input: a leading apostrophe keeps any text literal (never a formula,
+    # number or date); Google strips it
+    if not text:
+        return "null"
+    return _encode("'" + text[:MAX_CELL_CHARS - 1])
+
+
+CELLS = _Style(
+    empty=_EMPTY, text=_string_cell, number=_number_cell,
+    true='{"userEnteredValue":{"boolValue":true}}',
+    false='{"userEnteredValue":{"boolValue":false}}',
+    formula=lambda f: '{"userEnteredValue":{"formulaValue":' + _encode(f) + "}}",
+    row_open='{"values":[', row_close="]}", empty_row=_EMPTY)
+VALUES = _Style(
+    empty="null", text=_values_text, number=lambda n: n, true="true", false="false",
+    formula=_encode, row_open="[", row_close="]", empty_row="[]")
+
+
+class _Encoder:
+    """Data rows → JSON text (one style), with per-column caches and format exceptions."""
+
+    def __init__(self, spec: TabSpec, sheet_ids: Mapping[str, int], style: _Style) -> None:
+        self.spec = spec
+        self.sheet_ids = sheet_ids
+        self.style = style
+        self.kinds = [c.kind for c in spec.columns]
+        self.exceptions: dict[int, list[tuple[int, str]]] = {}
+        self.link_targets: set[str] = set()
+
+    def kind(self, column: int) -> str:
+        return self.kinds[column] if column < len(self.kinds) else "text"
+
+    def mark(self, row: int, column: int, key: str) -> None:
+        self.exceptions.setdefault(column, []).append((row, key))
+
+    def date_cell(self, value: dt.date, row: int, column: int) -> str:
+        if self.kind(column) not in ("date", "datetime"):
+            self.mark(row, column, _date_kind(value))
+        text = _float_text(float(date_to_serial(value)))
+        return self.style.number(text) if text is not None else self.style.empty
+
+    def slow(self, value: Any, row: int, column: int) -> str:
+        """Any value the fast path did not handle (numpy, Decimal, Link, datetime …)."""
+        style = self.style
+        value = _plain(value)
+        if value is None:
+            return style.empty
+        if isinstance(value, bool):
+            return style.true if value else style.false
+        if isinstance(value, Link):
+            self.link_targets.add(value.tab)
+            formula = hyperlink_formula(value, self.sheet_ids)
+            if formula is None:
+                return style.text(value.text)
+            self.mark(row, column, "link")
+            return style.formula(formula)
+        if isinstance(value, dt.date):
+            return self.date_cell(value, row, column)
+        if isinstance(value, str):
+            return style.text(value)
+        if isinstance(value, int):
+            return style.number(str(value))
+        if isinstance(value, float):
+            text = _float_text(value)
+            return style.number(text) if text is not None else style.empty
+        return style.text(str(value))
+
+    def encode(self) -> tuple[list[str], list[int]]:
+        """Every data row as JSON text, and its UTF-8 size."""
+        spec = self.spec
+        style = self.style
+        empty, number, text_of = style.empty, style.number, style.text
+        opened, closed, empty_row = style.row_open, style.row_close, style.empty_row
+        width = max([len(spec.columns)] + [len(r) for r in spec.rows])
+        strings: list[dict[str, str]] = [{} for _ in range(width)]
+        dates: list[dict[dt.date, str]] = [{} for _ in range(width)]
+        date_columns = [self.kind(i) in ("date", "datetime") for i in range(width)]
+        out: list[str] = []
+        sizes: list[int] = []
+        slow = self.slow
+        for r, values in enumerate(spec.rows):
+            parts: list[str] = []
+            append = parts.append
+            for i, v in enumerate(values):
+                t = type(v)
+                if v is None:
+                    append(empty)
+                elif t is str:
+                    cache = strings[i]
+                    frag = cache.get(v)
+                    if frag is None:
+                        frag = cache[v] = text_of(v)
+                    append(frag)
+                elif t is int:
+                    append(number(str(v)))
+                elif t is float and v - v == 0.0:
+                    append(number(_float_text(v) or "0"))
+                elif t is dt.date and date_columns[i]:
+                    dcache = dates[i]
+                    frag = dcache.get(v)
+                    if frag is None:
+                        frag = dcache[v] = self.date_cell(v, r, i)
+                    append(frag)
+                else:
+                    append(slow(v, r, i))
+            while parts and parts[-1] == empty:
+                parts.pop()
+            text = opened + ",".join(parts) + closed if parts else empty_row
+            out.append(text)
+            sizes.append(len(text) if text.isascii() else len(text.encode("utf-8")))
+        return out, sizes
+
+    def runs(self) -> list[tuple[int, int, int, str]]:
+        """Consecutive rows of a column sharing a format exception → one run."""
+        found = []
+        for column in sorted(self.exceptions):
+            marks = self.exceptions[column]
+            start_row, key = marks[0]
+            prev = start_row
+            for row, k in marks[1:]:
+                if k == key and row == prev + 1:
+                    prev = row
+                    continue
+                found.append((column, start_row, prev + 1, key))
+                start_row, prev, key = row, row, k
+            found.append((column, start_row, prev + 1, key))
+        return found
+
+
+def render_tab(spec: TabSpec, sheet_ids: Mapping[str, int]) -> RenderedTab:
+    """Encode ``spec`` once; ``sheet_ids`` (tab name → sheet id) resolves its links."""
+    enc = _Encoder(spec, sheet_ids, CELLS)
+    rows, sizes = enc.encode()
+    width = max([len(spec.columns), 1] + [len(r) for r in spec.rows])
+    n_rows = spec.header_row + max(len(spec.rows), 1)
+    if spec.chart is not None:
+        width += CHART_COLUMNS
+        n_rows = max(n_rows, spec.header_row + CHART_ROWS)
+    return RenderedTab(spec=spec, rows=rows, row_bytes=sizes, runs=enc.runs(),
+                       widths=[pixels(w) for w in column_widths(spec)],
+                       row_count=n_rows, column_count=width, sheet_ids=sheet_ids,
+                       link_targets=frozenset(enc.link_targets))

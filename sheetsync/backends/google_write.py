@@ -1,0 +1,252 @@
+"""Plan the write requests of one run.
+
+Normally there is exactly one ``spreadsheets.batchUpdate``: for every owned tab,
+``deleteSheet`` (when it exists) and ``addSheet`` with the same sheet id, title and
+position, then its layout, values, conditional rules and chart — so the values, formats,
+rules and charts of the previous run are all gone, and Google applies the whole batch or
+nothing.
+
+The batch starts with a compare-and-set of a write generation kept in developer metadata
+(:func:`generation_requests`), so a run that lost a race with another runner writes
+nothing.
+
+Only when that body would exceed :data:`MAX_REQUEST_BYTES` (Google recommends at most
+2 MB per request) are the biggest tabs staged: each is created as a hidden tab
+``<name>~sheetsync`` (one batchUpdate: sheet, widths, header, formats), filled by
+``values:batchUpdate`` requests of at most that size (plain JSON values, about half the
+bytes of cell data), and the run ends with one batchUpdate — the small tabs in full plus,
+per staged tab, ``deleteSheet`` of the old tab and ``updateSheetProperties`` renaming,
+moving and unhiding the staging tab, then its conditional rules and chart. A failure
+before that last batch leaves every visible tab as it was; staging tabs left behind are
+deleted by the next write. A staged tab takes its staging tab's sheet id.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..grid import TabInfo
+from .google_read import GENERATION_ID, GENERATION_KEY
+from .google_render import RenderedTab, dumps
+
+#: the largest request body sent in one piece (tests lower it)
+MAX_REQUEST_BYTES = 2_000_000
+STAGING_SUFFIX = "~sheetsync"
+BATCH_UPDATE, VALUES_UPDATE = "spreadsheets.batchUpdate", "values.batchUpdate"
+_SWAP_BYTES = 600  # delete + rename/move/unhide of a staged tab, generously
+_BODY_OVERHEAD = 600  # the body's wrapper and the generation compare-and-set
+
+
+def stable_sheet_id(name: str, taken: set[int]) -> int:
+    """A sheet id derived from ``name`` (so a tab keeps its id across runs and
+    spreadsheets), moved on until it collides with nothing in ``taken``."""
+    candidate = zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
+    while candidate in taken or candidate == 0:
+        candidate = (candidate + 1) & 0x7FFFFFFF
+    return candidate
+
+
+def staging_name(name: str) -> str:
+    return name + STAGING_SUFFIX
+
+
+def quoted(title: str) -> str:
+    """``'Tab'`` with ``'`` doubled, for A1 ranges."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+@dataclass
+class Target:
+    """A tab to write: how it renders, its final sheet id, and what it replaces."""
+
+    rendered: RenderedTab
+    sheet_id: int
+    existing: TabInfo | None
+    staging_id: int
+
+    @property
+    def name(self) -> str:
+        return self.rendered.spec.name
+
+
+@dataclass(frozen=True)
+class Call:
+    """One write request: ``kind`` (:data:`BATCH_UPDATE` or :data:`VALUES_UPDATE`) and body."""
+
+    kind: str
+    body: bytes
+
+
+class Layout:
+    """The order of the sheets as the requests change it, to give each insert its index."""
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        self.ids = list(ids)
+
+    def remove(self, sheet_id: int) -> int:
+        index = self.ids.index(sheet_id)
+        del self.ids[index]
+        return index
+
+    def insert(self, sheet_id: int, index: int | None) -> int:
+        index = len(self.ids) if index is None else index
+        self.ids.insert(index, sheet_id)
+        return index
+
+
+def batch_body(requests: Sequence[str]) -> bytes:
+    """A ``BatchUpdateSpreadsheetRequest`` from request JSON texts."""
+    return ('{"requests":[' + ",".join(requests) + "]}").encode("utf-8")
+
+
+def values_body(title: str, first_row: int, rows: Sequence[str]) -> bytes:
+    """A ``BatchUpdateValuesRequest`` writing ``rows`` (JSON arrays) from column A of
+    1-based ``first_row``."""
+    rng = dumps(f"{quoted(title)}!A{first_row}")
+    return ('{"valueInputOption":"USER_ENTERED","data":[{"range":' + rng
+            + ',"majorDimension":"ROWS","values":[' + ",".join(rows) + "]}]}").encode("utf-8")
+
+
+def _size(requests: Sequence[str]) -> int:
+    return sum(len(r) if r.isascii() else len(r.encode("utf-8")) for r in requests) \
+        + len(requests)
+
+
+def _delete(sheet_id: int) -> str:
+    return dumps({"deleteSheet": {"sheetId": sheet_id}})
+
+
+#: the generation read is unknown (the read came from elsewhere): replace it unconditionally
+UNKNOWN = object()
+
+
+def generation_requests(seen: str | object | None) -> list[str]:
+    """A compare-and-set on the write generation, first in the final batch.
+
+    ``deleteDeveloperMetadata`` removes the generation only if it still has the value this
+    run read, then ``createDeveloperMetadata`` records the next one under the same fixed id
+    — which fails (and with it the whole batch) when another sheetsync run wrote since
+    this one read: the writes of two runners can never interleave. Reps' edits do not
+    touch it, so they never make a run fail.
+    """
+    lookup: dict[str, object] = {"metadataId": GENERATION_ID}
+    out = []
+    if seen is not None:
+        if seen is not UNKNOWN:
+            lookup["metadataValue"] = seen
+        out.append(dumps({"deleteDeveloperMetadata": {
+            "dataFilter": {"developerMetadataLookup": lookup}}}))
+    current = seen if isinstance(seen, str) else "0"
+    following = str(int(current) + 1) if current.isdigit() else "1"
+    out.append(dumps({"createDeveloperMetadata": {"developerMetadata": {
+        "metadataId": GENERATION_ID, "metadataKey": GENERATION_KEY,
+        "metadataValue": following, "location": {"spreadsheet": True},
+        "visibility": "DOCUMENT"}}}))
+    return out
+
+
+def tab_size(t: Target) -> int:
+    """Bytes of everything that writes ``t`` within one batch."""
+    r = t.rendered
+    spec = r.spec
+    fixed = _size([r.add_sheet(t.sheet_id, spec.name, 999, spec.hidden),
+                   *r.layout_requests(t.sheet_id), *r.finish_requests(t.sheet_id)])
+    data = r.data_bytes(0, len(r.rows)) if r.rows else 0
+    return fixed + data + 64
+
+
+def choose_staged(targets: Sequence[Target], extra: int, limit: int) -> set[int]:
+    """Indices of the tabs to stage: the biggest ones, until the last batch fits."""
+    sizes = [tab_size(t) for t in targets]
+    total = sum(sizes) + extra + _BODY_OVERHEAD
+    staged: set[int] = set()
+    for i in sorted(range(len(targets)), key=lambda i: -sizes[i]):
+        if total <= limit:
+            break
+        staged.add(i)
+        finish = _size(targets[i].rendered.finish_requests(targets[i].sheet_id))
+        total -= sizes[i] - finish - _SWAP_BYTES
+    return staged
+
+
+def _staging_calls(t: Target, layout: Layout, leftover: TabInfo | None,
+                   limit: int) -> list[Call]:
+    """Create ``t``'s hidden staging tab, then fill it in requests under ``limit`` (a single
+    row bigger than that goes alone: unavoidable)."""
+    r = t.rendered
+    setup: list[str] = []
+    if leftover is not None:
+        setup.append(_delete(leftover.tab_id))
+        layout.remove(leftover.tab_id)
+    index = layout.insert(t.staging_id, None)
+    setup.append(r.add_sheet(t.staging_id, staging_name(t.name), index, True))
+    setup += r.layout_requests(t.staging_id)
+    calls = [Call(BATCH_UPDATE, batch_body(setup))]
+    rows, sizes = r.value_rows()
+    title = staging_name(t.name)
+    room = limit - _BODY_OVERHEAD - len(title.encode("utf-8"))
+    start, n = 0, len(rows)
+    while start < n:
+        stop, size = start, 0
+        while stop < n and (stop == start or size + sizes[stop] + 1 <= room):
+            size += sizes[stop] + 1
+            stop += 1
+        calls.append(Call(VALUES_UPDATE, values_body(
+            title, r.spec.first_data_row + start, rows[start:stop])))
+        start = stop
+    return calls
+
+
+def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[int],
+               limit: int, generation: str | object | None = UNKNOWN
+               ) -> tuple[list[Call], int]:
+    """The write requests in order, and how many come before the last (the staging ones).
+
+    ``tabs`` is the spreadsheet as read: its order positions the tabs, and its leftover
+    staging tabs are deleted. ``staged`` (from :func:`choose_staged`) names the targets
+    written through staging tabs; their ``sheet_id`` must be their ``staging_id``.
+    ``generation`` is the write generation read (:func:`generation_requests`).
+    """
+    layout = Layout([t.tab_id for t in tabs])
+    names = {t.name for t in targets}
+    leftovers = {t.name: t for t in tabs if t.name.endswith(STAGING_SUFFIX)
+                 and t.name not in names}
+    calls: list[Call] = []
+    pending: list[int] = []
+    for i, t in enumerate(targets):
+        if i in staged:
+            leftover = leftovers.pop(staging_name(t.name), None)
+            calls += _staging_calls(t, layout, leftover, limit)
+            pending.append(t.staging_id)
+    n_staging = len(calls)
+
+    def new_tab_index() -> int:
+        # new tabs go after the existing ones, in order, before this run's staging tabs
+        return min((layout.ids.index(s) for s in pending), default=len(layout.ids))
+
+    last: list[str] = generation_requests(generation)
+    for i, t in enumerate(targets):
+        spec = t.rendered.spec
+        index = None
+        if t.existing is not None:
+            last.append(_delete(t.existing.tab_id))
+            index = layout.remove(t.existing.tab_id)
+        if i not in staged:
+            index = layout.insert(t.sheet_id, new_tab_index() if index is None else index)
+            last += t.rendered.requests(t.sheet_id, spec.name, index, spec.hidden)
+            continue
+        pending.remove(t.staging_id)
+        layout.remove(t.staging_id)
+        index = layout.insert(t.staging_id, new_tab_index() if index is None else index)
+        last.append(dumps({"updateSheetProperties": {
+            "properties": {"sheetId": t.staging_id, "title": spec.name, "index": index,
+                           "hidden": spec.hidden},
+            "fields": "title,index,hidden"}}))
+        last += t.rendered.finish_requests(t.staging_id)
+    for leftover in leftovers.values():
+        last.append(_delete(leftover.tab_id))
+        layout.remove(leftover.tab_id)
+    calls.append(Call(BATCH_UPDATE, batch_body(last)))
+    return calls, n_staging
