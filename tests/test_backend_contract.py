@@ -169,8 +169,8 @@ def test_read_gives_the_contract_grids(make_backend: Factory) -> None:
     read = backend.read()
     assert {name: grid.rows for name, grid in read.grids.items()} == \
         {name: expected(rows) for name, rows in ROWS.items()}
-    assert [(t.name, t.index, t.hidden) for t in read.tabs] == [
-        ("案件一覧", 0, False), ("目標", 1, False), ("メモ（非表示）", 2, True)]
+    assert [(t.name, t.index, t.hidden, t.row_count, t.column_count) for t in read.tabs] == [
+        ("案件一覧", 0, False, 6, 8), ("目標", 1, False, 3, 3), ("メモ（非表示）", 2, True, 1, 1)]
     types = [type(v) for v in read.grids["案件一覧"].rows[1]]
     assert types == [str, D, DT, P, int, float, bool, str]
     partial = backend.read(["目標", "nope"])

@@ -398,6 +398,17 @@ def test_an_unreachable_endpoint(emulator: Emulator, service_account_key: Path) 
         GoogleBackend("1SomeSpreadsheetKeyXYZ", creds, endpoint="127.0.0.1:8765")
 
 
+def test_an_unreachable_token_endpoint(emulator: Emulator, tmp_path: Path) -> None:
+    sid = register_sid(emulator)
+    info = emulator.make_service_account("bot@demo.iam.gserviceaccount.com")
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps({**info, "token_uri": "http://127.0.0.1:9/token"}))
+    backend = make_backend(emulator, key, sid, retry_seconds=0.2)
+    with pytest.raises(CredentialsError, match=r"could not get an access token for the service "
+                                               r"account bot@demo\.iam\.gserviceaccount\.com"):
+        backend.read()
+
+
 def test_no_retry_on_400(emulator: Emulator, service_account_key: Path) -> None:
     sid = register_sid(emulator)
     emulator.faults.fail_next(5, 400, kinds={"spreadsheets.get"})
@@ -593,11 +604,13 @@ def big_tab(n: int = 300, tag: str = "v") -> TabSpec:
                    chart=ChartSpec("c", "id", ("amount",), (0, 10)))
 
 
-def test_a_big_write_goes_through_a_hidden_staging_tab(
+def test_a_big_write_goes_through_hidden_staging_tabs(
         emulator: Emulator, service_account_key: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sid = register_sid(emulator)
     backend = make_backend(emulator, service_account_key, sid, register_tab=REGISTER)
     small = TabSpec("小さい表", [Column("a", "A")], [["x"]])
+    state = TabSpec("_状態", [Column("k", "key"), Column("v", "value")],
+                    [[f"k{i}", "値 " * 30] for i in range(200)], hidden=True)
     backend.write([big_tab(tag="old"), small], backend.read([REGISTER]))
     expected = backend.read(["大きい表"]).grids["大きい表"].rows
     monkeypatch.setattr(google_write, "MAX_REQUEST_BYTES", 20_000)
@@ -605,23 +618,29 @@ def test_a_big_write_goes_through_a_hidden_staging_tab(
     staging_seen: list[dict[str, Any]] = []
     emulator.on_next("values.batchUpdate", lambda: staging_seen.append(
         sheet_of(emulator, sid, "大きい表~sheetsync", grid=False)["properties"]))
-    result = backend.write([big_tab(tag="new"), small], backend.read([REGISTER]))
+    result = backend.write([big_tab(tag="new"), small, state], backend.read([REGISTER]))
     assert staging_seen and staging_seen[0]["hidden"] is True
     assert result.requests == emulator.log.writes > 3
-    assert emulator.log.count("spreadsheets.batchUpdate") == 2
+    assert emulator.log.count("spreadsheets.batchUpdate") == 2  # staging setup, final swap
     assert all(len(json.dumps(e.body, ensure_ascii=False, separators=(",", ":"))
                    .encode()) <= 20_000 for e in emulator.log if e.category == "write")
-    read = backend.read(["大きい表", "小さい表"])
-    assert [t.name for t in read.tabs] == [REGISTER, "メモ", "売上予測", "大きい表", "小さい表"]
-    assert not any(t.hidden for t in read.tabs)
+    read = backend.read(["大きい表", "小さい表", "_状態"])
+    assert [(t.name, t.hidden) for t in read.tabs] == [
+        (REGISTER, False), ("メモ", False), ("売上予測", False), ("大きい表", False),
+        ("小さい表", False), ("_状態", True)]
     rows = read.grids["大きい表"].rows
     assert rows == [r if i < 2 else [r[0], r[1].replace("old", "new"), *r[2:]]
                     for i, r in enumerate(expected)]
+    assert read.grids["_状態"].rows[1:] == [[f"k{i}", "値 " * 30]
+                                           for i in range(200)]
     sheet = sheet_of(emulator, sid, "大きい表")
     assert len(sheet["conditionalFormats"]) == 1 and len(sheet["charts"]) == 1
+    assert sheet["charts"][0]["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"][
+        "sources"][0]["sheetId"] == sheet["properties"]["sheetId"]
     assert cells(sheet)[2][0]["userEnteredValue"]["formulaValue"].startswith(
         '=HYPERLINK("#gid=0&range=A2"')
     assert cells(sheet)[2][3]["userEnteredFormat"]["numberFormat"]["type"] == "DATE"
+    assert cells(sheet)[1][0]["userEnteredFormat"]["textFormat"]["bold"] is True
 
 
 def test_a_failure_while_staging_leaves_no_visible_half_written_tab(

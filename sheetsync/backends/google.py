@@ -18,6 +18,7 @@ traffic to another root (a local emulator, a proxy) through gspread's ``http_cli
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import re
@@ -174,6 +175,10 @@ class GoogleBackend:
                 for title, sheet, value_range in zip(titles, sheets, ranges):
                     rows = typed_rows(value_range.get("values") or [], format_kinds(sheet))
                     grids[title] = Grid(title, rows)
+        # like the workbook: a tab read reports the size of its data, others their grid
+        tabs = [dataclasses.replace(t, row_count=len(grids[t.name].rows),
+                                    column_count=grids[t.name].width)
+                if t.name in grids else t for t in tabs]
         title = str((meta.get("properties") or {}).get("title", ""))
         version = digest.hexdigest()
         self._generations[version] = generation_of(meta)

@@ -47,6 +47,7 @@ BACKOFF_CAP_SECONDS = 32.0
 #: (connect, read) timeouts of one request; a big batchUpdate may take a while to apply
 TIMEOUT_SECONDS = (15.0, 300.0)
 MAX_MESSAGE = 300
+TOKEN_FAILURE = "the token endpoint failed"
 
 _KEY_RE = re.compile(r"/v4/spreadsheets/([^/:?]+)")
 # the write generation's compare-and-set failed (google_write.generation_requests)
@@ -162,10 +163,11 @@ class SheetsHTTPClient(HTTPClient):
             except auth_exceptions.RefreshError as exc:
                 if not exc.retryable:
                     raise self._refused(exc) from None
-                failure = "the token endpoint failed"
+                failure = TOKEN_FAILURE
+            except auth_exceptions.TransportError:  # google-auth could not reach token_uri
+                failure = TOKEN_FAILURE
             except (requests.Timeout, requests.ConnectionError,
-                    requests.exceptions.ChunkedEncodingError,
-                    auth_exceptions.TransportError) as exc:
+                    requests.exceptions.ChunkedEncodingError) as exc:
                 failure = "timed out" if isinstance(exc, requests.Timeout) else \
                     "lost the connection"
                 maybe_applied = maybe_applied or method.lower() != "get"
@@ -215,6 +217,11 @@ class SheetsHTTPClient(HTTPClient):
                 f"The spreadsheet {key} is not shared with {who}: share the sheet with it as "
                 "Editor")
         if status == 400 and _LOST_RACE.search(message):
+            if maybe_applied:  # most likely our own first attempt, answered by a dropped line
+                return BackendError(
+                    f"the connection dropped while writing spreadsheet {key}; the write was "
+                    "most likely applied (its generation moved on): run sheetsync again to "
+                    "be sure")
             return FileChangedError(
                 f"The spreadsheet {key} was written by another sheetsync run after this run "
                 "read it; nothing was written. Run again to use the current state.")
@@ -242,6 +249,10 @@ class SheetsHTTPClient(HTTPClient):
             return BackendError(
                 f"Google Sheets API kept failing on {name} ({failure}{detail}) {spent}; "
                 "try again later")
+        if failure == TOKEN_FAILURE:
+            return CredentialsError(
+                f"could not get an access token for {self.identity()}: the token endpoint "
+                f"(the key's token_uri) failed or was unreachable {spent}; check the network")
         return BackendError(
             f"could not reach {_host(url)} for {name} ({failure}) {spent}; check the network "
             "(or spreadsheet.endpoint in the config)")

@@ -12,11 +12,12 @@ nothing.
 
 Only when that body would exceed :data:`MAX_REQUEST_BYTES` (Google recommends at most
 2 MB per request) are the biggest tabs staged: each is created as a hidden tab
-``<name>~sheetsync`` (one batchUpdate: sheet, widths, header, formats), filled by
-``values:batchUpdate`` requests of at most that size (plain JSON values, about half the
-bytes of cell data), and the run ends with one batchUpdate — the small tabs in full plus,
-per staged tab, ``deleteSheet`` of the old tab and ``updateSheetProperties`` renaming,
-moving and unhiding the staging tab, then its conditional rules and chart. A failure
+``<name>~sheetsync`` (one batchUpdate for all of them: sheets, widths, headers, formats),
+filled by ``values:batchUpdate`` requests of at most that size (plain JSON values, about
+half the bytes of cell data, packed across tabs), and the run ends with one batchUpdate —
+the small tabs in full plus, per staged tab, ``deleteSheet`` of the old tab and
+``updateSheetProperties`` renaming, moving and unhiding the staging tab, then its
+conditional rules and chart. A failure
 before that last batch leaves every visible tab as it was; staging tabs left behind are
 deleted by the next write. A staged tab takes its staging tab's sheet id.
 """
@@ -101,12 +102,17 @@ def batch_body(requests: Sequence[str]) -> bytes:
     return ('{"requests":[' + ",".join(requests) + "]}").encode("utf-8")
 
 
-def values_body(title: str, first_row: int, rows: Sequence[str]) -> bytes:
-    """A ``BatchUpdateValuesRequest`` writing ``rows`` (JSON arrays) from column A of
-    1-based ``first_row``."""
+def value_range(title: str, first_row: int, rows: Sequence[str]) -> bytes:
+    """A ``ValueRange`` writing ``rows`` (JSON arrays) from column A of 1-based
+    ``first_row`` of tab ``title``."""
     rng = dumps(f"{quoted(title)}!A{first_row}")
-    return ('{"valueInputOption":"USER_ENTERED","data":[{"range":' + rng
-            + ',"majorDimension":"ROWS","values":[' + ",".join(rows) + "]}]}").encode("utf-8")
+    return ('{"range":' + rng + ',"majorDimension":"ROWS","values":['
+            + ",".join(rows) + "]}").encode("utf-8")
+
+
+def values_body(ranges: Sequence[bytes]) -> bytes:
+    """A ``BatchUpdateValuesRequest`` (``USER_ENTERED``) of ``ranges``."""
+    return b'{"valueInputOption":"USER_ENTERED","data":[' + b",".join(ranges) + b"]}"
 
 
 def _size(requests: Sequence[str]) -> int:
@@ -171,31 +177,58 @@ def choose_staged(targets: Sequence[Target], extra: int, limit: int) -> set[int]
     return staged
 
 
-def _staging_calls(t: Target, layout: Layout, leftover: TabInfo | None,
-                   limit: int) -> list[Call]:
-    """Create ``t``'s hidden staging tab, then fill it in requests under ``limit`` (a single
-    row bigger than that goes alone: unavoidable)."""
-    r = t.rendered
-    setup: list[str] = []
-    if leftover is not None:
-        setup.append(_delete(leftover.tab_id))
-        layout.remove(leftover.tab_id)
-    index = layout.insert(t.staging_id, None)
-    setup.append(r.add_sheet(t.staging_id, staging_name(t.name), index, True))
-    setup += r.layout_requests(t.staging_id)
-    calls = [Call(BATCH_UPDATE, batch_body(setup))]
-    rows, sizes = r.value_rows()
-    title = staging_name(t.name)
-    room = limit - _BODY_OVERHEAD - len(title.encode("utf-8"))
-    start, n = 0, len(rows)
-    while start < n:
-        stop, size = start, 0
-        while stop < n and (stop == start or size + sizes[stop] + 1 <= room):
-            size += sizes[stop] + 1
-            stop += 1
-        calls.append(Call(VALUES_UPDATE, values_body(
-            title, r.spec.first_data_row + start, rows[start:stop])))
-        start = stop
+def _staging_calls(staged: Sequence[Target], layout: Layout,
+                   leftovers: dict[str, TabInfo], limit: int) -> list[Call]:
+    """Create the hidden staging tabs, then fill them with values requests under ``limit``,
+    packed across tabs (a single row bigger than that goes alone: unavoidable)."""
+    setups: list[list[str]] = [[]]
+    for t in staged:
+        r = t.rendered
+        tab: list[str] = []
+        leftover = leftovers.pop(staging_name(t.name), None)
+        if leftover is not None:
+            tab.append(_delete(leftover.tab_id))
+            layout.remove(leftover.tab_id)
+        index = layout.insert(t.staging_id, None)
+        tab.append(r.add_sheet(t.staging_id, staging_name(t.name), index, True))
+        tab += r.layout_requests(t.staging_id)
+        if setups[-1] and _size(setups[-1]) + _size(tab) + _BODY_OVERHEAD > limit:
+            setups.append([])
+        setups[-1] += tab
+    calls = [Call(BATCH_UPDATE, batch_body(b)) for b in setups]
+    segments: list[bytes] = []
+    used = _BODY_OVERHEAD
+
+    def flush() -> None:
+        nonlocal used
+        if segments:
+            calls.append(Call(VALUES_UPDATE, values_body(segments)))
+            segments.clear()
+        used = _BODY_OVERHEAD
+
+    for t in staged:
+        rows, sizes = t.rendered.value_rows()
+        title = staging_name(t.name)
+        overhead = len(title.encode("utf-8")) + 80
+        start, n = 0, len(rows)
+        while start < n:
+            room = limit - used - overhead
+            stop, size = start, 0
+            while stop < n and size + sizes[stop] + 1 <= room:
+                size += sizes[stop] + 1
+                stop += 1
+            if stop == start:
+                if segments:  # not even one row fits in what is left: a new request
+                    flush()
+                    continue
+                stop = start + 1  # one row over the limit on its own: unavoidable
+            segments.append(value_range(title, t.rendered.spec.first_data_row + start,
+                                        rows[start:stop]))
+            used += size + overhead
+            start = stop
+            if start < n:
+                flush()
+    flush()
     return calls
 
 
@@ -213,13 +246,9 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
     names = {t.name for t in targets}
     leftovers = {t.name: t for t in tabs if t.name.endswith(STAGING_SUFFIX)
                  and t.name not in names}
-    calls: list[Call] = []
-    pending: list[int] = []
-    for i, t in enumerate(targets):
-        if i in staged:
-            leftover = leftovers.pop(staging_name(t.name), None)
-            calls += _staging_calls(t, layout, leftover, limit)
-            pending.append(t.staging_id)
+    staged_targets = [t for i, t in enumerate(targets) if i in staged]
+    calls = _staging_calls(staged_targets, layout, leftovers, limit) if staged else []
+    pending = [t.staging_id for t in staged_targets]
     n_staging = len(calls)
 
     def new_tab_index() -> int:
