@@ -4,7 +4,9 @@ Reading uses the fast reader of :mod:`.xlsx_read`; writing splices the owned tab
 original package (:mod:`.xlsx_write`) so the register and every rep-owned tab stay
 byte-for-byte as they were, then replaces the file atomically: temp file in the same
 folder, fsync, previous file kept as ``<name>.bak``, ``os.replace``. A write refuses to run
-when the file changed since it was read, and never writes the register tab.
+when the file changed since it was read, and never writes the register tab. Only
+``apply_setup`` (:mod:`.xlsx_setup`) and ``edit_cells`` (:mod:`.xlsx_cells`) touch the
+register, surgically and in the same atomic way.
 """
 
 from __future__ import annotations
@@ -16,17 +18,25 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import AccessDeniedError, BackendError, FileChangedError, NotFoundError
 from ..gcpause import paused_gc
 from ..tabspec import TabSpec
-from .base import ReadResult, WriteResult
+from .base import EditResult, ReadResult, WriteResult
+from .xlsx_cells import check_edits, write_edits
 from .xlsx_package import Package
 from .xlsx_read import read_tabs, read_workbook_info
 from .xlsx_render import internal_link
+from .xlsx_setup import setup_package
 from .xlsx_write import splice
+
+if TYPE_CHECKING:
+    from ..enforce import RegisterSetup
+    from ..fixes import CellEdit
 
 
 def file_version(data: bytes) -> str:
@@ -91,6 +101,40 @@ class WorkbookBackend:
         new = splice(pkg, read_workbook_info(pkg), tabs)
         self._replace(new, read)
         return WriteResult(tabs=[t.name for t in tabs], location=str(self.path), requests=1)
+
+    # -- the register (schema apply, fix --apply) ------------------------------------
+    def apply_setup(self, setup: RegisterSetup, read: ReadResult) -> WriteResult:
+        """Formats, validation, notes, freeze, protections and ``setup.tabs`` in one atomic
+        write (:mod:`.xlsx_setup`); no write at all when the file already has them."""
+        data = self._load()
+        self._check_unchanged(data, read)
+        self._check_not_open()
+        outcome = setup_package(data, self.path, setup, self.register_tab)
+        if outcome.data == data:
+            return WriteResult(tabs=[], location=str(self.path), requests=0)
+        self._replace(outcome.data, read)
+        return WriteResult(tabs=outcome.tabs, location=str(self.path), requests=1)
+
+    def edit_cells(
+        self,
+        edits: Sequence[CellEdit],
+        read: ReadResult,
+        tabs_for: Callable[[list[CellEdit]], Sequence[TabSpec]] | None = None,
+    ) -> EditResult:
+        """Write the edits whose cells still hold ``edit.old`` in the file as it is now,
+        plus ``tabs_for(applied)``, in one atomic write (:mod:`.xlsx_cells`)."""
+        data = self._load()
+        check = check_edits(data, self.path, edits)
+        tabs = list(tabs_for(check.applied)) if tabs_for is not None else []
+        if not check.applied and not tabs:
+            return EditResult(check.applied, check.skipped, None)
+        self._check_not_open()
+        new = write_edits(data, self.path, check.applied, tabs, self.register_tab)
+        # the cells were compared with these bytes: the write refuses if they change now
+        self._replace(new, replace(read, version=file_version(data)))
+        names = sorted({e.tab for e in check.applied}) + [t.name for t in tabs]
+        return EditResult(check.applied, check.skipped,
+                          WriteResult(tabs=names, location=str(self.path), requests=1))
 
     def _check_unchanged(self, data: bytes, read: ReadResult) -> None:
         if file_version(data) == read.version:
