@@ -70,6 +70,8 @@ def apply_schema(config: Config, *, dry_run: bool = False,
         protect_tabs=owned if config.enforce.protect_tabs else [],
         tabs=[dictionary_tab(checked.schema, language, _note(checked, now), config.owners)],
     )
+    for tab in setup.tabs:
+        tab.protected = config.enforce.protect_tabs
     result = SetupResult(checked, setup)
     if not dry_run:
         result.written = _editor(checked).apply_setup(setup, checked.read)

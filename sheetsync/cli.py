@@ -234,11 +234,15 @@ def demo(directory: Path, language: str, force: bool) -> None:
     config = load_config(config_path)
     console = _console()
     result = pipeline.run(config, progress=_progress(console, language))
-    _print_demo(console, result, stats, workbook, config_path, language)
+    # dropdowns, formats and header notes, so opening the demo shows the rules at work
+    from .apply import apply_schema
+
+    setup = apply_schema(config)
+    _print_demo(console, result, stats, workbook, config_path, language, setup.setup)
 
 
 def _print_demo(console: Console, result: pipeline.RunResult, stats: Any, workbook: Path,
-                config_path: Path, language: str) -> None:
+                config_path: Path, language: str, setup: Any) -> None:
     data = result.to_json()
     en = language == "en"
     period = _current_period(data["forecast"], result)
@@ -261,8 +265,12 @@ def _print_demo(console: Console, result: pipeline.RunResult, stats: Any, workbo
         f"  Input errors: {len(report.errors)} · warnings: {len(report.warnings)}" if en else
         f"  入力エラー: {len(report.errors)}件 ・ 警告: {len(report.warnings)}件")
     if result.written:
-        console.print(("  Tabs written: " if en else "  書き込んだタブ: ")
-                      + ", ".join(result.written.tabs))
+        visible = [t for t in result.written.tabs if not t.startswith("_")]
+        console.print(("  Tabs written: " if en else "  書き込んだタブ: ") + ", ".join(visible))
+    rules = sum(1 for c in setup.columns if c.rule is not None)
+    console.print(f"  Schema applied: {rules} columns with dropdowns/rules, formats, header "
+                  "notes, a Field definitions tab" if en else
+                  f"  スキーマを適用: {rules}列に入力規則・書式・見出しのメモ、項目定義タブ")
     console.print(("Open " if en else "開いてください: ") + f"[bold]{workbook.resolve()}[/bold]")
     console.print(("Run it again: " if en else "再実行: ")
                   + f"sheetsync run --config {config_path}")

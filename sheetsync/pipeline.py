@@ -18,6 +18,7 @@ import pandas as pd
 
 from .backends import Backend, ReadResult, WriteResult, open_backend
 from .config import Config
+from .dictionary import DICTIONARY_TAB
 from .errors import ConfigError, FileChangedError, LeaseHeldError, TabMissingError
 from .gcpause import paused_gc
 from .grid import Grid
@@ -297,7 +298,7 @@ def build_tabs(
     register = checked.register.name
     stage_labels = {c.value: c.label(language) for c in schema.stage_field.choices}
     source_labels = {c.value: c.label(language) for c in schema.field("lead_source").choices}
-    return [
+    tabs = [
         forecast_tab(forecast, language=language, note=note, register_tab=register),
         win_rate_tab(win_rate, language=language, note=note, source_labels=source_labels),
         stale_tab(stale, language=language, note=note, register_tab=register,
@@ -312,3 +313,9 @@ def build_tabs(
         ),
         snapshot_tab(observation.snapshot, lease),
     ]
+    # once the team has put the schema into the sheet (`schema apply` wrote 項目定義), every
+    # run keeps sheetsync's tabs protected: a rewritten tab would otherwise lose it
+    if checked.config.enforce.protect_tabs and checked.read.tab(DICTIONARY_TAB(language)):
+        for tab in tabs:
+            tab.protected = not tab.hidden
+    return tabs

@@ -84,6 +84,8 @@ class TabSpec:
     conditional: list[CondFormat] = field(default_factory=list)
     chart: ChartSpec | None = None
     freeze_columns: int = 0
+    #: protect the tab against casual edits (Google: warning only; Excel: no password)
+    protected: bool = False
 
     @property
     def header_row(self) -> int:

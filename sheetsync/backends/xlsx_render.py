@@ -342,6 +342,12 @@ def conditional_rule(cf: CondFormat, spec: TabSpec, dxf: int, priority: int) -> 
     return f'<conditionalFormatting sqref="{sqref}">{rule}</cfRule></conditionalFormatting>'
 
 
+#: Excel has no warning-only protection: this one has no password (one click to undo) and
+#: still lets people resize, sort and filter
+PROTECTION = ('<{p}sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" '
+              'formatRows="0" sort="0" autoFilter="0"/>')
+
+
 def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
                  drawing_rid: str | None = None) -> bytes:
     """The worksheet part for ``spec``."""
@@ -375,6 +381,8 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
     for row_xml in _data_rows(spec, w):
         add(row_xml)
     add("</sheetData>")
+    if spec.protected:
+        add(PROTECTION.format(p=""))
     for n, cf in enumerate(spec.conditional):
         add(conditional_rule(cf, spec, styles.dxf[n], n + 1))
     if w.links:

@@ -45,7 +45,7 @@ from .xlsx_parts import (
     worksheet_part,
 )
 from .xlsx_read import WorkbookInfo
-from .xlsx_render import column_letter
+from .xlsx_render import PROTECTION, column_letter
 from .xlsx_sheetxml import CellOp, WorksheetXml, has_value, restyle
 from .xlsx_validation import (
     LISTS_TAB,
@@ -56,9 +56,6 @@ from .xlsx_validation import (
     render_rule,
 )
 from .xlsx_xf import XfCloner
-
-PROTECTION = ('<{p}sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" '
-              'formatRows="0" sort="0" autoFilter="0"/>')
 
 
 @dataclass
