@@ -205,6 +205,7 @@ def test_write_renders_values_formats_links_rules_and_chart(
         "=AND(ISNUMBER(F3),ISNUMBER(E3),F3<E3)"
     assert rules[0]["ranges"][0]["startRowIndex"] == 2 and rules[0]["ranges"][0]["endRowIndex"] == 5
 
+    assert "protectedRanges" not in sheet
     (chart,) = sheet["charts"]
     basic = chart["spec"]["basicChart"]
     assert basic["chartType"] == "COLUMN" and basic["headerCount"] == 1
@@ -227,7 +228,7 @@ def test_rewriting_an_owned_tab_is_idempotent_and_keeps_its_sheet_id(
     backend = make_backend(emulator, service_account_key, sid, register_tab=REGISTER)
     old_id = sheet_of(emulator, sid, "売上予測", grid=False)["properties"]["sheetId"]
     specs = [TabSpec("売上予測", [Column("p", "期間")], [["FY2026-Q1"]],
-                     chart=ChartSpec("c", "p", ("p",), (0, 1))),
+                     chart=ChartSpec("c", "p", ("p",), (0, 1)), protected=True),
              sample_tab(hidden=True)]
     backend.write(specs, backend.read([REGISTER]))
     once = emulator.snapshot(sid)
@@ -236,11 +237,18 @@ def test_rewriting_an_owned_tab_is_idempotent_and_keeps_its_sheet_id(
     generations = [[m["metadataValue"] for m in s.pop("developerMetadata")]
                    for s in (once, twice)]
     assert generations == [["1"], ["2"]]  # the write generation counts the writes
+    for snapshot in (once, twice):  # Google chooses protected range ids (read-only)
+        for sheet in snapshot["sheets"]:
+            for protection in sheet.get("protectedRanges", []):
+                protection.pop("protectedRangeId")
     assert twice == once
     forecast = sheet_of(emulator, sid, "売上予測")
     assert forecast["properties"]["sheetId"] == old_id and forecast["properties"]["index"] == 2
     assert cells(forecast)[1][0]["userEnteredValue"] == {"stringValue": "FY2026-Q1"}
     assert len(cells(forecast)) == 2  # the old rows are gone
+    (protection,) = forecast["protectedRanges"]  # warning only: people may still type
+    assert protection["warningOnly"] is True and protection["range"] == {
+        "sheetId": old_id}
     assert sheet_of(emulator, sid, "テスト集計", grid=False)["properties"]["hidden"] is True
 
 

@@ -34,6 +34,7 @@ MAX_CELL_CHARS = 50_000  # Google's limit for one cell
 PIXELS_PER_CHARACTER, PIXEL_PADDING = 7, 5  # Excel's default font: 7 px per digit + 5 px
 CHART_WIDTH, CHART_HEIGHT = 760, 380  # ≈ the workbook chart's 20 × 10 cm
 CHART_COLUMNS, CHART_ROWS = 8, 19  # grid room the chart sits on, right of the table
+PROTECTION_NOTE = "Written by sheetsync: edits here are replaced on the next run"
 
 NUMBER_TYPES = {"int": "NUMBER", "number": "NUMBER", "money": "CURRENCY", "ratio": "PERCENT",
                 "date": "DATE", "datetime": "DATE_TIME"}
@@ -204,11 +205,16 @@ class RenderedTab:
 
     # -- conditional formats and chart ----------------------------------------------------
     def finish_requests(self, sheet_id: int) -> list[str]:
-        """Conditional format rules and the chart (they refer to the final sheet id)."""
+        """Conditional format rules, the chart and the (warning-only) protection — they refer
+        to the final sheet id."""
         out = [dumps(r) for n, cf in enumerate(self.spec.conditional)
                if (r := conditional_request(cf, self.spec, sheet_id, n)) is not None]
         if self.spec.chart is not None:
             out.append(dumps(chart_request(self.spec, sheet_id)))
+        if getattr(self.spec, "protected", False):
+            out.append(dumps({"addProtectedRange": {"protectedRange": {
+                "range": {"sheetId": sheet_id}, "warningOnly": True,
+                "description": PROTECTION_NOTE}}}))
         return out
 
     def requests(self, sheet_id: int, title: str, index: int, hidden: bool) -> list[str]:
