@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 import socket
 import time
@@ -233,8 +234,10 @@ def runner_name(job: Job) -> str:
     Stable across runs (unlike a pid), so ``schedule --once`` from cron never skips
     because of its own previous run; another machine — or another job writing the same
     spreadsheet — is a different runner and skips while the lease holds.
+    ``$SHEETSYNC_RUNNER`` overrides it (several runners on one host, or a stable name for a
+    fleet that should count as one runner).
     """
-    return f"{socket.gethostname()}:{job.name}"
+    return os.environ.get("SHEETSYNC_RUNNER") or f"{socket.gethostname()}:{job.name}"
 
 
 def run_job(job: Job, *, progress: pipeline.Progress = pipeline._quiet) -> JobOutcome:
