@@ -147,3 +147,20 @@ def test_snapshot_round_trips_through_its_tab():
     assert again.entries == obs.snapshot.entries and again.fields == current.fields
     # nothing changed: the next observation records nothing and keeps the entry
     assert observe(again, current, observed_at=dt.date(2026, 11, 2)).changes == []
+
+
+def test_a_snapshot_cell_stays_far_below_googles_cell_limit():
+    from sheetsync.history import current_values
+    from sheetsync.schema import load_schema
+    from sheetsync.validate import validate_register
+
+    huge = "改行\n" * 20_000  # 60,000 characters, every other one needing an escape
+    header = [f.label.ja for f in load_schema().fields]
+    row = [huge] * len(header)
+    row[0] = "D-1"
+    result = validate_register(Grid("案件一覧", [header, row]), load_schema())
+    current = current_values(result, Grid("案件一覧", [header, row]), load_schema())
+    signature = current.signatures["D-1"]
+    assert len(signature) < 11_000  # Google allows 50,000 characters per cell
+    again = current.values("D-1")["notes"]
+    assert again.startswith("改行\n改行") and "#" in again  # shortened, with a fingerprint
