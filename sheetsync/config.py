@@ -137,18 +137,22 @@ class Config(_Strict):
         return dt.datetime.now(zoneinfo.ZoneInfo(self.timezone))
 
 
+def read_text(path: Path, kind: str) -> str:
+    """The text of a ``kind`` file (config, job …), or a one-line :class:`ConfigError`."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {kind} file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a {kind} file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+
+
 def load_config(path: str | Path) -> Config:
     """Read and check ``path``; raises :class:`ConfigError` with a one-line message."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from None
-    return parse_config(text, path)
+    return parse_config(read_text(path, "config"), path)
 
 
 def parse_config(text: str, path: Path) -> Config:

@@ -39,7 +39,7 @@ from typing import Any, Literal
 import yaml
 
 from . import pipeline
-from .config import Config, load_config
+from .config import Config, load_config, read_text
 from .cron import Cron, CronError, parse_cron
 from .errors import ConfigError, LeaseHeldError, SheetsyncError
 
@@ -78,15 +78,7 @@ class Job:
 def load_job(path: str | Path) -> Job:
     """Read and check one job file; raises :class:`ConfigError` naming file and key."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: job file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a job file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from None
-    return parse_job(text, path)
+    return parse_job(read_text(path, "job"), path)
 
 
 def parse_job(text: str, path: Path, *, check_config: bool = True) -> Job:

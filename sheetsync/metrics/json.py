@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from sheetsync.metrics.winrate import WIN_RATE_COLUMNS
+
 _FORECAST_MONEY = ("target", "won", "pipeline", "weighted", "commit", "best_case", "forecast")
 _FORECAST_RATIO = ("attainment", "forecast_attainment")
 FORECAST_KEYS = (
@@ -21,20 +23,7 @@ FORECAST_KEYS = (
     "gap",
     "coverage",
 )
-WIN_RATE_KEYS = (
-    "dimension",
-    "key",
-    "won",
-    "lost",
-    "win_rate",
-    "won_amount",
-    "lost_amount",
-    "win_rate_amount",
-    "avg_won_amount",
-    "avg_cycle_days",
-    "wilson_low",
-    "wilson_high",
-)
+WIN_RATE_KEYS = WIN_RATE_COLUMNS
 STALE_KEYS = ("deal_id", "owner", "stage", "amount", "days_since_update", "reasons")
 
 _INT = {
