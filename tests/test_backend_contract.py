@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from sheetsync.backends.google_credentials import credentials_from_file
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.cli import cli
 from sheetsync.demo import write_demo_workbook
-from sheetsync.grid import CellValue, Grid, PercentValue
+from sheetsync.grid import CellValue, Grid, PercentValue, date_to_serial
 from sheetsync.tabspec import ChartSpec, Column, CondFormat, Link, TabSpec
 from sheetsync.testing.emulator import Emulator
 from sheetsync.testing.load import load_grids
@@ -231,3 +232,150 @@ def test_a_whole_run_gives_the_same_json_on_both_backends(
     assert cells(from_google) == cells(from_workbook)
     # second runs (change history, snapshot) agree too
     assert run("google.yaml") == run("workbook.yaml")
+
+
+# -- schema apply and fix through the CLI, on the demo register in both ----------------------
+
+#: what the CLI takes as today (the config's time zone: Asia/Tokyo)
+DEMO_TODAY = dt.datetime.now(zoneinfo.ZoneInfo("Asia/Tokyo")).date()
+
+
+def _cli(*args: str) -> Any:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _plan_lines(output: str) -> list[str]:
+    """The plan part of `schema apply`'s output (not the closing "dry-run" or "applied to
+    <location>" lines)."""
+    lines = output.splitlines()
+    end = next(i for i, line in enumerate(lines)
+               if line.startswith(("--dry-run:", "適用しました:")))
+    return lines[:end]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`schema apply --dry-run`, `schema apply` and `fix` on a workbook holding the demo."""
+    folder = tmp_path_factory.mktemp("reference")
+    write_demo_workbook(folder / "deals.xlsx", today=DEMO_TODAY)
+    config = folder / "sheetsync.yaml"
+    config.write_text("spreadsheet: {path: deals.xlsx}\n")
+    plan = _cli("schema", "apply", "--dry-run", "--config", str(config)).output
+    applied = _cli("schema", "apply", "--config", str(config)).output
+    preview = json.loads(_cli("fix", "--config", str(config), "--format", "json").output)
+    assert _plan_lines(applied) == _plan_lines(plan)
+    return {"plan": _plan_lines(plan), "preview": preview}
+
+
+class DemoSheet:
+    """The demo register in one backend, driven through the CLI like a user would."""
+
+    def __init__(self, kind: str, config: Path, backend: Backend,
+                 edit: Callable[[str, Any], None],
+                 before_recheck: Callable[[Callable[[], None]], None],
+                 emulator: Emulator | None = None) -> None:
+        self.kind, self.config, self.backend = kind, config, backend
+        self.edit = edit  # a rep types a value into a register cell (A1)
+        self.before_recheck = before_recheck  # run a rep's edit between plan and write
+        self.emulator = emulator  # Google: the request log
+
+    def register(self) -> Grid:
+        return self.backend.read(["案件一覧"]).grids["案件一覧"]
+
+
+@pytest.fixture(params=["workbook", "google"])
+def demo_sheet(request: pytest.FixtureRequest, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> DemoSheet:
+    path = tmp_path / "deals.xlsx"
+    write_demo_workbook(path, today=DEMO_TODAY)
+    config = tmp_path / "sheetsync.yaml"
+    if request.param == "workbook":
+        config.write_text("spreadsheet: {path: deals.xlsx}\n")
+        import openpyxl
+
+        def edit(a1: str, value: Any) -> None:
+            wb = openpyxl.load_workbook(path)
+            wb["案件一覧"][a1] = value
+            wb.save(path)
+
+        def before_recheck(action: Callable[[], None]) -> None:
+            original = WorkbookBackend.edit_cells
+
+            def edit_cells(self: WorkbookBackend, *args: Any, **kwargs: Any) -> Any:
+                action()  # after the plan's read, before the backend checks the cells
+                return original(self, *args, **kwargs)
+
+            monkeypatch.setattr(WorkbookBackend, "edit_cells", edit_cells)
+
+        return DemoSheet("workbook", config, WorkbookBackend(path), edit, before_recheck)
+    emulator: Emulator = request.getfixturevalue("emulator")
+    key_file: Path = request.getfixturevalue("service_account_key")
+    key = load_grids(emulator, WorkbookBackend(path).read().grids)
+    config.write_text(
+        f"spreadsheet:\n  backend: google\n  key: '{key}'\n"
+        f"  credentials: {key_file.name}\n  endpoint: '{emulator.base_url}'\n")
+
+    def edit_google(a1: str, value: Any) -> None:
+        emulator.set_values(key, f"'案件一覧'!{a1}", [[value]])
+
+    def before_recheck_google(action: Callable[[], None]) -> None:
+        # the plan's read is one values:batchGet; the check just before the write the next
+        emulator.on_next("values.batchGet",
+                         lambda: emulator.on_next("values.batchGet", action))
+
+    backend = GoogleBackend(key, credentials_from_file(key_file), endpoint=emulator.base_url)
+    return DemoSheet("google", config, backend, edit_google, before_recheck_google, emulator)
+
+
+def _same_meaning(old: CellValue, new: CellValue) -> bool:
+    """Equal, or the same number now shown with a date or percent format."""
+    if new == old and (type(new) is type(old) or isinstance(new, PercentValue)):
+        return True
+    if isinstance(new, dt.date) and isinstance(old, (int, float)) \
+            and not isinstance(old, bool):
+        return date_to_serial(new) == old
+    return False
+
+
+def test_schema_apply_and_fix_through_the_cli(demo_sheet: DemoSheet,
+                                              reference: dict[str, Any]) -> None:
+    config = str(demo_sheet.config)
+    # schema apply: the same plan, and no value changes meaning
+    dry = _cli("schema", "apply", "--dry-run", "--config", config).output
+    assert _plan_lines(dry) == reference["plan"]
+    before = demo_sheet.register()
+    emulator = demo_sheet.emulator
+    if emulator is not None:
+        emulator.reset_log()
+    applied = _cli("schema", "apply", "--config", config).output
+    if emulator is not None:  # the run's two reads, then one batchUpdate
+        assert (emulator.log.reads, emulator.log.writes) == (2, 1)
+        assert emulator.log.count("spreadsheets.batchUpdate") == 1
+    assert _plan_lines(applied) == reference["plan"]
+    after = demo_sheet.register()
+    assert len(after.rows) == len(before.rows)
+    for r, (old_row, new_row) in enumerate(zip(before.rows, after.rows), start=1):
+        assert len(old_row) == len(new_row), r
+        for c, (old, new) in enumerate(zip(old_row, new_row), start=1):
+            assert _same_meaning(old, new), (r, c, old, new)
+
+    # fix: the same preview; with --apply, a cell a rep changes meanwhile is skipped
+    preview = json.loads(_cli("fix", "--config", config, "--format", "json").output)
+    assert preview == reference["preview"]
+    changes = preview["changes"]
+    assert len(changes) > 50 and preview["applied"] is None
+    raced = next(c for c in changes if c["column"] == "金額")
+    demo_sheet.before_recheck(lambda: demo_sheet.edit(raced["cell"], "999万円"))
+    if emulator is not None:
+        emulator.reset_log()
+    result = json.loads(_cli("fix", "--config", config, "--apply", "--format", "json").output)
+    if emulator is not None:  # read, read again just before the write, write once
+        assert (emulator.log.reads, emulator.log.writes) == (4, 1)
+    assert result["changes"] == changes
+    assert result["applied"] == [c["cell"] for c in changes if c is not raced]
+    assert result["skipped"] == [{"cell": raced["cell"], "now": "999万円"}]
+    # only the rep's cell is left to fix, holding what the rep typed
+    again = json.loads(_cli("fix", "--config", config, "--format", "json").output)
+    assert again["changes"] == [{**raced, "old": "999万円", "new": "¥9,990,000"}]

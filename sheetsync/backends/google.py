@@ -3,7 +3,10 @@
 A run costs at most two reads — ``spreadsheets.get`` (tab properties and number-format
 types, no values) and one ``values:batchGet`` — and one ``spreadsheets.batchUpdate`` that
 rewrites every owned tab (see :mod:`.google_write`; only a body over 2 MB is split, through
-hidden staging tabs). The register tab is never written.
+hidden staging tabs). The register tab is never written by ``write``; only `schema apply`
+(:meth:`GoogleBackend.apply_setup`: formats, rules, notes, protections — never a value) and
+`fix --apply` (:meth:`GoogleBackend.edit_cells`) touch it, each in one batchUpdate
+(:mod:`.google_setup`).
 
 Credentials: ``spreadsheet.credentials`` (a service-account key file), else
 ``GOOGLE_APPLICATION_CREDENTIALS``, else Application Default Credentials — with the
@@ -22,8 +25,8 @@ import dataclasses
 import gc
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import gspread
 from google.auth.credentials import Credentials
@@ -41,7 +44,7 @@ from ..errors import BackendError, ConfigError
 from ..grid import Grid, TabInfo
 from ..tabspec import TabSpec
 from . import google_write
-from .base import ReadResult, WriteResult
+from .base import EditResult, ReadResult, WriteResult
 from .google_credentials import describe_identity, load_credentials
 from .google_http import SheetsHTTPClient, sheets_http_client
 from .google_read import (
@@ -54,6 +57,18 @@ from .google_read import (
     typed_rows,
 )
 from .google_render import render_tab
+from .google_setup import (
+    EDIT_FIELDS,
+    STATE_FIELDS,
+    SheetState,
+    check_edits,
+    edit_requests,
+    extend_batch,
+    formula_cells,
+    requests_size,
+    setup_requests,
+    sheet_states,
+)
 from .google_write import (
     BATCH_UPDATE,
     STAGING_SUFFIX,
@@ -66,6 +81,10 @@ from .google_write import (
     stable_sheet_id,
     staging_name,
 )
+
+if TYPE_CHECKING:
+    from ..enforce import RegisterSetup
+    from ..fixes import CellEdit
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 _JSON = {"Content-Type": "application/json; charset=UTF-8"}
@@ -132,6 +151,7 @@ class GoogleBackend:
         self.register_tab = register_tab
         self.credentials = credentials
         self._generations: dict[str, str | None] = {}  # version read → write generation
+        self._states: dict[str, dict[str, SheetState]] = {}  # version read → tab states
         client = gspread.Client(auth=credentials, http_client=sheets_http_client(
             endpoint=endpoint, retry_seconds=retry_seconds,
             identity=lambda: describe_identity(credentials)))
@@ -182,6 +202,7 @@ class GoogleBackend:
         title = str((meta.get("properties") or {}).get("title", ""))
         version = digest.hexdigest()
         self._generations[version] = generation_of(meta)
+        self._states[version] = sheet_states(meta)
         return ReadResult(tabs=tabs, grids=grids, version=version, title=title)
 
     # -- writing ---------------------------------------------------------------------
@@ -190,6 +211,11 @@ class GoogleBackend:
         if not tabs:
             return WriteResult(tabs=[], location=self.describe(), requests=0)
         calls, n_staging = self._plan(tabs, read)
+        self._send(calls, n_staging)
+        return WriteResult(tabs=[t.name for t in tabs], location=self.describe(),
+                           requests=len(calls))
+
+    def _send(self, calls: Sequence[Call], n_staging: int) -> None:
         urls = {BATCH_UPDATE: SPREADSHEET_BATCH_UPDATE_URL % self.key,
                 VALUES_UPDATE: SPREADSHEET_VALUES_BATCH_UPDATE_URL % self.key}
         for n, call in enumerate(calls):
@@ -201,14 +227,114 @@ class GoogleBackend:
                         f"{exc} — while filling hidden staging tabs: no visible tab was "
                         "changed; the next run removes the staging tabs") from None
                 raise
-        return WriteResult(tabs=[t.name for t in tabs], location=self.describe(),
-                           requests=len(calls))
 
-    def _plan(self, tabs: Sequence[TabSpec], read: ReadResult) -> tuple[list[Call], int]:
+    def _write_with(self, tabs: Sequence[TabSpec], read: ReadResult,
+                    requests: Sequence[str]) -> int:
+        """Write ``tabs`` as :meth:`write` does, with ``requests`` added to the final
+        batchUpdate (the only one unless a tab is staged); returns the request count."""
+        calls, n_staging = self._plan(tabs, read, requests_size(requests))
+        last = calls[-1]
+        calls[-1] = Call(last.kind, extend_batch(last.body, requests))
+        self._send(calls, n_staging)
+        return len(calls)
+
+    # -- schema apply and fix --------------------------------------------------------
+    def apply_setup(self, setup: RegisterSetup, read: ReadResult) -> WriteResult:
+        """Formats, validation, header notes and style, freeze, warning-only protections
+        and ``setup.tabs``, in one batchUpdate after the reads ``read`` made (one more
+        ``spreadsheets.get`` only when ``read`` did not come from this backend). See
+        :mod:`.google_setup`: sheetsync's rule replaces any other rule inside a managed
+        column (Google keeps one rule per cell); other columns' rules, people's header
+        notes and protected ranges are left alone. Never writes a value."""
+        protect = {n.casefold() for n in setup.protect_tabs}
+        specs = [dataclasses.replace(s, protected=True)
+                 if s.name.casefold() in protect and not s.protected else s
+                 for s in setup.tabs]
+        self._refuse_register(specs)
+        for spec in specs:
+            if spec.name.casefold() == setup.tab.casefold():
+                raise BackendError(f"refusing to write tab {spec.name!r}: it is the register "
+                                   "tab, which belongs to the reps; nothing was written")
+        states = self._states.get(read.version)
+        if states is None:
+            states = self._read_states()
+        plan = setup_requests(setup, read.tabs, read.grids.get(setup.tab), states,
+                              rewritten=[s.name for s in specs], refused=[self.register_tab])
+        requests = self._write_with(specs, read, plan.requests)
+        names = [s.name for s in specs] + [setup.tab] + [
+            t for t in plan.protected if t not in {s.name for s in specs}]
+        return WriteResult(tabs=names, location=self.describe(), requests=requests)
+
+    def _read_states(self) -> dict[str, SheetState]:
+        response = self.http.request("get", SPREADSHEET_URL % self.key,
+                                     params={"fields": STATE_FIELDS, "prettyPrint": "false"})
+        return sheet_states(_json(response))
+
+    def edit_cells(
+        self,
+        edits: Sequence[CellEdit],
+        read: ReadResult,
+        tabs_for: Callable[[list[CellEdit]], Sequence[TabSpec]] | None = None,
+    ) -> EditResult:
+        """Re-read the edited tabs (``spreadsheets.get`` for number-format types and
+        formulas, one ``values:batchGet``, typed as :meth:`read` types them), keep the edits
+        whose cell still holds ``edit.old``, and write them with ``tabs_for(applied)`` in
+        one batchUpdate (behind the write generation of ``read``). Nothing to apply and no
+        tabs: no write."""
+        names = list(dict.fromkeys(e.tab for e in edits if read.tab(e.tab) is not None))
+        grids, formulas, ids = self._reread(names)
+        check = check_edits(edits, grids, formulas)
+        tabs = list(tabs_for(check.applied)) if tabs_for is not None else []
+        if not check.applied and not tabs:
+            return EditResult(check.applied, check.skipped, None)
+        self._refuse_register(tabs)
+        edited = {e.tab.casefold() for e in check.applied}
+        for spec in tabs:
+            if spec.name.casefold() in edited:
+                raise BackendError(f"refusing to write tab {spec.name!r}: cells of it are "
+                                   "being edited; nothing was written")
+        count = self._write_with(tabs, read, edit_requests(check.applied, ids))
+        written = list(dict.fromkeys(e.tab for e in check.applied)) + [t.name for t in tabs]
+        return EditResult(check.applied, check.skipped,
+                          WriteResult(tabs=written, location=self.describe(), requests=count))
+
+    def _reread(self, names: Sequence[str]
+                ) -> tuple[dict[str, Grid], dict[str, set[tuple[int, int]]], dict[str, int]]:
+        """The tabs ``names`` as they are now: typed grids, formula cells, sheet ids."""
+        if not names:
+            return {}, {}, {}
+        ranges = [absolute_range_name(n) for n in names]
+        with _paused_gc():
+            meta = _json(self.http.request(
+                "get", SPREADSHEET_URL % self.key,
+                params={"ranges": ranges, "fields": EDIT_FIELDS, "prettyPrint": "false"}))
+            sheets = {str((s.get("properties") or {}).get("title", "")): s
+                      for s in meta.get("sheets") or [] if is_grid(s)}
+            response = self.http.request(
+                "get", SPREADSHEET_VALUES_BATCH_URL % self.key,
+                params={"ranges": ranges, **VALUE_PARAMS, "prettyPrint": "false"})
+            value_ranges = _json(response).get("valueRanges") or []
+            grids: dict[str, Grid] = {}
+            formulas: dict[str, set[tuple[int, int]]] = {}
+            ids: dict[str, int] = {}
+            for name, value_range in zip(names, value_ranges):
+                sheet = sheets.get(name)
+                if sheet is None:
+                    continue
+                grids[name] = Grid(name, typed_rows(value_range.get("values") or [],
+                                                    format_kinds(sheet)))
+                formulas[name] = formula_cells(sheet)
+                ids[name] = int(sheet["properties"].get("sheetId", 0))
+        return grids, formulas, ids
+
+    def _plan(self, tabs: Sequence[TabSpec], read: ReadResult, extra: int = 0
+              ) -> tuple[list[Call], int]:
+        """The write calls of ``tabs``; ``extra`` bytes of other requests will join the
+        final batch (they count when choosing the tabs to stage)."""
         limit = google_write.MAX_REQUEST_BYTES
         targets, ids = self._targets(tabs, read)
         leftovers = [t for t in read.tabs if t.name.endswith(STAGING_SUFFIX)]
-        staged = choose_staged(targets, 40 * len(leftovers), limit)
+        staged = choose_staged(targets, 40 * len(leftovers) + extra, limit)
         if staged:
             # a staged tab becomes its staging tab: links to it must use that id
             for i in staged:

@@ -1,9 +1,10 @@
 """Reading a Google spreadsheet into typed grids, from the answers of two requests.
 
 1. ``spreadsheets.get`` with :data:`SPREADSHEET_FIELDS`: titles and properties of every tab,
-   the write generation (developer metadata) and, per cell, only
-   ``effectiveFormat.numberFormat.type`` — what tells a date or a percentage from a plain
-   number (no values);
+   the write generation (developer metadata), the ids and descriptions of the protected
+   ranges and, per cell, only ``effectiveFormat.numberFormat.type`` — what tells a date or
+   a percentage from a plain number (no values) — and the cell's note, if any (`schema
+   apply` keeps the header notes people wrote; see :mod:`.google_setup`);
 2. one ``values:batchGet`` (``UNFORMATTED_VALUE``, ``SERIAL_NUMBER``) for every tab wanted.
 
 :func:`typed_rows` joins them into the grid contract of :mod:`sheetsync.grid`, the same the
@@ -23,7 +24,8 @@ SPREADSHEET_FIELDS = (
     "properties(title,locale,timeZone),"
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
-    "data(startRow,startColumn,rowData(values(effectiveFormat(numberFormat(type))))))"
+    "protectedRanges(protectedRangeId,description),"
+    "data(startRow,startColumn,rowData(values(note,effectiveFormat(numberFormat(type))))))"
 )
 VALUE_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",

@@ -34,7 +34,11 @@ MAX_CELL_CHARS = 50_000  # Google's limit for one cell
 PIXELS_PER_CHARACTER, PIXEL_PADDING = 7, 5  # Excel's default font: 7 px per digit + 5 px
 CHART_WIDTH, CHART_HEIGHT = 760, 380  # ≈ the workbook chart's 20 × 10 cm
 CHART_COLUMNS, CHART_ROWS = 8, 19  # grid room the chart sits on, right of the table
-PROTECTION_NOTE = "Written by sheetsync: edits here are replaced on the next run"
+#: the description of sheetsync's protected ranges starts with "sheetsync" (how `schema apply`
+#: tells its own protections from the ones people set)
+PROTECTION_NOTE = "sheetsync: written by sheetsync — edits here are replaced on the next run"
+#: what earlier versions wrote (still recognised as sheetsync's)
+LEGACY_PROTECTION_NOTE = "Written by sheetsync: edits here are replaced on the next run"
 
 NUMBER_TYPES = {"int": "NUMBER", "number": "NUMBER", "money": "CURRENCY", "ratio": "PERCENT",
                 "date": "DATE", "datetime": "DATE_TIME"}
@@ -76,6 +80,12 @@ def hyperlink_formula(link: Link, sheet_ids: Mapping[str, int]) -> str | None:
     text = link.text[:MAX_CELL_CHARS // 2].replace('"', '""')
     cell = link.cell.replace('"', "")
     return f'=HYPERLINK("#gid={gid}&range={cell}","{text}")'
+
+
+def protection_id(sheet_id: int, part: str = "") -> int:
+    """A stable id for sheetsync's protected range of a tab (``part``: which one), so
+    rewriting the tab or applying the schema again gives the same state."""
+    return (zlib.crc32(f"sheetsync-protection:{sheet_id}:{part}".encode()) & 0x7FFFFFFF) or 1
 
 
 def chart_id(sheet_id: int) -> int:
@@ -213,8 +223,8 @@ class RenderedTab:
             out.append(dumps(chart_request(self.spec, sheet_id)))
         if getattr(self.spec, "protected", False):
             out.append(dumps({"addProtectedRange": {"protectedRange": {
-                "range": {"sheetId": sheet_id}, "warningOnly": True,
-                "description": PROTECTION_NOTE}}}))
+                "protectedRangeId": protection_id(sheet_id), "range": {"sheetId": sheet_id},
+                "warningOnly": True, "description": PROTECTION_NOTE}}}))
         return out
 
     def requests(self, sheet_id: int, title: str, index: int, hidden: bool) -> list[str]:
