@@ -20,12 +20,10 @@ traffic to another root (a local emulator, a proxy) through gspread's ``http_cli
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import gspread
@@ -41,6 +39,7 @@ from requests import Response
 
 from ..config import Config
 from ..errors import BackendError, ConfigError
+from ..gcpause import paused_gc
 from ..grid import Grid, TabInfo
 from ..tabspec import TabSpec
 from . import google_write
@@ -120,16 +119,6 @@ def _json(response: Response) -> dict[str, Any]:
     return data
 
 
-@contextlib.contextmanager
-def _paused_gc() -> Iterator[None]:
-    """A big read allocates millions of objects and no cycles: pause the cyclic GC."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class GoogleBackend:
@@ -176,7 +165,7 @@ class GoogleBackend:
             "get", SPREADSHEET_URL % self.key,
             params={"fields": SPREADSHEET_FIELDS, "prettyPrint": "false"})
         digest = hashlib.sha256(meta_response.content)
-        with _paused_gc():
+        with paused_gc():
             meta: dict[str, Any] = _json(meta_response)
             del meta_response
             tabs = sheet_infos(meta)
@@ -304,7 +293,7 @@ class GoogleBackend:
         if not names:
             return {}, {}, {}
         ranges = [absolute_range_name(n) for n in names]
-        with _paused_gc():
+        with paused_gc():
             meta = _json(self.http.request(
                 "get", SPREADSHEET_URL % self.key,
                 params={"ranges": ranges, "fields": EDIT_FIELDS, "prettyPrint": "false"}))
