@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -256,7 +257,20 @@ def test_demo_refuses_to_overwrite_someone_elses_files(tmp_path):
 
 
 def test_every_command_has_help():
-    for name, command in cli.commands.items():
-        assert command.help and len(command.help) > 20, name
-        result = invoke(name, "--help")
-        assert result.exit_code == 0 and "Usage:" in result.output
+    def walk(group, path):
+        for name, command in group.commands.items():
+            yield [*path, name], command
+            if hasattr(command, "commands"):
+                yield from walk(command, [*path, name])
+
+    seen = []
+    for path, command in walk(cli, []):
+        assert command.help and len(command.help) > 20, path
+        result = invoke(*path, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output, path
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name != "help":
+                assert param.help, (path, param.name)
+        seen.append(" ".join(path))
+    assert {"validate", "run", "demo", "schedule", "jobs export", "schema show",
+            "schema apply", "fix"} <= set(seen)
