@@ -439,3 +439,176 @@ def test_merges_clear_covered_cells(api: Api, emulator: Emulator, sid: str) -> N
     assert api.get()["sheets"][0]["merges"] == [
         {"startRowIndex": 0, "endRowIndex": 2, "startColumnIndex": 0, "endColumnIndex": 2}
     ]
+
+
+def _range(sheet_id: int, r0: int, r1: int, c0: int, c1: int) -> dict[str, Any]:
+    rng = {"startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0, "endColumnIndex": c1}
+    return {"sheetId": sheet_id, **rng} if sheet_id else rng
+
+
+def _chart(sheet_id: int, other: int) -> dict[str, Any]:
+    return {
+        "spec": {
+            "title": "Amounts",
+            "basicChart": {
+                "chartType": "COLUMN",
+                "domains": [
+                    {"domain": {"sourceRange": {"sources": [_range(sheet_id, 0, 2, 0, 1)]}}}
+                ],
+                "series": [
+                    {"series": {"sourceRange": {"sources": [_range(sheet_id, 0, 2, 1, 2)]}}},
+                    {"series": {"sourceRange": {"sources": [_range(other, 0, 2, 0, 1)]}}},
+                ],
+            },
+        },
+        "position": {
+            "overlayPosition": {
+                "anchorCell": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 3}
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize(("source", "copy"), [(0, 77), (5, 0)])
+def test_duplicate_sheet_moves_ranges_to_the_copy_and_gives_charts_new_ids(
+    api: Api, emulator: Emulator, sid: str, source: int, copy: int
+) -> None:
+    if source:
+        api.ok(add_sheet("Src", sheetId=source), add_sheet("Other", sheetId=9))
+        api.ok(
+            {
+                "updateCells": {
+                    "start": {"sheetId": source},
+                    "rows": [{"values": [{"userEnteredValue": {"stringValue": "ID"}}]}],
+                    "fields": "*",
+                }
+            }
+        )
+    else:
+        api.ok(add_sheet("Other", sheetId=9))
+    rule = {
+        "ranges": [_range(source, 1, 2, 1, 2)],
+        "booleanRule": {
+            "condition": {"type": "NUMBER_LESS", "values": [{"userEnteredValue": "0"}]},
+            "format": {"backgroundColor": {"red": 1}},
+        },
+    }
+    chart_id = api.ok(
+        {"addConditionalFormatRule": {"rule": rule, "index": 0}},
+        {"addChart": {"chart": _chart(source, 9)}},
+        {"mergeCells": {"range": _range(source, 3, 4, 0, 2), "mergeType": "MERGE_ALL"}},
+        {"setBasicFilter": {"filter": {"range": _range(source, 0, 2, 0, 2)}}},
+        {
+            "addDimensionGroup": {
+                "range": {"sheetId": source, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}
+            }
+        },
+    )[1]["addChart"]["chart"]["chartId"]
+    if source:
+        api.ok({"deleteSheet": {"sheetId": 0}})  # so that the copy may take id 0
+    before = api.get()["sheets"]
+    reply = api.ok(
+        {"duplicateSheet": {"sourceSheetId": source, "newSheetId": copy, "newSheetName": "Copy"}}
+    )
+    assert reply[0]["duplicateSheet"]["properties"]["sheetId"] == copy
+    sheets = {s["properties"]["title"]: s for s in api.get()["sheets"]}
+    original = sheets["Sheet1" if not source else "Src"]
+    assert [s for s in api.get()["sheets"] if s["properties"]["title"] != "Copy"] == before
+    duplicate = sheets["Copy"]
+    new_chart = duplicate["charts"][0]
+    assert new_chart["chartId"] != chart_id and original["charts"][0]["chartId"] == chart_id
+    series = new_chart["spec"]["basicChart"]["series"]
+    assert new_chart["spec"]["basicChart"]["domains"][0]["domain"]["sourceRange"]["sources"] == [
+        _range(copy, 0, 2, 0, 1)
+    ]
+    assert series[0]["series"]["sourceRange"]["sources"] == [_range(copy, 0, 2, 1, 2)]
+    assert series[1]["series"]["sourceRange"]["sources"] == [_range(9, 0, 2, 0, 1)]  # elsewhere
+    anchor = new_chart["position"]["overlayPosition"]["anchorCell"]
+    assert anchor.get("sheetId", 0) == copy and anchor["columnIndex"] == 3
+    assert duplicate["conditionalFormats"][0]["ranges"] == [_range(copy, 1, 2, 1, 2)]
+    assert duplicate["merges"] == [_range(copy, 3, 4, 0, 2)]
+    assert duplicate["basicFilter"]["range"] == _range(copy, 0, 2, 0, 2)
+    assert duplicate["rowGroups"][0]["range"]["startIndex"] == 1
+    assert duplicate["rowGroups"][0]["range"].get("sheetId", 0) == copy
+    # the copy's cells are its own
+    emulator.set_values(sid, "Copy!A1", [["changed"]])
+    assert emulator.get_values(sid, "Copy!A1") == [["changed"]]
+    assert emulator.get_values(sid, f"'{original['properties']['title']}'!A1") == [["ID"]]
+    # a second copy gets yet another chart id
+    api.ok({"duplicateSheet": {"sourceSheetId": source, "newSheetName": "Copy 2"}})
+    ids = [c["chartId"] for s in api.get()["sheets"] for c in s.get("charts", [])]
+    assert len(ids) == len(set(ids)) == 3
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ({"rowCount": 2, "frozenRowCount": 2}, "You can't freeze all visible rows on the sheet."),
+        ({"rowCount": 2, "frozenRowCount": 5}, "You can't freeze all visible rows on the sheet."),
+        (
+            {"columnCount": 3, "frozenColumnCount": 3},
+            "You can't freeze all visible columns on the sheet.",
+        ),
+    ],
+)
+def test_freezing_every_row_or_column_is_refused(
+    api: Api, emulator: Emulator, sid: str, grid: dict[str, int], message: str
+) -> None:
+    before = emulator.snapshot(sid)
+    fields = "gridProperties(" + ",".join(grid) + ")"
+    update = {"properties": {"sheetId": 0, "gridProperties": grid}, "fields": fields}
+    assert api.error({"updateSheetProperties": update}) == (
+        f"Invalid requests[0].updateSheetProperties: {message}"
+    )
+    assert api.error(add_sheet("new", gridProperties=grid)) == (
+        f"Invalid requests[0].addSheet: {message}"
+    )
+    assert emulator.snapshot(sid) == before
+
+
+def test_freezing_all_but_one_row_and_shrinking_below_the_frozen_rows(api: Api) -> None:
+    api.ok(add_sheet("ok", sheetId=3, gridProperties={"rowCount": 2, "frozenRowCount": 1}))
+    shrink = {
+        "properties": {"sheetId": 3, "gridProperties": {"rowCount": 1}},
+        "fields": "gridProperties.rowCount",
+    }
+    assert "You can't freeze all visible rows" in api.error({"updateSheetProperties": shrink})
+    hide = {
+        "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1},
+        "properties": {"hiddenByUser": True},
+        "fields": "hiddenByUser",
+    }
+    freeze = {
+        "properties": {"sheetId": 0, "gridProperties": {"frozenRowCount": 1}},
+        "fields": "gridProperties.frozenRowCount",
+    }
+    message = api.error({"updateDimensionProperties": hide}, {"updateSheetProperties": freeze})
+    assert message.endswith("You can't freeze all visible rows on the sheet.")
+
+
+@pytest.mark.parametrize(
+    ("row", "col", "message"),
+    [
+        (1000, 0, "GridCoordinate.rowIndex[1000] is after last row in grid[999]"),
+        (0, 26, "GridCoordinate.columnIndex[26] is after last column in grid[25]"),
+        (-1, 0, "GridCoordinate indexes must not be negative."),
+    ],
+)
+def test_chart_anchor_outside_the_grid_is_refused(
+    api: Api, emulator: Emulator, sid: str, row: int, col: int, message: str
+) -> None:
+    chart = _chart(0, 0)
+    chart["position"]["overlayPosition"]["anchorCell"] = {
+        "sheetId": 0,
+        "rowIndex": row,
+        "columnIndex": col,
+    }
+    before = emulator.snapshot(sid)
+    assert api.error({"addChart": {"chart": chart}}) == f"Invalid requests[0].addChart: {message}"
+    assert emulator.snapshot(sid) == before
+    chart["position"]["overlayPosition"]["anchorCell"] = {
+        "sheetId": 0,
+        "rowIndex": 999,
+        "columnIndex": 25,
+    }
+    api.ok({"addChart": {"chart": chart}})

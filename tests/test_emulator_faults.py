@@ -147,3 +147,53 @@ def test_hook_edits_between_read_and_write(emulator: Emulator) -> None:
         api(emulator, "POST", f"/v4/spreadsheets/{sid}:batchUpdate", json=body).status_code == 200
     )
     assert emulator.get_values(sid, "A1:A2") == [["rep's value"], ["typed meanwhile"]]
+
+
+def test_disconnect_after_apply_applies_the_write_then_drops_the_answer(
+    emulator: Emulator,
+) -> None:
+    sid = emulator.create_spreadsheet("x", {"Sheet1": [["old"]]})
+    emulator.faults.disconnect_after_apply(1, kinds={"values.update", "spreadsheets.batchUpdate"})
+    assert api(emulator, "GET", f"/v4/spreadsheets/{sid}/values/A1").status_code == 200
+    with pytest.raises(requests.ConnectionError):
+        api(
+            emulator,
+            "PUT",
+            f"/v4/spreadsheets/{sid}/values/A1?valueInputOption=RAW",
+            json={"values": [["new"]]},
+        )
+    assert emulator.get_values(sid, "A1") == [["new"]]  # applied, although unanswered
+    assert emulator.faults.pending() == 0
+    entries = emulator.log.entries
+    assert [(e.kind, e.status, e.fault) for e in entries] == [
+        ("values.get", 200, None),
+        ("values.update", 200, "disconnect after apply"),
+    ]
+    assert entries[1].body == {"values": [["new"]]}
+    # the next request is answered as usual
+    body = {"requests": [{"addSheet": {"properties": {"title": "more"}}}]}
+    r = api(emulator, "POST", f"/v4/spreadsheets/{sid}:batchUpdate", json=body)
+    assert r.status_code == 200
+
+
+def test_disconnect_after_apply_of_a_failing_write_changes_nothing(emulator: Emulator) -> None:
+    sid = emulator.create_spreadsheet("x")
+    before = emulator.snapshot(sid)
+    emulator.faults.disconnect_after_apply(kinds={"spreadsheets.batchUpdate"})
+    body = {"requests": [{"deleteSheet": {"sheetId": 12345}}]}
+    with pytest.raises(requests.ConnectionError):
+        api(emulator, "POST", f"/v4/spreadsheets/{sid}:batchUpdate", json=body)
+    assert emulator.snapshot(sid) == before
+    assert [(e.status, e.fault) for e in emulator.log] == [(400, "disconnect after apply")]
+
+
+def test_disconnect_after_apply_with_gspread(emulator: Emulator, service_account_key: Path) -> None:
+    sid = emulator.create_spreadsheet("Deals", {"案件一覧": [["案件ID"]]})
+    sh = client(emulator, service_account_key).open_by_key(sid)
+    emulator.faults.disconnect_after_apply(kinds={"spreadsheets.batchUpdate"})
+    with pytest.raises(requests.ConnectionError):
+        sh.batch_update({"requests": [{"addSheet": {"properties": {"title": "売上予測"}}}]})
+    assert [s["properties"]["title"] for s in emulator.get_spreadsheet(sid)["sheets"]] == [
+        "案件一覧",
+        "売上予測",
+    ]

@@ -296,3 +296,38 @@ def test_batch_get_and_batch_clear(v: Values) -> None:
     ).json()
     assert cleared["clearedRanges"] == ["Sheet1!A1", "Sheet1!B1:B20"]
     assert v.get("Sheet1").json()["values"] == [[], ["c"]]
+
+
+def test_na_is_the_na_error(v: Values, emulator: Emulator, sid: str) -> None:
+    v.put("A1", [["=NA()", "=IF(1>0, 5, NA())", "=IF(1<0, 5, NA())", "=A1", "=NA(1)", "=1/0"]])
+    assert v.get("A1:F1").json()["values"] == [["#N/A", "5", "#N/A", "#N/A", "#N/A", "#DIV/0!"]]
+    unformatted = v.get("A1:C1", valueRenderOption="UNFORMATTED_VALUE").json()["values"]
+    assert unformatted == [["#N/A", 5, "#N/A"]]
+    cell = emulator.snapshot(sid)["sheets"][0]["data"][0]["rowData"][0]["values"][0]
+    assert cell["effectiveValue"] == {
+        "errorValue": {"type": "N_A", "message": "Value not available."}
+    }
+    assert cell["formattedValue"] == "#N/A"
+
+
+def test_values_batch_update_totals_count_each_cell_once(v: Values) -> None:
+    r = v.session.post(
+        f"{v.base}:batchUpdate",
+        json={
+            "valueInputOption": "RAW",
+            "data": [
+                {"range": "A1:B2", "values": [["a", "b"], [None, "d"]]},
+                {"range": "B2:C3", "values": [["x", "y"], ["z", ""]]},
+                {"range": "E5", "values": [["e"]]},
+            ],
+        },
+        timeout=10,
+    )
+    body = r.json()
+    assert (
+        body["totalUpdatedRows"],
+        body["totalUpdatedColumns"],
+        body["totalUpdatedCells"],
+        body["totalUpdatedSheets"],
+    ) == (4, 4, 7, 1)  # B2 was written twice
+    assert [x["updatedCells"] for x in body["responses"]] == [3, 4, 1]

@@ -32,8 +32,8 @@ Implemented, with Google's JSON shapes and error messages:
 
 Formulas evaluated (see :mod:`.formula`): literals, cell/range references (also to other
 tabs), ``+ - * / ^ &``, unary minus, ``%``, comparisons, and the functions SUM, AVERAGE,
-MIN, MAX, COUNT, COUNTA, ROUND, ABS, IF, AND, OR, NOT, CONCATENATE, LEN and HYPERLINK
-(shows its label and sets the cell's hyperlink). Any other formula is stored and returned
+MIN, MAX, COUNT, COUNTA, ROUND, ABS, IF, AND, OR, NOT, CONCATENATE, LEN, NA (``#N/A``) and
+HYPERLINK (shows its label and sets the cell's hyperlink). Any other formula is stored and returned
 as written (FORMULA render) with an ``#ERROR!`` effective value saying it is not evaluated.
 
 Not implemented: other batchUpdate kinds (they answer 400 "not implemented by the sheetsync

@@ -31,6 +31,7 @@ class Call:
     body: Any
     spreadsheet_id: str | None = None
     range: str | None = None
+    masked: bool = False  # the method applied the ``fields`` mask itself
 
     def param(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -160,11 +161,21 @@ def wants_grid_data(fields: str | None) -> bool:
     return isinstance(sheets, dict) and "data" in sheets
 
 
+def parse_fields(text: str) -> fieldmask.Mask:
+    try:
+        return fieldmask.parse(text)
+    except fieldmask.MaskError:
+        raise ApiError(400, f"Invalid field selection {text}") from None
+
+
 def get(call: Call) -> Result:
     ss = open_spreadsheet(call, write=False)
-    include = call.flag("includeGridData") or wants_grid_data(call.param("fields"))
+    fields = call.param("fields")
+    include = call.flag("includeGridData") or wants_grid_data(fields)
     ranges = call.query.get("ranges") or None
-    return 200, spreadsheet_json(ss, include_grid_data=include, ranges=ranges)
+    mask = parse_fields(fields) if fields else None
+    call.masked = True  # only the fields asked for are rendered
+    return 200, spreadsheet_json(ss, include_grid_data=include, ranges=ranges, mask=mask)
 
 
 def batch_update(call: Call) -> Result:
@@ -306,7 +317,7 @@ def values_batch_update(call: Call) -> Result:
     schema.validate(body, "BatchUpdateValuesRequest")
     option = _input_option(body.get("valueInputOption"))
     ss = open_spreadsheet(call, write=True).clone()
-    touched: set[tuple[int, int, int]] = set()
+    written: list[values_api.Written] = []
 
     def one(_i: int, item: dict[str, Any]) -> dict[str, Any]:
         result = values_api.write(
@@ -315,7 +326,7 @@ def values_batch_update(call: Call) -> Result:
             item.get("values"),
             item.get("majorDimension") or "ROWS",
             option,
-            touched=touched,
+            written=written,
         )
         return result
 
@@ -333,10 +344,7 @@ def values_batch_update(call: Call) -> Result:
             )
     out = {
         "spreadsheetId": ss.spreadsheet_id,
-        "totalUpdatedRows": len({(s, r) for s, r, _ in touched}),
-        "totalUpdatedColumns": len({(s, c) for s, _, c in touched}),
-        "totalUpdatedCells": len(touched),
-        "totalUpdatedSheets": len({s for s, _, _ in touched}),
+        **values_api.totals(written),
         "responses": responses,
     }
     return 200, {k: v for k, v in out.items() if v or k == "spreadsheetId"}

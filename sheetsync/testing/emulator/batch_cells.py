@@ -14,11 +14,11 @@ from .batch_common import (
     Reply,
     as_int,
     box,
+    cell_writer,
     dimension_range,
     handler,
     mask,
     sheet_of,
-    update_cell,
 )
 from .dimensions import check_cells, delete_dimension, insert_dimension, move_dimension
 from .errors import RequestError
@@ -29,7 +29,7 @@ from .values import Renderer
 @handler("updateCells")
 def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
     rows = shapes.normalize_colors(body.get("rows", []))
-    paths = mask(body)
+    write = cell_writer(mask(body))
     if "start" in body and "range" in body:
         raise RequestError("Only one of start or range may be set.")
     if "range" in body:
@@ -48,7 +48,7 @@ def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
             values = rows[r - r0].get("values", []) if r - r0 < len(rows) else []
             for c in range(c0, c1):
                 data = values[c - c0] if c - c0 < len(values) else {}
-                update_cell(sheet, r, c, data or {}, paths)
+                write(sheet, r, c, data or {})
         return None
     start = body.get("start")
     if start is None:
@@ -69,25 +69,25 @@ def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
                 f"grid[{sheet.col_count - 1}]"
             )
         for j, data in enumerate(values):
-            update_cell(sheet, r0 + i, c0 + j, data or {}, paths)
+            write(sheet, r0 + i, c0 + j, data or {})
     return None
 
 
 @handler("repeatCell")
 def repeat_cell(ctx: Context, body: dict[str, Any]) -> Reply:
     sheet, r0, r1, c0, c1 = box(ctx, body.get("range", {}))
-    paths = mask(body)
+    write = cell_writer(mask(body))
     data = shapes.normalize_colors(body.get("cell", {}))
     for r in range(r0, r1):
         for c in range(c0, c1):
-            update_cell(sheet, r, c, data, paths)
+            write(sheet, r, c, data)
     return None
 
 
 @handler("appendCells")
 def append_cells(ctx: Context, body: dict[str, Any]) -> Reply:
     sheet = sheet_of(ctx, body.get("sheetId", 0))
-    paths = mask(body)
+    write = cell_writer(mask(body))
     rows = shapes.normalize_colors(body.get("rows", []))
     start = 1 + max((r for r, _ in sheet.cells), default=-1)
     needed = start + len(rows) - sheet.row_count
@@ -102,7 +102,7 @@ def append_cells(ctx: Context, body: dict[str, Any]) -> Reply:
                 f"grid[{sheet.col_count - 1}]"
             )
         for j, data in enumerate(values):
-            update_cell(sheet, start + i, j, data or {}, paths)
+            write(sheet, start + i, j, data or {})
     return None
 
 
@@ -112,9 +112,11 @@ def set_data_validation(ctx: Context, body: dict[str, Any]) -> Reply:
     rule = body.get("rule")
     if rule is not None and not rule.get("condition", {}).get("type"):
         raise RequestError("Data validation rule requires a condition type.")
+    write = cell_writer([["dataValidation"]])
+    data = {"dataValidation": rule} if rule else {}
     for r in range(r0, r1):
         for c in range(c0, c1):
-            update_cell(sheet, r, c, {"dataValidation": rule} if rule else {}, [["dataValidation"]])
+            write(sheet, r, c, data)
     return None
 
 
@@ -158,8 +160,8 @@ def merge_cells(ctx: Context, body: dict[str, Any]) -> Reply:
         if (pr1 - pr0) * (pc1 - pc0) <= 1:
             continue
         for (r, c), cell in list(sheet.cells_in(pr0, pr1, pc0, pc1)):
-            if (r, c) != (pr0, pc0):
-                cell.pop("userEnteredValue", None)
+            if (r, c) != (pr0, pc0) and "userEnteredValue" in cell:
+                sheet.writable_cell(r, c).pop("userEnteredValue")
                 sheet.prune(r, c)
         merge = {
             "startRowIndex": pr0,
@@ -199,11 +201,11 @@ def update_borders(ctx: Context, body: dict[str, Any]) -> Reply:
             }
             if not any(sides.values()):
                 continue
-            borders = (
-                sheet.writable_cell(r, c)
-                .setdefault("userEnteredFormat", {})
-                .setdefault("borders", {})
-            )
+            cell = sheet.writable_cell(r, c)
+            # nested parts of a stored cell are never changed in place (they may be
+            # shared with another version): copy the path to what changes
+            fmt = dict(cell.get("userEnteredFormat") or {})
+            borders = dict(fmt.get("borders") or {})
             for side, border in sides.items():
                 if border is None:
                     continue
@@ -211,8 +213,11 @@ def update_borders(ctx: Context, body: dict[str, Any]) -> Reply:
                     borders.pop(side, None)
                 else:
                     borders[side] = copy.deepcopy(border)
-            if not borders:
-                sheet.cells[(r, c)]["userEnteredFormat"].pop("borders")
+            if borders:
+                fmt["borders"] = borders
+            else:
+                fmt.pop("borders", None)
+            cell["userEnteredFormat"] = fmt
     return None
 
 
@@ -348,16 +353,12 @@ def sort_range(ctx: Context, body: dict[str, Any]) -> Reply:
         return 0
 
     order = sorted(rows, key=cmp_to_key(compare))
-    moved = {
-        (r, c): sheet.cells.pop((r, c))
-        for r in rows
-        for c in range(c0, c1)
-        if (r, c) in sheet.cells
-    }
+    cells = sheet.mutable_cells()
+    moved = {(r, c): cells.pop((r, c)) for r in rows for c in range(c0, c1) if (r, c) in cells}
     for new_row, old_row in zip(rows, order, strict=True):
         for c in range(c0, c1):
             if (old_row, c) in moved:
-                sheet.cells[(new_row, c)] = moved[(old_row, c)]
+                cells[(new_row, c)] = moved[(old_row, c)]
     return None
 
 
@@ -399,13 +400,15 @@ def _paste(
         else:
             cell.pop(key, None)
     if kind == "PASTE_NO_BORDERS" and "userEnteredFormat" in cell:
-        cell["userEnteredFormat"].pop("borders", None)
+        cell["userEnteredFormat"] = {
+            k: v for k, v in cell["userEnteredFormat"].items() if k != "borders"
+        }
     sheet.prune(r, c)
 
 
 @handler("copyPaste")
 def copy_paste(ctx: Context, body: dict[str, Any]) -> Reply:
-    src_sheet, sr0, sr1, sc0, sc1 = box(ctx, body.get("source", {}))
+    src_sheet, sr0, sr1, sc0, sc1 = box(ctx, body.get("source", {}), write=False)
     dst_sheet, dr0, dr1, dc0, dc1 = box(ctx, body.get("destination", {}))
     kind = body.get("pasteType", "PASTE_NORMAL")
     transpose = body.get("pasteOrientation") == "TRANSPOSE"
@@ -430,9 +433,8 @@ def cut_paste(ctx: Context, body: dict[str, Any]) -> Reply:
     dst_sheet = sheet_of(ctx, dest.get("sheetId", 0))
     dr, dc = as_int(dest.get("rowIndex")), as_int(dest.get("columnIndex"))
     kind = body.get("pasteType", "PASTE_NORMAL")
-    source = {
-        key: src_sheet.cells.pop(key) for key, _ in list(src_sheet.cells_in(sr0, sr1, sc0, sc1))
-    }
+    cells = src_sheet.mutable_cells()
+    source = {key: cells.pop(key) for key, _ in list(src_sheet.cells_in(sr0, sr1, sc0, sc1))}
     for i in range(sr1 - sr0):
         for j in range(sc1 - sc0):
             _paste(dst_sheet, source, dr + i, dc + j, (sr0 + i, sc0 + j), kind)

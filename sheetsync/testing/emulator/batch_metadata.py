@@ -9,18 +9,34 @@ from typing import Any
 from . import fieldmask, shapes
 from .batch_common import Context, Reply, as_int, dimension_range, handler, mask, sheet_of
 from .errors import RequestError
+from .state import Sheet
 
 
 def _all(ctx: Context) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
-    """Every metadata entry with the list that holds it."""
+    """Every metadata entry with the list that holds it (for reading: see :func:`_owned`)."""
     for item in ctx.ss.developer_metadata:
         yield ctx.ss.developer_metadata, item
     for sheet in ctx.ss.sheets:
-        for item in sheet.extra.get("developerMetadata", []):
-            yield sheet.extra["developerMetadata"], item
-        for meta in (*sheet.row_meta.values(), *sheet.col_meta.values()):
-            for item in meta.get("developerMetadata", []):
-                yield meta["developerMetadata"], item
+        yield from _of_sheet(sheet)
+
+
+def _of_sheet(sheet: Sheet) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
+    for item in sheet.extra.get("developerMetadata", []):
+        yield sheet.extra["developerMetadata"], item
+    for meta in (*sheet.row_meta.values(), *sheet.col_meta.values()):
+        for item in meta.get("developerMetadata", []):
+            yield meta["developerMetadata"], item
+
+
+def _owned(
+    ctx: Context, filters: list[dict[str, Any]]
+) -> list[tuple[list[dict[str, Any]], dict[str, Any]]]:
+    """The entries matching any of ``filters``, with their lists, in sheets made this
+    version's own (so they may be changed)."""
+    for sheet in list(ctx.ss.sheets):
+        if any(matches(item, f) for _, item in _of_sheet(sheet) for f in filters):
+            ctx.ss.own(sheet)
+    return [(holder, item) for holder, item in _all(ctx) if any(matches(item, f) for f in filters)]
 
 
 def _location(
@@ -100,21 +116,20 @@ def update_metadata(ctx: Context, body: dict[str, Any]) -> Reply:
     paths = mask(body)
     given = body.get("developerMetadata", {})
     updated = []
-    for holder, item in list(_all(ctx)):
-        if any(matches(item, f) for f in filters):
-            new = copy.deepcopy(item)
-            fieldmask.update(new, given, paths)
-            new["metadataId"] = item["metadataId"]
-            moves = any(p[0] in ("location", "*") for p in paths)
-            if moves and "location" in given:
-                holder.remove(item)
-                target, location = _location(ctx, given.get("location", {}))
-                new["location"] = location
-                target.append(new)
-            else:
-                new["location"] = item["location"]
-                holder[holder.index(item)] = new
-            updated.append(copy.deepcopy(new))
+    for holder, item in _owned(ctx, filters):
+        new = copy.deepcopy(item)
+        fieldmask.update(new, given, paths)
+        new["metadataId"] = item["metadataId"]
+        moves = any(p[0] in ("location", "*") for p in paths)
+        if moves and "location" in given:
+            holder.remove(item)
+            target, location = _location(ctx, given.get("location", {}))
+            new["location"] = location
+            target.append(new)
+        else:
+            new["location"] = item["location"]
+            holder[holder.index(item)] = new
+        updated.append(copy.deepcopy(new))
     return {"updateDeveloperMetadata": {"developerMetadata": updated}}
 
 
@@ -124,9 +139,8 @@ def delete_metadata(ctx: Context, body: dict[str, Any]) -> Reply:
     if not data_filter:
         raise RequestError("A data filter is required.")
     deleted = []
-    for holder, item in list(_all(ctx)):
-        if matches(item, data_filter):
-            holder.remove(item)
-            deleted.append(item)
+    for holder, item in _owned(ctx, [data_filter]):
+        holder.remove(item)
+        deleted.append(item)
     reply = {"deletedDeveloperMetadata": deleted} if deleted else {}
     return {"deleteDeveloperMetadata": shapes.drop_nulls(reply)}

@@ -80,6 +80,8 @@ def add_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
     given = "tabColorStyle" if "tabColorStyle" in props else "tabColor"
     _sync_tab_color(sheet.properties, [[given]] if given in props else [])
     sheet.properties = shapes.sheet_properties(sheet.properties)
+    if kind == "GRID":
+        check_frozen(sheet)
     ctx.ss.sheets.insert(index, sheet)
     ctx.ss.reindex()
     return {"addSheet": {"properties": copy.deepcopy(sheet.properties)}}
@@ -102,7 +104,7 @@ def delete_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
 
 @handler("duplicateSheet")
 def duplicate_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
-    source = sheet_of(ctx, body.get("sourceSheetId"))
+    source = sheet_of(ctx, body.get("sourceSheetId"), write=False)
     taken = {s.sheet_id for s in ctx.ss.sheets}
     new_id = (
         as_int(body.get("newSheetId"), 0) if "newSheetId" in body else ctx.state.new_int_id(taken)
@@ -112,18 +114,82 @@ def duplicate_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
     title = body.get("newSheetName") or f"Copy of {source.title}"
     check_title(ctx, title)
     check_cells(ctx.ss, source.row_count * source.col_count)
-    sheet = copy.deepcopy(source)
+    sheet = source.fork()  # the cells are shared until either sheet changes them
     sheet.properties.update({"sheetId": new_id, "title": title})
     for key in ("protectedRanges", "developerMetadata"):
         sheet.extra.pop(key, None)
-    for merge in sheet.extra.get("merges", []):
-        merge.pop("sheetId", None)
-        if new_id:
-            merge["sheetId"] = new_id
+    _retarget(ctx, sheet.extra, source.sheet_id, new_id)
     index = min(as_int(body.get("insertSheetIndex"), len(ctx.ss.sheets)), len(ctx.ss.sheets))
     ctx.ss.sheets.insert(index, sheet)
     ctx.ss.reindex()
     return {"duplicateSheet": {"properties": copy.deepcopy(sheet.properties)}}
+
+
+def _move_range(rng: dict[str, Any], source: int, target: int) -> None:
+    """Point a GridRange/GridCoordinate/DimensionRange on ``source`` at ``target``
+    (``sheetId`` first, omitted for sheet 0, as Google echoes ranges)."""
+    if as_int(rng.get("sheetId"), 0) != source:
+        return
+    rest = [(k, v) for k, v in rng.items() if k != "sheetId"]
+    rng.clear()
+    if target:
+        rng["sheetId"] = target
+    rng.update(rest)
+
+
+def _retarget(ctx: Context, extra: dict[str, Any], source: int, target: int) -> None:
+    """The sheet-level objects of a duplicated sheet, as Google copies them: every range on
+    the source sheet now on the copy, and new ids for the charts (and filter views and
+    banded ranges)."""
+    for merge in extra.get("merges", []):
+        _move_range(merge, source, target)
+    for rule in extra.get("conditionalFormats", []):
+        for rng in rule.get("ranges", []):
+            _move_range(rng, source, target)
+    if isinstance(extra.get("basicFilter"), dict) and "range" in extra["basicFilter"]:
+        _move_range(extra["basicFilter"]["range"], source, target)
+    for key in ("rowGroups", "columnGroups"):
+        for group in extra.get(key, []):
+            _move_range(group.get("range", {}), source, target)
+    for key, id_key in (("filterViews", "filterViewId"), ("bandedRanges", "bandedRangeId")):
+        used = all_ids(ctx, id_key)
+        for obj in extra.get(key, []):
+            if "range" in obj:
+                _move_range(obj["range"], source, target)
+            if id_key in obj:
+                obj[id_key] = ctx.state.new_int_id(used)
+                used.add(obj[id_key])
+    taken = all_ids(ctx, "chartId")
+    for chart in extra.get("charts", []):
+        chart["chartId"] = ctx.state.new_int_id(taken)
+        taken.add(chart["chartId"])
+        anchor = chart.get("position", {}).get("overlayPosition", {}).get("anchorCell")
+        if isinstance(anchor, dict):
+            _move_range(anchor, source, target)
+        for rng in _source_ranges(chart.get("spec", {})):
+            _move_range(rng, source, target)
+
+
+def check_frozen(sheet: Sheet) -> None:
+    """Google refuses to freeze every visible row (or column) of a sheet."""
+    grid = sheet.properties.get("gridProperties") or {}
+    for dimension, key, what in (
+        ("ROWS", "frozenRowCount", "rows"),
+        ("COLUMNS", "frozenColumnCount", "columns"),
+    ):
+        frozen = as_int(grid.get(key), 0)
+        if frozen < 0:
+            raise RequestError(f"Invalid {key}: {frozen}. It must not be negative.")
+        if not frozen:
+            continue
+        size = sheet.dimension_size(dimension)
+        hidden = sum(
+            1
+            for i, meta in sheet.dimension_meta(dimension).items()
+            if frozen <= i < size and meta.get("hiddenByUser")
+        )
+        if frozen + hidden >= size:
+            raise RequestError(f"You can't freeze all visible {what} on the sheet.")
 
 
 @handler("updateSheetProperties")
@@ -156,6 +222,8 @@ def update_sheet_properties(ctx: Context, body: dict[str, Any]) -> Reply:
     _sync_tab_color(props, paths)
     new_index = props.get("index", sheet.properties.get("index", 0))
     sheet.properties = shapes.sheet_properties(props)
+    if sheet.is_grid:
+        check_frozen(sheet)
     if as_int(new_index) != ctx.ss.sheets.index(sheet):
         ctx.ss.sheets.remove(sheet)
         ctx.ss.sheets.insert(min(max(as_int(new_index), 0), len(ctx.ss.sheets)), sheet)
@@ -183,7 +251,7 @@ def update_spreadsheet_properties(ctx: Context, body: dict[str, Any]) -> Reply:
 # named ranges ----------------------------------------------------------------------------
 def _named_range_in(ctx: Context, named: dict[str, Any]) -> dict[str, Any]:
     rng = named.get("range", {})
-    box(ctx, rng)
+    box(ctx, rng, write=False)
     return shapes.grid_range(rng)
 
 
@@ -232,12 +300,22 @@ def update_named_range(ctx: Context, body: dict[str, Any]) -> Reply:
 
 
 # protected ranges ------------------------------------------------------------------------
-def _protected(ctx: Context, pr_id: Any) -> tuple[Sheet, dict[str, Any]]:
+def _find(ctx: Context, key: str, id_key: str, wanted: Any) -> tuple[Sheet, dict[str, Any]]:
+    """The sheet (made this version's own) holding the ``extra[key]`` item whose
+    ``id_key`` is ``wanted``, and that item."""
     for sheet in ctx.ss.sheets:
-        for pr in sheet.extra.get("protectedRanges", []):
-            if pr["protectedRangeId"] == as_int(pr_id):
-                return sheet, pr
-    raise RequestError(f"No protected range with id: {pr_id}")
+        for i, item in enumerate(sheet.extra.get(key, [])):
+            if item[id_key] == as_int(wanted):
+                mine = ctx.ss.own(sheet)
+                return mine, mine.extra[key][i]
+    raise KeyError(wanted)
+
+
+def _protected(ctx: Context, pr_id: Any) -> tuple[Sheet, dict[str, Any]]:
+    try:
+        return _find(ctx, "protectedRanges", "protectedRangeId", pr_id)
+    except KeyError:
+        raise RequestError(f"No protected range with id: {pr_id}") from None
 
 
 def _protected_sheet(ctx: Context, pr: dict[str, Any]) -> Sheet:
@@ -375,11 +453,10 @@ def delete_conditional_format(ctx: Context, body: dict[str, Any]) -> Reply:
 
 # charts ----------------------------------------------------------------------------------
 def _chart(ctx: Context, chart_id: Any) -> tuple[Sheet, dict[str, Any]]:
-    for sheet in ctx.ss.sheets:
-        for chart in sheet.extra.get("charts", []):
-            if chart["chartId"] == as_int(chart_id):
-                return sheet, chart
-    raise RequestError(f"No chart with id: {chart_id}")
+    try:
+        return _find(ctx, "charts", "chartId", chart_id)
+    except KeyError:
+        raise RequestError(f"No chart with id: {chart_id}") from None
 
 
 @handler("addChart")
@@ -408,14 +485,32 @@ def add_chart(ctx: Context, body: dict[str, Any]) -> Reply:
         overlay = position["overlayPosition"]
         anchor = overlay.get("anchorCell", {})
         sheet = sheet_of(ctx, anchor.get("sheetId", 0))
+        _check_anchor(sheet, anchor)
         overlay.setdefault("widthPixels", 600)
         overlay.setdefault("heightPixels", 371)
     else:
         sheet = sheet_of(ctx, position.get("sheetId", 0))
     for spec_range in _source_ranges(chart["spec"]):
-        box(ctx, spec_range)
+        box(ctx, spec_range, write=False)
     sheet.extra.setdefault("charts", []).append(chart)
     return {"addChart": {"chart": copy.deepcopy(chart)}}
+
+
+def _check_anchor(sheet: Sheet, anchor: dict[str, Any]) -> None:
+    """A chart's anchor cell must be a cell of the grid."""
+    row, col = as_int(anchor.get("rowIndex"), 0), as_int(anchor.get("columnIndex"), 0)
+    if not sheet.is_grid:
+        raise RequestError(f"The anchor cell must be on a grid sheet; {sheet.sheet_id} is not.")
+    if row < 0 or col < 0:
+        raise RequestError("GridCoordinate indexes must not be negative.")
+    if row >= sheet.row_count:
+        raise RequestError(
+            f"GridCoordinate.rowIndex[{row}] is after last row in grid[{sheet.row_count - 1}]"
+        )
+    if col >= sheet.col_count:
+        raise RequestError(
+            f"GridCoordinate.columnIndex[{col}] is after last column in grid[{sheet.col_count - 1}]"
+        )
 
 
 def _source_ranges(obj: Any) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -38,18 +39,35 @@ def category(kind: str) -> str:
 
 @dataclass
 class LoggedRequest:
-    """One request the emulator answered (or dropped)."""
+    """One request the emulator answered (or dropped).
+
+    ``body`` is the JSON body as sent (parsed when first read: the log keeps the bytes,
+    not millions of objects, for big writes).
+    """
 
     method: str
     path: str
     query: dict[str, list[str]]
     kind: str
     spreadsheet_id: str | None = None
-    body: Any = None
+    parsed_body: Any = field(default=None, repr=False)
     status: int = 0
     account: str | None = None
     fault: str | None = None
     at: float = field(default_factory=time.time)
+    raw_body: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def body(self) -> Any:
+        if self.raw_body is not None:
+            self.parsed_body = json.loads(self.raw_body)
+            self.raw_body = None
+        return self.parsed_body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        self.parsed_body = value
+        self.raw_body = None
 
     @property
     def category(self) -> str:
@@ -124,6 +142,7 @@ class Fault:
     kinds: frozenset[str] | None
     retry_after: float | None = None
     disconnect: bool = False
+    after_apply: bool = False  # handle the request, then drop the connection unanswered
 
     def applies(self, kind: str) -> bool:
         if self.kinds is None:
@@ -136,7 +155,11 @@ class Faults:
 
     ``fail_next(3)`` makes the next three API requests answer 429 RESOURCE_EXHAUSTED;
     ``fail_next_batch_update()`` makes the next ``spreadsheets.batchUpdate`` answer 500
-    without applying anything; ``latency = 0.01`` delays every request by 10 ms.
+    without applying anything; ``disconnect_next()`` drops the connection before the
+    request is handled (nothing applied) and ``disconnect_after_apply()`` after it was
+    handled (a write is applied, but the client gets no answer — what a connection lost on
+    the way back looks like); ``latency = 0.01`` delays every request by 10 ms.
+    Faults are consumed in the order they were added, one per matching request.
     """
 
     def __init__(self) -> None:
@@ -168,10 +191,31 @@ class Faults:
         self.fail_next(n, status, kinds={"spreadsheets.batchUpdate"}, retry_after=None)
 
     def disconnect_next(self, n: int = 1, *, kinds: Iterable[str] | None = None) -> None:
-        """Close the connection without answering the next ``n`` matching requests."""
+        """Close the connection without answering the next ``n`` matching requests; they
+        are not handled (a write changes nothing)."""
         with self._lock:
             self._faults.append(
                 Fault(0, n, frozenset(kinds) if kinds is not None else None, disconnect=True)
+            )
+
+    def disconnect_after_apply(self, n: int = 1, *, kinds: Iterable[str] | None = None) -> None:
+        """Handle the next ``n`` matching requests as usual — a write is applied — then
+        close the connection without sending the answer.
+
+        The client sees a dropped connection (``requests.ConnectionError``) although the
+        write took effect, as when the answer is lost on the way back. The request log
+        records the status the answer would have had and ``fault == "disconnect after
+        apply"``. ``kinds`` as for :meth:`fail_next` (e.g. ``{"spreadsheets.batchUpdate"}``).
+        """
+        with self._lock:
+            self._faults.append(
+                Fault(
+                    0,
+                    n,
+                    frozenset(kinds) if kinds is not None else None,
+                    disconnect=True,
+                    after_apply=True,
+                )
             )
 
     def before_next(self, kind: str, callback: Callable[[], Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -14,9 +13,10 @@ from .auth import ANONYMOUS, make_key
 from .batch_update import apply_requests
 from .control import Faults, RequestLog
 from .errors import ApiError
+from .fieldmask import json_copy
 from .render import spreadsheet_json
 from .server import EmulatorServer
-from .state import DEFAULT_COLUMNS, DEFAULT_ROWS, State
+from .state import DEFAULT_COLUMNS, DEFAULT_ROWS, State, paused_gc
 from .values import Renderer
 
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
@@ -177,7 +177,7 @@ class Emulator:
         ``value_input_option``). The first tab has sheetId 0; grids grow to fit the values.
         ``spreadsheet_id`` chooses the id (default: a random Google-like one).
         """
-        with self.state.lock:
+        with self.state.lock, paused_gc():
             ss = self.state.new_spreadsheet(title, owner)
             if spreadsheet_id is not None:
                 if spreadsheet_id in self.state.spreadsheets:
@@ -236,7 +236,7 @@ class Emulator:
         value_input_option: str = "USER_ENTERED",
     ) -> dict[str, Any]:
         """Write values directly, as if typed in the UI (no HTTP, not logged, no faults)."""
-        with self.state.lock:
+        with self.state.lock, paused_gc():
             ss = self._spreadsheet(spreadsheet_id).clone()
             result = values_api.write(
                 ss, range, [list(r) for r in values], "ROWS", value_input_option
@@ -254,7 +254,7 @@ class Emulator:
         major_dimension: str = "ROWS",
     ) -> list[list[Any]]:
         """Read values as ``values.get`` would (trailing empties trimmed)."""
-        with self.state.lock:
+        with self.state.lock, paused_gc():
             ss = self._spreadsheet(spreadsheet_id)
             result = values_api.read(
                 ss,
@@ -271,7 +271,7 @@ class Emulator:
         self, spreadsheet_id: str, requests: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """Apply batchUpdate requests directly (all-or-nothing); returns the replies."""
-        with self.state.lock:
+        with self.state.lock, paused_gc():
             ss = self._spreadsheet(spreadsheet_id).clone()
             replies = apply_requests(self.state, ss, requests, ss.owner or ANONYMOUS)
             self.state.spreadsheets[spreadsheet_id] = ss
@@ -285,13 +285,13 @@ class Emulator:
         ranges: list[str] | None = None,
     ) -> dict[str, Any]:
         """The spreadsheet resource as ``spreadsheets.get`` answers it (a detached copy)."""
-        with self.state.lock:
+        with self.state.lock, paused_gc():
             result = spreadsheet_json(
                 self._spreadsheet(spreadsheet_id),
                 include_grid_data=include_grid_data,
                 ranges=ranges,
             )
-            copied: dict[str, Any] = pickle.loads(pickle.dumps(result))
+            copied: dict[str, Any] = json_copy(result)
             return copied
 
     def snapshot(self, spreadsheet_id: str) -> dict[str, Any]:

@@ -115,7 +115,10 @@ def json_copy(value: Any) -> Any:
 
 
 def update(target: dict[str, Any], source: dict[str, Any], mask_paths: list[list[str]]) -> None:
-    """Copy the masked fields from ``source`` into ``target``; absent ones are cleared."""
+    """Copy the masked fields from ``source`` into ``target``; absent ones are cleared.
+
+    Only ``target`` itself is changed in place: a nested object on a masked path is
+    replaced by a changed copy (the old one may be shared with another version)."""
     for path in mask_paths:
         if path == ["*"]:
             target.clear()
@@ -137,7 +140,11 @@ def _set_path(target: dict[str, Any], source: Any, path: list[str]) -> None:
     if not isinstance(child, dict):
         if src is None:
             return
-        child = target[name] = {}
+        child = {}
+    else:
+        child = dict(child)
     _set_path(child, src if isinstance(src, dict) else {}, rest)
-    if not child:
+    if child:
+        target[name] = child
+    else:
         target.pop(name, None)

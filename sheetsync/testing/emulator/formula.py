@@ -3,10 +3,11 @@
 Evaluated: number/string/boolean literals; cell and range references (``A1``, ``$B$2``,
 ``A1:B3``, ``A:A``, ``'My tab'!C4``); operators ``+ - * / ^ &``, unary minus, postfix ``%``
 and comparisons ``= <> < > <= >=``; functions ``SUM AVERAGE MIN MAX COUNT COUNTA ROUND ABS
-IF AND OR NOT CONCATENATE LEN HYPERLINK``. ``HYPERLINK(url, label)`` shows ``label`` (or
-``url``) and sets the cell's ``hyperlink``. Anything else (other functions, array results,
-named ranges inside formulas) is kept as the formula with an ``#ERROR!`` effective value whose
-message says the emulator does not evaluate it.
+IF AND OR NOT CONCATENATE LEN NA HYPERLINK``. ``NA()`` is the ``#N/A`` error; ``IF`` uses
+only the branch it takes (``IF(A1>0, A1, NA())``); ``HYPERLINK(url, label)`` shows ``label``
+(or ``url``) and sets the cell's ``hyperlink``. Anything else (other functions, array
+results, named ranges inside formulas) is kept as the formula with an ``#ERROR!`` effective
+value whose message says the emulator does not evaluate it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ ERROR_TEXT = {
     "N_A": "#N/A",
     "LOADING": "Loading...",
 }
+
+
+PARSE_ERROR = "Formula parse error."
 
 
 class FormulaError(Exception):
@@ -73,7 +77,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         m = _TOKEN_RE.match(text, pos)
         if not m or m.end() == pos:
-            raise FormulaError("ERROR", "Formula parse error.")
+            raise FormulaError("ERROR", PARSE_ERROR)
         kind = m.lastgroup
         assert kind is not None
         tokens.append((kind, m.group(kind)))
@@ -116,14 +120,14 @@ class _Parser:
     def take(self, value: str | None = None) -> tuple[str, str]:
         tok = self.peek()
         if tok is None or (value is not None and tok[1] != value):
-            raise FormulaError("ERROR", "Formula parse error.")
+            raise FormulaError("ERROR", PARSE_ERROR)
         self.i += 1
         return tok
 
     def parse(self) -> Any:
         value = self.comparison()
         if self.peek() is not None:
-            raise FormulaError("ERROR", "Formula parse error.")
+            raise FormulaError("ERROR", PARSE_ERROR)
         return value
 
     def comparison(self) -> Any:
@@ -198,18 +202,50 @@ class _Parser:
                 self.take("(")
                 args: list[Any] = []
                 if self.peek() != ("op", ")"):
-                    args.append(self.comparison())
+                    args.append(self.argument())
                     while self.peek() in (("op", ","), ("op", ";")):
                         self.take()
-                        args.append(self.comparison())
+                        args.append(self.argument())
                 self.take(")")
                 return self.call(upper, args)
             if upper in ("TRUE", "FALSE"):
                 return upper == "TRUE"
             raise FormulaError("ERROR", f"Named range '{text}' is not evaluated by the emulator.")
-        raise FormulaError("ERROR", "Formula parse error.")
+        raise FormulaError("ERROR", PARSE_ERROR)
+
+    def argument(self) -> Any:
+        """One function argument; an error value in it is kept (as :class:`_Failed`) and
+        raised only if the function uses it — ``IF(A1>0, A1, NA())`` is fine when A1>0."""
+        start = self.i
+        try:
+            return self.comparison()
+        except FormulaError as err:
+            if err.message == PARSE_ERROR:
+                raise
+            self.i = self._argument_end(start)
+            return _Failed(err)
+
+    def _argument_end(self, start: int) -> int:
+        depth, i = 0, start
+        while i < len(self.tokens):
+            token = self.tokens[i]
+            if token == ("op", "("):
+                depth += 1
+            elif token == ("op", ")"):
+                if depth == 0:
+                    return i
+                depth -= 1
+            elif depth == 0 and token in (("op", ","), ("op", ";")):
+                return i
+            i += 1
+        return i
 
     def call(self, name: str, args: list[Any]) -> Any:
+        if name == "IF" and 2 <= len(args) <= 3:  # only the branch taken matters
+            chosen = _if([_raised(args[0]), *args[1:]])
+            return scalar(_raised(chosen))
+        for arg in args:
+            _raised(arg)
         if name == "HYPERLINK":
             if not 1 <= len(args) <= 2:
                 raise FormulaError("N_A", "Wrong number of arguments to HYPERLINK.")
@@ -220,6 +256,19 @@ class _Parser:
         if func is None:
             raise FormulaError("ERROR", f"The sheetsync emulator does not evaluate {name}().")
         return func(args)
+
+
+class _Failed:
+    """An argument whose evaluation gave an error value."""
+
+    def __init__(self, error: FormulaError) -> None:
+        self.error = error
+
+
+def _raised(value: Any) -> Any:
+    if isinstance(value, _Failed):
+        raise value.error
+    return value
 
 
 def scalar(value: Any) -> Any:
@@ -318,12 +367,22 @@ def _round(args: list[Any]) -> float:
     return math.floor(abs(value) * factor + 0.5) / factor * (1 if value >= 0 else -1)
 
 
+def _na(args: list[Any]) -> Any:
+    if args:
+        raise FormulaError(
+            "N_A",
+            f"Wrong number of arguments to NA. Expected 0 arguments, but got {len(args)} "
+            "arguments.",
+        )
+    raise FormulaError("N_A", "Value not available.")
+
+
 def _if(args: list[Any]) -> Any:
     if not 2 <= len(args) <= 3:
         raise FormulaError("N_A", "Wrong number of arguments to IF.")
     cond = scalar(args[0])
     truthy = bool(to_number(cond)) if not isinstance(cond, str) else cond.upper() == "TRUE"
-    return scalar(args[1]) if truthy else (scalar(args[2]) if len(args) == 3 else False)
+    return args[1] if truthy else (args[2] if len(args) == 3 else False)
 
 
 _FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
@@ -341,6 +400,7 @@ _FUNCTIONS: dict[str, Callable[[list[Any]], Any]] = {
     "NOT": lambda a: not bool(to_number(scalar(a[0]))),
     "CONCATENATE": lambda a: "".join(to_text(v) for v in _flat(a)),
     "LEN": lambda a: float(len(to_text(scalar(a[0])))),
+    "NA": _na,
 }
 
 

@@ -1,4 +1,8 @@
-"""The HTTP server: routing, authentication, faults, field masks, the request log."""
+"""The HTTP server: routing, authentication, faults, field masks, the request log.
+
+While a request is handled Python's cyclic garbage collector is paused (see
+:func:`.state.paused_gc`).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from . import api, fieldmask
 from .auth import authenticate, token_endpoint
 from .control import WRITE_KINDS, Faults, LoggedRequest, RequestLog
 from .errors import MSG_INTERNAL, MSG_UNAVAILABLE, ApiError, RequestError, quota_message
-from .state import State
+from .state import State, paused_gc
 
 _ID = r"(?P<id>[^/:]+)"
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -122,6 +126,10 @@ class Handler(BaseHTTPRequestHandler):
         self._handle("PATCH")
 
     def _handle(self, method: str) -> None:
+        with paused_gc():
+            self._handle_request(method)
+
+    def _handle_request(self, method: str) -> None:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
@@ -140,7 +148,6 @@ class Handler(BaseHTTPRequestHandler):
                 fault = server.faults.take(kind)
                 if fault is not None:
                     self._apply_fault(fault, entry)
-                    return
                 form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
                 status, payload = token_endpoint(server.state, form, server.base_url)
             else:
@@ -158,6 +165,9 @@ class Handler(BaseHTTPRequestHandler):
             status, payload = 500, ApiError(500, MSG_INTERNAL).body()
         entry.status = status
         server.log.add(entry)
+        if entry.fault == AFTER_APPLY:
+            self._drop()
+            return
         self._send(status, payload, headers)
 
     def _api(
@@ -177,7 +187,8 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
             raise ApiError(400, "Invalid JSON payload received.") from None
-        entry.body = body
+        if body is not None:
+            entry.raw_body = raw  # parsed again only if someone reads the log's body
         fault = server.faults.take(kind)
         if fault is not None:
             self._apply_fault(fault, entry)
@@ -193,22 +204,20 @@ class Handler(BaseHTTPRequestHandler):
         with server.state.lock:
             status, payload = METHODS[kind](call)
         fields = query.get("fields")
-        if fields and status == 200 and payload is not None:
-            try:
-                payload = fieldmask.apply(payload, fieldmask.parse(fields[-1]))
-            except fieldmask.MaskError:
-                raise ApiError(400, f"Invalid field selection {fields[-1]}") from None
+        if fields and status == 200 and payload is not None and not call.masked:
+            payload = fieldmask.apply(payload, api.parse_fields(fields[-1]))
         return status, payload, {}
 
     def _apply_fault(self, fault: Any, entry: LoggedRequest) -> None:
+        """Answer (or drop) an injected fault now; an after-apply fault is only noted, and
+        acted on once the request was handled."""
+        if fault.after_apply:
+            entry.fault = AFTER_APPLY
+            return
         if fault.disconnect:
             entry.fault = "disconnect"
             self.server.log.add(entry)
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._drop()
             raise _Dropped()
         entry.fault = f"status {fault.status}"
         err = _fault_error(fault.status, entry.kind)
@@ -219,6 +228,14 @@ class Handler(BaseHTTPRequestHandler):
         self.server.log.add(entry)
         self._send(err.code, err.body(), headers)
         raise _Dropped()
+
+    def _drop(self) -> None:
+        """Close the connection without answering."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
         data = b"" if payload is None else _encode(payload, self.path)
@@ -236,11 +253,15 @@ class Handler(BaseHTTPRequestHandler):
 def _encode(payload: Any, path: str) -> bytes:
     """JSON like Google's: pretty-printed, unless large (then the fast compact encoder) or
     the request says ``prettyPrint=false``."""
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # the payload is JSON data made by the emulator: no cycles to look for
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), check_circular=False)
     pretty = "prettyprint=false" not in path.lower().replace("%3d", "=")
     if pretty and len(text) < 256_000:
         text = json.dumps(payload, ensure_ascii=False, indent=2)
     return text.encode()
+
+
+AFTER_APPLY = "disconnect after apply"
 
 
 class _Dropped(Exception):

@@ -9,7 +9,8 @@ Everything is stored in the API's own JSON shapes (``SheetProperties``, ``CellDa
 
 from __future__ import annotations
 
-import pickle
+import contextlib
+import gc
 import random
 import string
 import threading
@@ -17,6 +18,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from .fieldmask import json_copy
 
 DEFAULT_ROWS = 1000
 DEFAULT_COLUMNS = 26
@@ -81,16 +84,96 @@ SHEET_EXTRAS = (
 Cell = dict[str, Any]
 
 
-@dataclass
 class Sheet:
-    """One tab: its properties, sparse cells, row/column metadata and sheet-level objects."""
+    """One tab: its properties, sparse cells, row/column metadata and sheet-level objects.
 
-    properties: dict[str, Any]
-    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
-    row_meta: dict[int, dict[str, Any]] = field(default_factory=dict)
-    col_meta: dict[int, dict[str, Any]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    Copy-on-write: :meth:`fork` makes a version sharing this one's cells. The forked
+    version copies the cell dict itself on its first change and each stored cell (shallow)
+    the first time it changes that cell; everything else (properties, metadata, sheet-level
+    objects) is copied at once — it is small. So cells must be changed only through
+    :meth:`writable_cell`, :meth:`mutable_cells`, :meth:`prune` or by assigning ``cells``
+    (``cells`` and :meth:`cell` are for reading), and only at their top level: a nested
+    object of a cell (its ``userEnteredFormat`` …) is replaced, never changed in place.
+    """
 
+    def __init__(
+        self,
+        properties: dict[str, Any],
+        cells: dict[tuple[int, int], Cell] | None = None,
+        row_meta: dict[int, dict[str, Any]] | None = None,
+        col_meta: dict[int, dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.properties = properties
+        self._cells: dict[tuple[int, int], Cell] = {} if cells is None else cells
+        self._shared_dict = False  # _cells is also another version's dict
+        # ids of the cells this version made (None: not a fork, every cell is its own)
+        self._private: set[int] | None = None
+        self.row_meta: dict[int, dict[str, Any]] = {} if row_meta is None else row_meta
+        self.col_meta: dict[int, dict[str, Any]] = {} if col_meta is None else col_meta
+        self.extra: dict[str, Any] = {} if extra is None else extra
+
+    def __repr__(self) -> str:
+        return f"Sheet({self.sheet_id!r}, {self.title!r}, {len(self._cells)} cells)"
+
+    # copy-on-write -----------------------------------------------------------------------
+    def fork(self) -> Sheet:
+        """A new version of this sheet that shares its cells until either changes them."""
+        self._shared_dict = True
+        self._private = set()  # cells made so far are now shared with the fork
+        forked = Sheet(
+            json_copy(self.properties),
+            self._cells,
+            json_copy(self.row_meta),
+            json_copy(self.col_meta),
+            json_copy(self.extra),
+        )
+        forked._shared_dict = True
+        forked._private = set()
+        return forked
+
+    @property
+    def cells(self) -> dict[tuple[int, int], Cell]:
+        """The stored cells, for reading only (see :meth:`mutable_cells`)."""
+        return self._cells
+
+    @cells.setter
+    def cells(self, value: dict[tuple[int, int], Cell]) -> None:
+        """Replace the cell dict (a new dict; the cells in it may still be shared)."""
+        self._cells = value
+        self._shared_dict = False
+
+    def mutable_cells(self) -> dict[tuple[int, int], Cell]:
+        """The cell dict, to add, remove or move cells — never to change one in place."""
+        if self._shared_dict:
+            self._cells = dict(self._cells)
+            self._shared_dict = False
+        return self._cells
+
+    def cell(self, row: int, col: int) -> Cell | None:
+        return self._cells.get((row, col))
+
+    def writable_cell(self, row: int, col: int) -> Cell:
+        """The cell at (row, col), created if missing, safe to change in place."""
+        cells = self._cells if not self._shared_dict else self.mutable_cells()
+        key = (row, col)
+        cell = cells.get(key)
+        private = self._private
+        if cell is None:
+            cell = cells[key] = {}
+            if private is not None:
+                private.add(id(cell))
+        elif private is not None and id(cell) not in private:
+            cell = cells[key] = dict(cell)  # nested parts are never changed in place
+            private.add(id(cell))
+        return cell
+
+    def prune(self, row: int, col: int) -> None:
+        """Forget a cell that no longer holds anything."""
+        if not self._cells.get((row, col), True):
+            del self.mutable_cells()[(row, col)]
+
+    # grid ----------------------------------------------------------------------------------
     @property
     def sheet_id(self) -> int:
         return int(self.properties["sheetId"])
@@ -109,7 +192,9 @@ class Sheet:
 
     @property
     def row_count(self) -> int:
-        return int(self.grid.get("rowCount", 0)) if self.is_grid else 0
+        if not self.is_grid:
+            return 0
+        return int(self.properties.get("gridProperties", {}).get("rowCount", 0))
 
     @row_count.setter
     def row_count(self, value: int) -> None:
@@ -117,36 +202,28 @@ class Sheet:
 
     @property
     def col_count(self) -> int:
-        return int(self.grid.get("columnCount", 0)) if self.is_grid else 0
+        if not self.is_grid:
+            return 0
+        return int(self.properties.get("gridProperties", {}).get("columnCount", 0))
 
     @col_count.setter
     def col_count(self, value: int) -> None:
         self.grid["columnCount"] = value
 
-    def cell(self, row: int, col: int) -> Cell | None:
-        return self.cells.get((row, col))
-
-    def writable_cell(self, row: int, col: int) -> Cell:
-        return self.cells.setdefault((row, col), {})
-
-    def prune(self, row: int, col: int) -> None:
-        """Forget a cell that no longer holds anything."""
-        if not self.cells.get((row, col), True):
-            del self.cells[(row, col)]
-
     def cells_in(
         self, r0: int, r1: int, c0: int, c1: int
     ) -> Iterator[tuple[tuple[int, int], Cell]]:
         """Stored cells inside rows [r0, r1) and columns [c0, c1), unordered."""
+        cells = self._cells
         area = (r1 - r0) * (c1 - c0)
-        if area <= len(self.cells):
+        if area <= len(cells):
             for r in range(r0, r1):
                 for c in range(c0, c1):
-                    cell = self.cells.get((r, c))
+                    cell = cells.get((r, c))
                     if cell is not None:
                         yield (r, c), cell
         else:
-            for key, cell in list(self.cells.items()):
+            for key, cell in list(cells.items()):
                 if r0 <= key[0] < r1 and c0 <= key[1] < c1:
                     yield key, cell
 
@@ -157,9 +234,14 @@ class Sheet:
         return self.row_count if dimension == "ROWS" else self.col_count
 
 
-@dataclass
+@dataclass(eq=False)
 class Spreadsheet:
-    """A spreadsheet with its sheets, named ranges, metadata, owner and sharing."""
+    """A spreadsheet with its sheets, named ranges, metadata, owner and sharing.
+
+    A write request works on :meth:`clone` — a new version sharing every sheet with the
+    stored one — and calls :meth:`own` on each sheet before changing it; the new version
+    replaces the stored one only when the whole request succeeded (all-or-nothing).
+    """
 
     spreadsheet_id: str
     properties: dict[str, Any]
@@ -168,6 +250,8 @@ class Spreadsheet:
     developer_metadata: list[dict[str, Any]] = field(default_factory=list)
     owner: str | None = None
     permissions: dict[str, str] = field(default_factory=dict)
+    # ids of the sheets still shared with the version this one was cloned from
+    _shared: set[int] = field(default_factory=set, repr=False)
 
     @property
     def title(self) -> str:
@@ -194,7 +278,8 @@ class Spreadsheet:
 
     def reindex(self) -> None:
         for i, sheet in enumerate(self.sheets):
-            sheet.properties["index"] = i
+            if sheet.properties.get("index") != i:
+                self.own(sheet).properties["index"] = i
 
     def total_cells(self) -> int:
         return sum(s.row_count * s.col_count for s in self.sheets)
@@ -206,8 +291,30 @@ class Spreadsheet:
         return None
 
     def clone(self) -> Spreadsheet:
-        copied: Spreadsheet = pickle.loads(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        """A new version for one write request; its sheets are shared until :meth:`own`."""
+        copied = Spreadsheet(
+            spreadsheet_id=self.spreadsheet_id,
+            properties=json_copy(self.properties),
+            sheets=list(self.sheets),
+            named_ranges=json_copy(self.named_ranges),
+            developer_metadata=json_copy(self.developer_metadata),
+            owner=self.owner,
+            permissions=dict(self.permissions),
+        )
+        copied._shared = {id(s) for s in self.sheets}
         return copied
+
+    def own(self, sheet: Sheet) -> Sheet:
+        """``sheet`` made this version's own (forked if still shared): safe to change."""
+        if id(sheet) not in self._shared:
+            return sheet
+        self._shared.discard(id(sheet))
+        forked = sheet.fork()
+        for i, candidate in enumerate(self.sheets):
+            if candidate is sheet:
+                self.sheets[i] = forked
+                break
+        return forked
 
 
 @dataclass
@@ -228,6 +335,36 @@ class Token:
     email: str
     expires_at: float
     scopes: tuple[str, ...] = ()
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_resume = False
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the emulator works (process-wide, like
+    :func:`gc.disable`; resumed when the last pauser is done, unless something else had
+    paused it first).
+
+    The stored spreadsheets are millions of small acyclic JSON objects: a full collection
+    walking them on every burst of allocations costs more than the request itself.
+    """
+    global _gc_pausers, _gc_resume
+    with _gc_lock:
+        if _gc_pausers == 0 and gc.isenabled():
+            gc.disable()
+            _gc_resume = True
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_resume:
+                _gc_resume = False
+                gc.enable()
 
 
 _ID_CHARS = string.ascii_letters + string.digits + "-_"
@@ -288,8 +425,8 @@ def default_spreadsheet_properties(title: str) -> dict[str, Any]:
         "locale": "en_US",
         "autoRecalc": "ON_CHANGE",
         "timeZone": "Etc/GMT",
-        "defaultFormat": pickle.loads(pickle.dumps(DEFAULT_FORMAT)),
-        "spreadsheetTheme": pickle.loads(pickle.dumps(SPREADSHEET_THEME)),
+        "defaultFormat": json_copy(DEFAULT_FORMAT),
+        "spreadsheetTheme": json_copy(SPREADSHEET_THEME),
     }
 
 

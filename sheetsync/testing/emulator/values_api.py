@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from .a1 import Target, column_letters, format_range, resolve
 from .errors import ApiError
 from .state import MAX_CELLS, Sheet, Spreadsheet
-from .values import Renderer, parse_input
+from .values import Renderer, num_out, parse_input
 
 VALUE_RENDER = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
 DATE_RENDER = ("SERIAL_NUMBER", "FORMATTED_STRING")
@@ -48,31 +49,73 @@ def read(
     if (b.r0 or 0) >= sheet.row_count or (b.c0 or 0) >= sheet.col_count:
         raise target.grid_error()
     r0, r1, c0, c1 = target.clipped()
-    shown: dict[tuple[int, int], Any] = {}
-    for (r, c), _cell in sheet.cells_in(r0, r1, c0, c1):
-        value = renderer.render(sheet, r, c, value_render, dt_render)
-        if value != "":
-            shown[(r, c)] = value
+    by_row = _shown(sheet, renderer, r0, r1, c0, c1, value_render, dt_render)
     out: dict[str, Any] = {
         "range": format_range(sheet.title, r0, r1, c0, c1),
         "majorDimension": major,
     }
-    if shown:
-        out["values"] = _trimmed(shown, r0, c0, major)
+    if by_row:
+        out["values"] = _lines(by_row, r0, c0, major)
     return out
 
 
-def _trimmed(shown: dict[tuple[int, int], Any], r0: int, c0: int, major: str) -> list[list[Any]]:
+def _shown(
+    sheet: Sheet,
+    renderer: Renderer,
+    r0: int,
+    r1: int,
+    c0: int,
+    c1: int,
+    value_render: str,
+    dt_render: str,
+) -> dict[int, dict[int, Any]]:
+    """row → column → the value shown, for the cells of the box that show something."""
+    whole = (r0, c0) == (0, 0) and r1 >= sheet.row_count and c1 >= sheet.col_count
+    stored = sheet.cells.items() if whole else sheet.cells_in(r0, r1, c0, c1)
+    # plain stored values need no renderer: text and, unless dates are to be formatted,
+    # numbers and booleans unformatted
+    raw = value_render != "FORMATTED_VALUE"
+    raw_numbers = raw and dt_render == "SERIAL_NUMBER"
+    render = renderer.render
+    by_row: dict[int, dict[int, Any]] = {}
+    for (r, c), cell in stored:
+        if r >= r1 or c >= c1:
+            continue
+        uev = cell.get("userEnteredValue")
+        if not uev:
+            continue
+        if "stringValue" in uev:
+            value = uev["stringValue"]
+        elif raw_numbers and "numberValue" in uev:
+            value = num_out(uev["numberValue"])
+        elif raw and "boolValue" in uev:
+            value = uev["boolValue"]
+        else:
+            value = render(sheet, r, c, value_render, dt_render)
+        if value != "":
+            line = by_row.get(r)
+            if line is None:
+                by_row[r] = {c: value}
+            else:
+                line[c] = value
+    return by_row
+
+
+def _lines(by_row: dict[int, dict[int, Any]], r0: int, c0: int, major: str) -> list[list[Any]]:
     if major == "COLUMNS":
-        shown = {(c, r): v for (r, c), v in shown.items()}
-        r0, c0 = c0, r0
-    last_in_line: dict[int, int] = {}
-    for r, c in shown:
-        last_in_line[r] = max(last_in_line.get(r, -1), c)
-    lines = []
-    for r in range(r0, max(last_in_line) + 1):
-        end = last_in_line.get(r)
-        lines.append([] if end is None else [shown.get((r, c), "") for c in range(c0, end + 1)])
+        by_col: dict[int, dict[int, Any]] = {}
+        for r, line in by_row.items():
+            for c, value in line.items():
+                by_col.setdefault(c, {})[r] = value
+        by_row, r0, c0 = by_col, c0, r0
+    lines: list[list[Any]] = []
+    for r in range(r0, max(by_row) + 1):
+        line = by_row.get(r)
+        if line is None:
+            lines.append([])
+        else:
+            get = line.get
+            lines.append([get(c, "") for c in range(c0, max(line) + 1)])
     return lines
 
 
@@ -96,6 +139,56 @@ def _invalid_list(field: str, value: Any) -> ApiError:
     )
 
 
+@dataclass
+class Written:
+    """What one write changed: for the ``total*`` counts of values:batchUpdate."""
+
+    sheet_id: int
+    r0: int
+    c0: int
+    rows: list[list[Any]]  # the values written (None: left alone)
+    row_indices: set[int] = field(default_factory=set)  # offsets of rows with a value
+    col_indices: set[int] = field(default_factory=set)
+    cells: int = 0
+
+
+def totals(written: list[Written]) -> dict[str, int]:
+    """``totalUpdated{Rows,Columns,Cells,Sheets}`` of several writes (a cell, row or column
+    written twice counts once)."""
+    rows = {(w.sheet_id, w.r0 + i) for w in written for i in w.row_indices}
+    cols = {(w.sheet_id, w.c0 + j) for w in written for j in w.col_indices}
+    cells = sum(w.cells for w in written)
+    if _overlapping(written):
+        cells = len(
+            {
+                (w.sheet_id, w.r0 + i, w.c0 + j)
+                for w in written
+                for i, row in enumerate(w.rows)
+                for j, value in enumerate(row)
+                if value is not None
+            }
+        )
+    return {
+        "totalUpdatedRows": len(rows),
+        "totalUpdatedColumns": len(cols),
+        "totalUpdatedCells": cells,
+        "totalUpdatedSheets": len({w.sheet_id for w in written if w.cells}),
+    }
+
+
+def _overlapping(written: list[Written]) -> bool:
+    boxes = [
+        (w.sheet_id, w.r0, w.r0 + len(w.rows), w.c0, w.c0 + max(map(len, w.rows), default=0))
+        for w in written
+        if w.cells
+    ]
+    for n, (s, a0, a1, b0, b1) in enumerate(boxes):
+        for s2, c0, c1, d0, d1 in boxes[n + 1 :]:
+            if s == s2 and a0 < c1 and c0 < a1 and b0 < d1 and d0 < b1:
+                return True
+    return False
+
+
 def write(
     ss: Spreadsheet,
     range_text: str,
@@ -106,15 +199,17 @@ def write(
     field: str = "data.values",
     start: tuple[int, int] | None = None,
     grow: bool = False,
-    touched: set[tuple[int, int, int]] | None = None,
+    written: list[Written] | None = None,
 ) -> dict[str, Any]:
-    """Write a 2-D list into a range (already-cloned ``ss``); returns UpdateValuesResponse.
+    """Write a 2-D list into a range (of ``ss``, a cloned version); returns
+    UpdateValuesResponse.
 
     ``grow`` adds rows/columns when the data overflows the grid (what append does);
-    otherwise that is a 400 "exceeds grid limits" like values.update.
+    otherwise that is a 400 "exceeds grid limits" like values.update. ``written`` collects
+    what was changed (see :func:`totals`).
     """
     target = resolve(ss, range_text)
-    sheet = target.sheet
+    sheet = ss.own(target.sheet)
     rows = _matrix(values, field)
     if major == "COLUMNS":
         width = max((len(col) for col in rows), default=0)
@@ -137,29 +232,59 @@ def write(
             f"Range ({format_range(sheet.title, r0, r0 + nrows, c0, c0 + ncols)}) exceeds grid "
             f"limits. Max rows: {sheet.row_count}, max columns: {sheet.col_count}",
         )
-    touched_rows: set[int] = set()
-    touched_cols: set[int] = set()
+    done = Written(sheet.sheet_id, r0, c0, rows)
+    formats: dict[tuple[int, str, str | None], tuple[Any, dict[str, Any]]] = {}
+    touched_cols = [False] * ncols
     count = 0
+    writable = sheet.writable_cell
+    raw = input_option == "RAW"
     for i, row in enumerate(rows):
+        before = count
         for j, value in enumerate(row):
             if value is None:
                 continue
-            if isinstance(value, (dict, list)):
+            kind = type(value)
+            if kind is str and value[:1] == "'" and len(value) > 1 and not raw:
+                uev, number_format = {"stringValue": value[1:]}, None  # forced text
+            elif (kind is int or kind is float) and value == value:
+                uev, number_format = {"numberValue": value}, None
+            elif isinstance(value, (dict, list)):
                 raise ApiError(
                     400,
                     f"Invalid values[{i}][{j}]: {_kind(value)}",
                 )
-            set_value(sheet, r0 + i, c0 + j, value, input_option)
-            touched_rows.add(i)
-            touched_cols.add(j)
+            else:
+                uev, number_format = parse_input(value, input_option)
+            if uev is None:
+                if sheet.cell(r0 + i, c0 + j) is not None:
+                    writable(r0 + i, c0 + j).pop("userEnteredValue", None)
+                    sheet.prune(r0 + i, c0 + j)
+            else:
+                cell = writable(r0 + i, c0 + j)
+                cell["userEnteredValue"] = uev
+                if number_format is not None:
+                    # a new format (nested parts of cells are shared, never changed), one
+                    # per distinct old format and number format of this write
+                    old = cell.get("userEnteredFormat")
+                    key = (id(old), number_format["type"], number_format.get("pattern"))
+                    found = formats.get(key)
+                    if found is None:
+                        new = {**(old or {}), "numberFormat": number_format}
+                        found = formats[key] = (old, new)
+                    cell["userEnteredFormat"] = found[1]
+            touched_cols[j] = True
             count += 1
-            if touched is not None:
-                touched.add((sheet.sheet_id, r0 + i, c0 + j))
+        if count > before:
+            done.row_indices.add(i)
+    done.col_indices = {j for j, hit in enumerate(touched_cols) if hit}
+    done.cells = count
+    if written is not None:
+        written.append(done)
     out: dict[str, Any] = {
         "spreadsheetId": ss.spreadsheet_id,
         "updatedRange": format_range(sheet.title, r0, r0 + nrows, c0, c0 + ncols),
-        "updatedRows": len(touched_rows),
-        "updatedColumns": len(touched_cols),
+        "updatedRows": len(done.row_indices),
+        "updatedColumns": len(done.col_indices),
         "updatedCells": count,
     }
     return {k: v for k, v in out.items() if v}
@@ -193,18 +318,6 @@ def _check_within(target: Target, r0: int, c0: int, nrows: int, ncols: int) -> N
         )
 
 
-def set_value(sheet: Sheet, row: int, col: int, value: Any, input_option: str) -> None:
-    uev, number_format = parse_input(value, input_option)
-    cell = sheet.writable_cell(row, col)
-    if uev is None:
-        cell.pop("userEnteredValue", None)
-        sheet.prune(row, col)
-        return
-    cell["userEnteredValue"] = uev
-    if number_format is not None:
-        cell.setdefault("userEnteredFormat", {})["numberFormat"] = number_format
-
-
 def grow_grid(ss: Spreadsheet, sheet: Sheet, rows: int = 0, cols: int = 0) -> None:
     new_total = ss.total_cells() + rows * sheet.col_count + cols * (sheet.row_count + rows)
     if new_total > MAX_CELLS:
@@ -224,9 +337,12 @@ def clear(ss: Spreadsheet, range_text: str) -> str:
     if (b.r0 or 0) >= sheet.row_count or (b.c0 or 0) >= sheet.col_count:
         raise target.grid_error()
     r0, r1, c0, c1 = target.clipped()
-    for (r, c), cell in list(sheet.cells_in(r0, r1, c0, c1)):
-        cell.pop("userEnteredValue", None)
-        sheet.prune(r, c)
+    doomed = [key for key, cell in sheet.cells_in(r0, r1, c0, c1) if "userEnteredValue" in cell]
+    if doomed:
+        sheet = ss.own(sheet)
+        for r, c in doomed:
+            sheet.writable_cell(r, c).pop("userEnteredValue")
+            sheet.prune(r, c)
     return format_range(sheet.title, r0, r1, c0, c1)
 
 
@@ -287,7 +403,7 @@ def append(
     insert_rows: bool,
 ) -> dict[str, Any]:
     target = resolve(ss, range_text)
-    sheet = target.sheet
+    sheet = ss.own(target.sheet)
     table = find_table(ss, target)
     if table is None:
         b = target.bounds
