@@ -9,22 +9,33 @@ API traffic to ``BASE`` instead of ``https://sheets.googleapis.com``).
 Implemented, with Google's JSON shapes and error messages:
 
 - ``spreadsheets.create``, ``spreadsheets.get`` (``includeGridData``, ``ranges``, ``fields``
-  partial responses in Google's mask syntax), ``spreadsheets.batchUpdate``;
+  partial responses in Google's mask syntax — grid data is rendered with only the fields
+  the mask selects), ``spreadsheets.batchUpdate``;
 - ``values.get``, ``values:batchGet``, ``values.update``, ``values:batchUpdate``,
   ``values.append`` (table detection, ``INSERT_ROWS``), ``values.clear``,
   ``values:batchClear`` — render options FORMATTED_VALUE / UNFORMATTED_VALUE / FORMULA,
   SERIAL_NUMBER / FORMATTED_STRING, ROWS / COLUMNS, RAW / USER_ENTERED input, trailing
   empty trimming, A1 ranges with quoted tab names and named ranges;
 - batchUpdate requests (all-or-nothing, errors name the request index): addSheet,
-  deleteSheet, duplicateSheet, updateSheetProperties, updateSpreadsheetProperties,
+  deleteSheet, duplicateSheet (ranges of the copy's merges, rules, filter, groups and
+  charts moved to the copy, charts with new ids), updateSheetProperties (freezing every
+  visible row or column is refused, as Google does), updateSpreadsheetProperties,
   updateCells, repeatCell, appendCells, updateBorders, mergeCells, unmergeCells,
   setDataValidation, add/update/deleteConditionalFormatRule, add/update/deleteProtectedRange,
-  addChart, updateChartSpec, deleteEmbeddedObject, add/update/deleteNamedRange,
-  create/update/deleteDeveloperMetadata, updateDimensionProperties, autoResizeDimensions,
+  addChart (anchor cell inside the grid), updateChartSpec, deleteEmbeddedObject,
+  add/update/deleteNamedRange, create/update/deleteDeveloperMetadata,
+  updateDimensionProperties, autoResizeDimensions,
   insertDimension, deleteDimension, appendDimension, moveDimension, add/deleteDimensionGroup,
   setBasicFilter, clearBasicFilter, sortRange, copyPaste, cutPaste;
 - request bodies are checked against the discovery document (unknown fields, wrong types and
   enum values are rejected like Google does); grids are limited to 10 million cells;
+- every write is all-or-nothing: it works on a copy-on-write version of the spreadsheet
+  (sheets and cells are copied only when the write changes them, see :mod:`.state`) that
+  replaces the stored one only if the whole request succeeded;
+- test controls (:class:`Faults`): injected error answers, dropped connections before the
+  request is handled (``disconnect_next``) or after it was applied
+  (``disconnect_after_apply``: the write took effect, the answer is lost), latency, hooks,
+  and a request log (:class:`RequestLog`);
 - OAuth 2.0 JWT-bearer token endpoint (RS256 signature checked against the issued key,
   ``aud``, ``iat``/``exp``, ``scope``), per-spreadsheet sharing with ``--strict-auth``;
 - as a convenience, Drive ``files.create`` (spreadsheets only) and ``files.delete`` so that
@@ -32,9 +43,10 @@ Implemented, with Google's JSON shapes and error messages:
 
 Formulas evaluated (see :mod:`.formula`): literals, cell/range references (also to other
 tabs), ``+ - * / ^ &``, unary minus, ``%``, comparisons, and the functions SUM, AVERAGE,
-MIN, MAX, COUNT, COUNTA, ROUND, ABS, IF, AND, OR, NOT, CONCATENATE, LEN, NA (``#N/A``) and
-HYPERLINK (shows its label and sets the cell's hyperlink). Any other formula is stored and returned
-as written (FORMULA render) with an ``#ERROR!`` effective value saying it is not evaluated.
+MIN, MAX, COUNT, COUNTA, ROUND, ABS, IF (only the branch taken is evaluated), AND, OR, NOT,
+CONCATENATE, LEN, NA (``#N/A``) and HYPERLINK (shows its label and sets the cell's
+hyperlink). Any other formula is stored and returned as written (FORMULA render) with an
+``#ERROR!`` effective value saying it is not evaluated.
 
 Not implemented: other batchUpdate kinds (they answer 400 "not implemented by the sheetsync
 emulator"), getByDataFilter methods, sheets.copyTo, pivot tables, data sources, tables,

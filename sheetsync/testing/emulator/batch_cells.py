@@ -76,7 +76,7 @@ def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
 @handler("repeatCell")
 def repeat_cell(ctx: Context, body: dict[str, Any]) -> Reply:
     sheet, r0, r1, c0, c1 = box(ctx, body.get("range", {}))
-    write = cell_writer(mask(body))
+    write = cell_writer(mask(body), shared=True)
     data = shapes.normalize_colors(body.get("cell", {}))
     for r in range(r0, r1):
         for c in range(c0, c1):
@@ -112,7 +112,7 @@ def set_data_validation(ctx: Context, body: dict[str, Any]) -> Reply:
     rule = body.get("rule")
     if rule is not None and not rule.get("condition", {}).get("type"):
         raise RequestError("Data validation rule requires a condition type.")
-    write = cell_writer([["dataValidation"]])
+    write = cell_writer([["dataValidation"]], shared=True)
     data = {"dataValidation": rule} if rule else {}
     for r in range(r0, r1):
         for c in range(c0, c1):
@@ -217,7 +217,11 @@ def update_borders(ctx: Context, body: dict[str, Any]) -> Reply:
                 fmt["borders"] = borders
             else:
                 fmt.pop("borders", None)
-            cell["userEnteredFormat"] = fmt
+            if fmt:
+                cell["userEnteredFormat"] = fmt
+            else:
+                cell.pop("userEnteredFormat", None)
+                sheet.prune(r, c)
     return None
 
 

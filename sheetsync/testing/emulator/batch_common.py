@@ -121,46 +121,64 @@ def update_cell(
 CellWriter = Callable[[Sheet, int, int, dict[str, Any]], None]
 
 
-def cell_writer(paths: list[list[str]]) -> CellWriter:
+def cell_writer(paths: list[list[str]], *, shared: bool = False) -> CellWriter:
     """``update_cell`` for one mask, prepared once for the many cells of a request.
 
-    Cells written from the same request data share what they store (one copy of a
-    ``repeatCell`` format for the whole range): stored cells are never changed below their
-    top level, so sharing is safe, and it saves memory and lets reads cache per format.
+    ``shared``: the same data object is written to many cells (``repeatCell``); they then
+    share one copy of it (stored cells are never changed below their top level, so sharing
+    is safe). Equal ``userEnteredFormat`` values are stored once per request either way:
+    that saves memory and lets reads work once per format.
     """
     if ["*"] in paths:
-        everything = True
-        singles: list[str] = []
+        singles = list(WRITABLE_CELL_FIELDS)
+        clear_missing = True  # "*": a field absent from the data is cleared
         nested: dict[str, list[list[str]]] = {}
     else:
-        everything = False
+        clear_missing = False
         kept = [p for p in paths if p[0] in WRITABLE_CELL_FIELDS]
         singles = [p[0] for p in kept if len(p) == 1]
         nested = {}
         for p in kept:
             if len(p) > 1:
                 nested.setdefault(p[0], []).append(p)
-    tidy = ("userEnteredValue", "userEnteredFormat", "dataValidation", "textFormatRuns")
+    tidy = [
+        k
+        for k in ("userEnteredValue", "userEnteredFormat", "dataValidation", "textFormatRuns")
+        if k in singles or k in nested
+    ]
+    note = "note" in singles
     # id(source) [, id(old)] → (the objects, kept alive so ids stay unique, and the result)
     copies: dict[int, tuple[Any, Any]] = {}
     merges: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
     formats: dict[str, Any] = {}  # repr → the one copy of that userEnteredFormat
+    fresh: dict[str, Any] = {}  # repr of the data → what it makes of an absent field
+    json_copy = fieldmask.json_copy
 
-    def copied(value: Any, key: str = "") -> Any:
-        found = copies.get(id(value))
-        if found is None:
-            if key == "userEnteredFormat":  # few distinct formats, many cells
-                text = repr(value)
-                shared = formats.get(text)
-                if shared is None:
-                    shared = formats[text] = fieldmask.json_copy(value)
-                found = copies[id(value)] = (value, shared)
-            else:
-                found = copies[id(value)] = (value, fieldmask.json_copy(value))
-        return found[1]
+    def copied(value: Any, key: str) -> Any:
+        if shared:
+            found = copies.get(id(value))
+            if found is not None:
+                return found[1]
+        if key == "userEnteredFormat":  # few distinct formats, many cells
+            text = repr(value)
+            mine = formats.get(text)
+            if mine is None:
+                mine = formats[text] = json_copy(value)
+        else:
+            mine = json_copy(value)
+        if shared:
+            copies[id(value)] = (value, mine)
+        return mine
 
     def merged(key: str, old: Any, source: Any, key_paths: list[list[str]]) -> Any:
         found = merges.get((id(old), id(source)))
+        text = ""
+        if found is None and old is None and isinstance(source, dict):
+            # nothing there yet: the result depends on what the source says, not on which
+            # object says it
+            text = repr(source)
+            if text in fresh:
+                return fresh[text]
         if found is None:
             holder = {} if old is None else {key: old}
             fieldmask.update(holder, {key: source} if source is not None else {}, key_paths)
@@ -168,31 +186,27 @@ def cell_writer(paths: list[list[str]]) -> CellWriter:
             if key == "userEnteredFormat" and new is not None:
                 new = formats.setdefault(repr(new), new)
             found = merges[(id(old), id(source))] = (old, source, new)
+            if text:
+                fresh[text] = new
         return found[2]
 
     def write(sheet: Sheet, row: int, col: int, data: dict[str, Any]) -> None:
         if not data and sheet.cell(row, col) is None:
             return  # nothing to set, nothing to clear
         cell = sheet.writable_cell(row, col)
-        if everything:
-            for key in WRITABLE_CELL_FIELDS:
-                if key in data:
-                    cell[key] = copied(data[key], key)
-                else:
-                    cell.pop(key, None)
         for key in singles:
             value = data.get(key)
-            if value is None:
-                cell.pop(key, None)
-            else:
+            if value is not None:
                 cell[key] = copied(value, key)
+            elif clear_missing or key in cell:
+                cell.pop(key, None)
         for key, key_paths in nested.items():
             value = merged(key, cell.get(key), data.get(key), key_paths)
             if value is None:
                 cell.pop(key, None)
             else:
                 cell[key] = value
-        if cell.get("note") == "":
+        if note and cell.get("note") == "":
             del cell["note"]
         for key in tidy:
             if key in cell and not cell[key]:

@@ -108,9 +108,9 @@ def paths(text: str) -> list[list[str]]:
 def json_copy(value: Any) -> Any:
     """A deep copy of JSON data (much faster than ``copy.deepcopy``)."""
     if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
+        return {k: json_copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [json_copy(v) for v in value]
+        return [json_copy(v) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 

@@ -53,27 +53,46 @@ def color_style(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"rgbColor": color(value["rgbColor"])}
 
 
+_CHANNELS = frozenset({"red", "green", "blue", "alpha"})
+# CellData/format fields that hold no colour: not walked
+_COLOURLESS = frozenset(
+    {"userEnteredValue", "effectiveValue", "formattedValue", "note", "hyperlink", "numberFormat"}
+)
+
+
 def normalize_colors(obj: Any) -> Any:
-    """Quantise every ``*Color``/``*ColorStyle`` inside a format or property object."""
+    """Quantise every ``*Color``/``*ColorStyle`` inside a format or property object.
+
+    Parts without colours are returned as they are (not copied): copy before storing."""
     if isinstance(obj, list):
-        return [normalize_colors(v) for v in obj]
-    if not isinstance(obj, dict):
+        items: list[Any] | None = None
+        for i, value in enumerate(obj):
+            new = normalize_colors(value)
+            if items is None and new is not value:
+                items = obj[:i]
+            if items is not None:
+                items.append(new)
+        return obj if items is None else items
+    if not isinstance(obj, dict) or obj.keys() <= _COLOURLESS:
         return obj
-    out: dict[str, Any] = {}
-    for key, value in obj.items():
-        if key.endswith("ColorStyle") and isinstance(value, dict):
-            style = color_style(value)
-            if style is not None:
-                out[key] = style
-        elif (
-            (key.endswith("Color") or key == "color")
-            and isinstance(value, dict)
-            and (not value or set(value) <= {"red", "green", "blue", "alpha"})
+    out: dict[str, Any] | None = None
+    for i, (key, value) in enumerate(obj.items()):
+        if key in _COLOURLESS or not isinstance(value, (dict, list)):
+            new, keep = value, True
+        elif key.endswith("ColorStyle") and isinstance(value, dict):
+            new = color_style(value)
+            keep = new is not None
+        elif (key.endswith("Color") or key == "color") and (
+            isinstance(value, dict) and (not value or set(value) <= _CHANNELS)
         ):
-            out[key] = color(value)
+            new, keep = color(value), True
         else:
-            out[key] = normalize_colors(value)
-    return out
+            new, keep = normalize_colors(value), True
+        if out is None and (new is not value or not keep):
+            out = dict(list(obj.items())[:i])
+        if out is not None and keep:
+            out[key] = new
+    return obj if out is None else out
 
 
 def grid_range(value: dict[str, Any]) -> dict[str, Any]:
