@@ -202,10 +202,10 @@ def emulator_at(ref: str) -> Any:
     return Emulator
 
 
-def _ratio(new: float, old: float | None) -> str:
+def _ratio(new: float, old: float | None, digits: int = 2) -> str:
     if not old:
         return ""
-    return f"({old:8.2f} → {new / old:5.2f}×)"
+    return f"(was {old:.{digits}f} → {new / old:.2f}×)"
 
 
 def main() -> None:
@@ -231,14 +231,14 @@ def main() -> None:
         before = json.loads(out.strip().splitlines()[-1])
         label = args.against
     now = measure(args.rows, args.repeat, Emulator)
-    print(f"emulator, {args.rows:,} × 17 register — now vs {label} (old → new/old)")
-    print(f"{'operation':<28} {'seconds':>8} {'':>22} {'MB':>7} {'peak MB':>9}")
+    print(f"emulator, {args.rows:,} × 17 register — now vs {label} (ratio: new / old)")
+    print(f"{'operation':<28} {'seconds':>8} {'':<22} {'MB':>6} {'peak MB':>8}")
     for name in OPERATIONS:
         seconds, size, peak = now[name]
         old = before.get(name)
-        shown_size = f"{size:7.1f}" if size else f"{'—':>7}"
-        print(f"{name:<28} {seconds:8.2f} {_ratio(seconds, old and old[0]):>22} "
-              f"{shown_size} {peak:9.0f} {_ratio(peak, old and old[2])}")
+        shown_size = f"{size:6.1f}" if size else f"{'—':>6}"
+        print(f"{name:<28} {seconds:8.2f} {_ratio(seconds, old and old[0]):<22} "
+              f"{shown_size} {peak:8.0f} {_ratio(peak, old and old[2], 0)}")
 
 
 if __name__ == "__main__":
