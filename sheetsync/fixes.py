@@ -10,8 +10,8 @@ re-reads each cell just before writing and skips any a rep changed meanwhile.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from gspread.utils import rowcol_to_a1
@@ -47,6 +47,40 @@ class CellEdit:
         if self.number_format == _FORMAT["money"] and isinstance(self.new, int):
             new = f"¥{self.new:,}"
         return display_value(self.old), new
+
+
+@dataclass
+class EditCheck:
+    """Which edits still match the spreadsheet, and what the others' cells hold now."""
+
+    applied: list[CellEdit] = field(default_factory=list)
+    skipped: list[tuple[CellEdit, CellValue]] = field(default_factory=list)
+
+
+def same_value(current: CellValue, old: CellValue) -> bool:
+    """Equal value and equal kind (``"80"`` ≠ ``80``, ``80`` ≠ ``80.0``, date ≠ datetime)."""
+    if current is None or old is None:
+        return current is None and old is None
+    return type(current) is type(old) and current == old
+
+
+def split_edits(edits: Sequence[CellEdit], grids: Mapping[str, Grid],
+                has_formula: Callable[[CellEdit], bool]) -> EditCheck:
+    """Split ``edits`` by whether their cell (in ``grids``, read just now) still holds
+    ``edit.old`` and no formula; a second edit of the same cell is skipped. Both backends
+    decide this way; each knows how to tell a formula cell."""
+    out = EditCheck()
+    seen: set[tuple[str, int, int]] = set()
+    for e in edits:
+        grid = grids.get(e.tab)
+        current = grid.cell(e.row, e.column + 1) if grid is not None else None
+        key = (e.tab, e.row, e.column)
+        if grid is None or key in seen or has_formula(e) or not same_value(current, e.old):
+            out.skipped.append((e, current))
+            continue
+        seen.add(key)
+        out.applied.append(e)
+    return out
 
 
 def select_fields(schema: Schema, columns: Iterable[str] | None) -> set[str] | None:

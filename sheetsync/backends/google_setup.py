@@ -61,7 +61,7 @@ from typing import Any
 
 from ..enforce import ColumnSetup, RegisterSetup, Rule
 from ..errors import BackendError
-from ..fixes import CellEdit
+from ..fixes import CellEdit, EditCheck, split_edits
 from ..grid import Grid, PercentValue, TabInfo, date_to_serial
 from ..headers import HEADER_SEARCH_ROWS
 from ..textnorm import is_blank
@@ -73,7 +73,7 @@ from .google_render import (
     protection_id,
     rgb,
 )
-from .xlsx_cells import EditCheck, default_format, same_value
+from .xlsx_cells import default_format
 
 #: sheetsync's header notes start with this line; notes without it belong to people
 NOTE_PREFIX = "sheetsync:\n"
@@ -382,19 +382,8 @@ def check_edits(edits: Sequence[CellEdit], grids: Mapping[str, Grid],
                 formulas: Mapping[str, set[tuple[int, int]]]) -> EditCheck:
     """Split ``edits`` by whether their cell (in ``grids``, read just now) still holds
     ``edit.old`` and no formula; a second edit of the same cell is skipped."""
-    out = EditCheck()
-    seen: set[tuple[str, int, int]] = set()
-    for e in edits:
-        grid = grids.get(e.tab)
-        current = grid.cell(e.row, e.column + 1) if grid is not None else None
-        key = (e.tab, e.row, e.column)
-        if grid is None or key in seen or (e.row - 1, e.column) in formulas.get(e.tab, ()) \
-                or not same_value(current, e.old):
-            out.skipped.append((e, current))
-            continue
-        seen.add(key)
-        out.applied.append(e)
-    return out
+    return split_edits(edits, grids,
+                       lambda e: (e.row - 1, e.column) in formulas.get(e.tab, ()))
 
 
 def value_json(value: Any) -> dict[str, Any]:

@@ -24,12 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..fixes import CellEdit
-from ..grid import CellValue, PercentValue, date_to_serial
+from ..fixes import CellEdit, EditCheck, split_edits
+from ..grid import PercentValue, date_to_serial
 from ..tabspec import NUMBER_FORMATS, TabSpec
 from .xlsx_package import Package
 from .xlsx_parts import (
@@ -47,26 +46,10 @@ from .xlsx_text import encode
 from .xlsx_xf import XfCloner
 
 
-@dataclass
-class EditCheck:
-    """Which edits still match the file, and what the others' cells hold now."""
-
-    applied: list[CellEdit] = field(default_factory=list)
-    skipped: list[tuple[CellEdit, CellValue]] = field(default_factory=list)
-
-
-def same_value(current: CellValue, old: CellValue) -> bool:
-    """Equal value and equal kind (``"80"`` ≠ ``80``, ``80`` ≠ ``80.0``, date ≠ datetime)."""
-    if current is None or old is None:
-        return current is None and old is None
-    return type(current) is type(old) and current == old
-
-
 def check_edits(data: bytes, path: Path, edits: Sequence[CellEdit]) -> EditCheck:
     """Split ``edits`` by whether their cell (in ``data``) still holds ``edit.old``."""
-    out = EditCheck()
     if not edits:
-        return out
+        return EditCheck()
     pkg = Package(data, path)
     info, _, grids = read_tabs(pkg, {e.tab for e in edits})
     elements: dict[str, dict[tuple[int, int], str]] = {}
@@ -77,19 +60,8 @@ def check_edits(data: bytes, path: Path, edits: Sequence[CellEdit]) -> EditCheck
             if sheet.has_formulas():
                 elements[tab] = sheet.cells({(e.row, e.column) for e in edits
                                              if e.tab == tab})
-    seen: set[tuple[str, int, int]] = set()
-    for e in edits:
-        grid = grids.get(e.tab)
-        current = grid.cell(e.row, e.column + 1) if grid is not None else None
-        key = (e.tab, e.row, e.column)
-        element = elements.get(e.tab, {}).get((e.row, e.column))
-        if grid is None or key in seen or has_formula(element) \
-                or not same_value(current, e.old):
-            out.skipped.append((e, current))
-            continue
-        seen.add(key)
-        out.applied.append(e)
-    return out
+    return split_edits(edits, grids, lambda e: has_formula(
+        elements.get(e.tab, {}).get((e.row, e.column))))
 
 
 def default_format(value: Any) -> str | None:
