@@ -307,15 +307,8 @@ class _Reader:
             if not isinstance(raw, list) or not raw:
                 raise self.fail(f"{key}.choices", "an enum field needs a non-empty list of choices")
             choices = tuple(self.choice(c, f"{key}.choices[{i}]") for i, c in enumerate(raw))
-            seen: dict[str, str] = {}
-            for i, choice in enumerate(choices):
-                for k in choice.keys():
-                    if k in seen and seen[k] != choice.value:
-                        raise self.fail(
-                            f"{key}.choices[{i}]",
-                            f"{k!r} would select both {seen[k]!r} and {choice.value!r}",
-                        )
-                    seen[k] = choice.value
+            self.distinct_keys([(c.value, c.keys()) for c in choices], f"{key}.choices",
+                               "{k!r} would select both {a!r} and {b!r}")
         elif "choices" in data:
             raise self.fail(f"{key}.choices", f"only enum fields have choices (type is {ftype})")
         bounds = {b: self.number(data[b], f"{key}.{b}") for b in ("min", "max") if b in data}
@@ -394,15 +387,18 @@ class _Reader:
         return tuple(rules)
 
     def check_header_keys(self, fields: list[Field]) -> None:
+        self.distinct_keys([(f.name, f.keys()) for f in fields], "fields",
+                           "header {k!r} would match both {a!r} and {b!r}")
+
+    def distinct_keys(self, items: list[tuple[str, tuple[str, ...]]], key: str,
+                      problem: str) -> None:
+        """No spelling may select two different items (choices, or columns)."""
         seen: dict[str, str] = {}
-        for i, fld in enumerate(fields):
-            for k in fld.keys():
-                if k in seen and seen[k] != fld.name:
-                    raise self.fail(
-                        f"fields[{i}]",
-                        f"header {k!r} would match both {seen[k]!r} and {fld.name!r}",
-                    )
-                seen[k] = fld.name
+        for i, (name, keys) in enumerate(items):
+            for k in keys:
+                if k in seen and seen[k] != name:
+                    raise self.fail(f"{key}[{i}]", problem.format(k=k, a=seen[k], b=name))
+                seen[k] = name
 
     def check_core(self, fields: list[Field]) -> None:
         by_name = {f.name: f for f in fields}

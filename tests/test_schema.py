@@ -87,6 +87,8 @@ def test_team_adds_field_renames_label_and_changes_stages(tmp_path):
         (lambda d: d["fields"][12].update(type="text"), "fields[12].type",
          "'last_activity' must be date"),
         (lambda d: d["fields"][1].update(aliases=["金額"]), "fields[7]", "would match both"),
+        (lambda d: d["fields"][4]["choices"][1].update(aliases=["リード"]),
+         "fields[4].choices[1]", "'リード' would select both 'lead' and 'meeting'"),
         (lambda d: d["fields"][4]["choices"].pop(5), "fields[4].choices", "outcome won"),
         (lambda d: d.pop("title"), "title", "missing"),
         (lambda d: d["fields"][3].update(name="owner name"), "fields[3].name", "snake_case"),

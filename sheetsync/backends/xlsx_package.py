@@ -181,3 +181,19 @@ def not_xlsx_message(path: Path, data: bytes) -> str:
     except UnicodeDecodeError:
         return f"{path} is not an .xlsx workbook"
     return f"{path} is a text file (CSV?), not an .xlsx workbook; save it as .xlsx"
+
+
+def free_part_name(pattern: str, taken: set[str]) -> str:
+    """The first free part name from ``pattern`` (``xl/comments{}.xml`` → ``xl/comments1.xml``);
+    ``taken`` holds lower-cased names and gets the new one.
+
+    >>> taken = {"xl/comments1.xml"}
+    >>> free_part_name("xl/comments{}.xml", taken)
+    'xl/comments2.xml'
+    """
+    n = 1
+    while pattern.format(n).lower() in taken:
+        n += 1
+    name = pattern.format(n)
+    taken.add(name.lower())
+    return name

@@ -16,7 +16,14 @@ from collections.abc import Sequence
 
 from ..errors import BackendError
 from ..tabspec import TabSpec
-from .xlsx_package import Package, parse_rels, relative_target, rels_part, xml_escape
+from .xlsx_package import (
+    Package,
+    free_part_name,
+    parse_rels,
+    relative_target,
+    rels_part,
+    xml_escape,
+)
 from .xlsx_read import SheetEntry, WorkbookInfo, read_workbook_info
 from .xlsx_styles import StyleMerger
 from .xlsx_write import CT_STYLES, splice
@@ -57,12 +64,7 @@ class PackageEdit:
 
     def alloc(self, pattern: str) -> str:
         """A free part name from ``pattern`` (``xl/comments{}.xml`` → ``xl/comments1.xml``)."""
-        n = 1
-        while pattern.format(n).lower() in self.taken:
-            n += 1
-        name = pattern.format(n)
-        self.taken.add(name.lower())
-        return name
+        return free_part_name(pattern, self.taken)
 
     # -- relationships ---------------------------------------------------------------
     def rels(self, source: str) -> list[tuple[str, str, str | None]]:

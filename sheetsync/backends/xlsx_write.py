@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from ..errors import BackendError
 from ..tabspec import TabSpec
 from .xlsx_chart import render_chart
-from .xlsx_package import Package, Relationship, parse_attrs, relative_target, xml_escape
+from .xlsx_package import (
+    Package,
+    Relationship,
+    free_part_name,
+    parse_attrs,
+    relative_target,
+    xml_escape,
+)
 from .xlsx_read import SheetEntry, WorkbookInfo
 from .xlsx_render import SheetStyles, collect_styles, render_sheet
 from .xlsx_styles import StyleMerger
@@ -180,12 +187,7 @@ class Splicer:
         return plans
 
     def _alloc(self, pattern: str) -> str:
-        n = 1
-        while pattern.format(n).lower() in self.taken:
-            n += 1
-        name = pattern.format(n)
-        self.taken.add(name.lower())
-        return name
+        return free_part_name(pattern, self.taken)
 
     def _new_rid(self) -> str:
         used = {r.id for r in self.wb_rels} | set(re.findall(r'Id="([^"]+)"',
