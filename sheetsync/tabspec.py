@@ -33,6 +33,14 @@ class Column:
     header: str
     kind: ColumnKind = "text"
     width: float | None = None
+    #: overrides :data:`NUMBER_FORMATS` for this column (a pattern both Excel and Google
+    #: read, e.g. ``¥#,##0;"超過 ¥"#,##0;¥0`` or ``0.0"倍"``)
+    number_format: str | None = None
+
+    @property
+    def pattern(self) -> str | None:
+        """The number format of the column's cells (None: text, no format)."""
+        return self.number_format or NUMBER_FORMATS.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -48,13 +56,14 @@ class Link:
 class CondFormat:
     """Colour a column's data cells when ``value op threshold`` holds.
 
-    ``op``: ``lt``/``gt`` compare numbers; ``contains`` matches text; ``eq`` matches exactly.
+    ``op``: ``lt``/``le``/``gt``/``ge`` compare numbers (blank cells never match);
+    ``contains`` matches text; ``eq`` matches exactly.
     ``threshold_column`` (optional) compares against another column of the same row instead
     of a constant (e.g. forecast below target).
     """
 
     column: str
-    op: Literal["lt", "gt", "eq", "contains"]
+    op: Literal["lt", "le", "gt", "ge", "eq", "contains"]
     value: float | str | None = None
     threshold_column: str | None = None
     fill: str = "#F8D7DA"  # hex RGB background
@@ -63,13 +72,38 @@ class CondFormat:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """A chart drawn from ``data_rows`` (0-based indices into ``TabSpec.rows``, contiguous)."""
+    """A chart drawn from ``data_rows`` (0-based indices into ``TabSpec.rows``, contiguous).
+
+    ``anchor`` places its top-left corner: ``(row, column)``, 0-based, ``row`` an index into
+    ``TabSpec.rows`` (the report leaves that many blank rows free for it) and ``column`` a
+    column index. ``None`` puts it right of the table, level with the header. The size is
+    ``width_px`` × ``height_px`` (Google pixels; the workbook converts at 96 dpi).
+    """
 
     title: str
     category_column: str
     series_columns: tuple[str, ...]
     data_rows: tuple[int, int]  # [start, stop)
     kind: Literal["column", "line"] = "column"
+    anchor: tuple[int, int] | None = None
+    width_px: int = 760
+    height_px: int = 340
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a tab prints: orientation, fit to ``fit_width`` pages wide (0: no fitting; height
+    is never fitted), the header row (and the note above it) repeated on every page.
+
+    The workbook stores it as the sheet's page setup and print titles. Google Sheets has no
+    print settings in its API: the Google backend freezes the header (Google repeats frozen
+    rows when printing) and puts a link in the note row to a PDF export made with exactly
+    these settings.
+    """
+
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    fit_width: int = 1
+    repeat_header: bool = True
 
 
 @dataclass
@@ -86,6 +120,8 @@ class TabSpec:
     freeze_columns: int = 0
     #: protect the tab against casual edits (Google: warning only; Excel: no password)
     protected: bool = False
+    #: print settings (None: the backend's defaults; hidden tabs are never printed)
+    page: PageSetup | None = field(default_factory=PageSetup)
 
     @property
     def header_row(self) -> int:
@@ -113,6 +149,7 @@ __all__ = [
     "ColumnKind",
     "CondFormat",
     "Link",
+    "PageSetup",
     "TabSpec",
     "dt",
 ]
