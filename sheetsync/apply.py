@@ -19,16 +19,15 @@ from .enforce import RegisterSetup, plan_setup
 from .errors import BackendError, ConfigError
 from .fixes import CellEdit, plan_fixes, select_fields
 from .history import HISTORY_TAB, Change, Retention, history_tab, normalised_text
-from .metrics.tabs import TAB_NAMES
 from .pipeline import Checked, check
 from .report import ERRORS_TAB, run_note
+from .reports import tab_names
 from .tabspec import TabSpec
 
 
 def owned_tab_names(language: str) -> list[str]:
     """Every visible tab sheetsync writes, in ``language``."""
-    return [TAB_NAMES["forecast"][language], TAB_NAMES["win_rate"][language],
-            TAB_NAMES["stale"][language], ERRORS_TAB(language), HISTORY_TAB(language),
+    return [*tab_names(language), ERRORS_TAB(language), HISTORY_TAB(language),
             DICTIONARY_TAB(language)]
 
 

@@ -29,6 +29,7 @@ from .render import (
     stale_table,
     summary_line,
 )
+from .reports.forecast import current_row, landing_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -171,11 +172,15 @@ def _print_run(console: Console, result: pipeline.RunResult, config: Config,
                dry_run: bool) -> None:
     language = config.language
     data = result.to_json()
-    period = _current_period(data["forecast"], result)
+    team = _current_team_row(data["forecast"], result)
+    period = team["period"] if team else None
     en = language == "en"
     console.print(f"[bold]{'Forecast' if en else '売上予測'}[/bold] "
                   f"({period or '-'}; {'as of' if en else '基準日'} {result.as_of})")
-    console.print(forecast_table(data["forecast"], language, period))
+    if team is not None:
+        # one line, never broken inside an amount (the terminal wraps it if it must)
+        console.print(landing_line(team, language), soft_wrap=True)
+        console.print(forecast_table(data["forecast"], language, team["period"]))
     stale = data["stale"]
     details = {c.value: {"label": c.label(language)}
                for c in result.checked.schema.stage_field.choices}
@@ -194,12 +199,10 @@ def _print_run(console: Console, result: pipeline.RunResult, config: Config,
         console.print(f"{'Wrote' if en else '書き込み'}: {tabs} → {result.written.location}")
 
 
-def _current_period(rows: list[dict[str, Any]], result: pipeline.RunResult) -> str | None:
-    from .metrics.periods import period_of
-
-    config = result.checked.config
-    key = period_of(result.as_of, config.forecast.period, config.fiscal_year_start_month).key
-    return key if any(r["period"] == key for r in rows) else None
+def _current_team_row(rows: list[dict[str, Any]], result: pipeline.RunResult
+                      ) -> dict[str, Any] | None:
+    """The team row of the period containing as-of (JSON shape)."""
+    return current_row(rows, result.settings)
 
 
 @cli.command()
@@ -245,20 +248,13 @@ def _print_demo(console: Console, result: pipeline.RunResult, stats: Any, workbo
                 config_path: Path, language: str, setup: Any) -> None:
     data = result.to_json()
     en = language == "en"
-    period = _current_period(data["forecast"], result)
-    team = next((r for r in data["forecast"] if r["period"] == period and r["owner"] is None),
-                None)
+    team = _current_team_row(data["forecast"], result)
     report = result.report
     console.print(("[bold]sheetsync demo[/bold] — " if en else "[bold]sheetsync デモ[/bold] — ")
                   + (f"{stats.deals} deals, {len(stats.reps)} reps" if en else
                      f"{stats.deals}件の案件・担当者{len(stats.reps)}名"))
     if team is not None:
-        from .render import ratio, yen
-        line = (f"  Team forecast {period}: {yen(team['forecast'])} vs target "
-                f"{yen(team['target'])} ({ratio(team['forecast_attainment'])})" if en else
-                f"  チーム予測 {period}: {yen(team['forecast'])} / 目標 {yen(team['target'])}"
-                f"（{ratio(team['forecast_attainment'])}）")
-        console.print(line)
+        console.print("  " + landing_line(team, language), soft_wrap=True)
     stale = len(data["stale"])
     console.print(f"  Deals needing follow-up: {stale}" if en else f"  要フォロー案件: {stale}件")
     console.print(

@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .grid import date_to_serial
-from .metrics.periods import Period, fiscal_year_of, period_of, quarter_period
+from .metrics.periods import Period, fiscal_year_of, half_period, period_of, quarter_period
 from .schema import Choice, Schema, load_schema
 
 __all__ = ["DEAL_COUNT", "REPS", "DemoStats", "write_demo_config", "write_demo_workbook"]
@@ -86,8 +86,8 @@ _TAB_NAMES = {
 
 # How many deals of each stage (sums to DEAL_COUNT): a plausible funnel.
 _STAGE_COUNTS: dict[str, int] = {
-    "lead": 56, "meeting": 36, "proposal": 34, "quote": 24, "negotiation": 18, "won": 52,
-    "lost": 80,
+    "lead": 54, "meeting": 36, "proposal": 34, "quote": 24, "negotiation": 18, "on_hold": 8,
+    "won": 52, "lost": 74,
 }
 
 # ------------------------------------------------------------------------- text pools
@@ -143,6 +143,12 @@ _NEXT_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 _WON_ACTIONS = {"ja": "導入キックオフ", "en": "Kick-off meeting"}
+#: what a parked (保留) deal's next action says: its 次回アクション日 is the review date
+_HOLD_ACTIONS: dict[str, tuple[str, ...]] = {
+    "ja": ("再開時期を確認", "予算確定後に再提案", "体制変更後に再訪問"),
+    "en": ("Check when to resume", "Re-propose once the budget is set",
+           "Revisit after the reorganisation"),
+}
 # Text a spreadsheet would happily treat as a formula: it must stay text.
 _FORMULA_LIKE: dict[str, tuple[str, ...]] = {
     "ja": ("=確認する", "+αの追加提案を準備", "-", "@山田部長に稟議状況を確認"),
@@ -187,7 +193,7 @@ _MEMO_LINES: dict[str, tuple[str, ...]] = {
         "- Never change a Deal ID once given (sorting rows is fine).",
     ),
 }
-_INVALID_STAGE = {"ja": "保留", "en": "On hold"}
+_INVALID_STAGE = {"ja": "様子見", "en": "Wait and see"}  # not a stage: 保留 is
 
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
@@ -237,6 +243,7 @@ class _Deal:
     lead_source: str | None = None
     last_activity: dt.date | None = None
     next_action: int | None = None  # index into _NEXT_ACTIONS; -1: the won action
+    hold_action: int | None = None  # index into _HOLD_ACTIONS (a parked deal's review)
     formula_like: int | None = None  # index into _FORMULA_LIKE (overrides next_action)
     next_action_date: dt.date | None = None
     loss_reason: int | None = None
@@ -333,9 +340,9 @@ class _Generator:
         else:
             deal.expected_close = self._expected_close(stage)
             max_age = {"lead": 540, "meeting": 200, "proposal": 240, "quote": 270,
-                       "negotiation": 300}[stage]
+                       "negotiation": 300, "on_hold": 360}[stage]
             min_age = {"lead": 0, "meeting": 5, "proposal": 14, "quote": 20,
-                       "negotiation": 30}[stage]
+                       "negotiation": 30, "on_hold": 60}[stage]
             age = rng.randint(min_age, max_age) if rng.random() < 0.4 else rng.randint(
                 min_age, min_age + (max_age - min_age) // 3)
             created = today - dt.timedelta(days=age)
@@ -384,7 +391,7 @@ class _Generator:
         fill = {"won": 0.6, "lost": 0.5}.get(stage, 0.7)
         choices = {
             "lead": "DDDC", "meeting": "CCDD", "proposal": "BCCB", "quote": "ABBC",
-            "negotiation": "AABB", "won": "AAAB", "lost": "DDCC",
+            "negotiation": "AABB", "on_hold": "BCCD", "won": "AAAB", "lost": "DDCC",
         }[stage]
         rank = rng.choice(choices)
         return rank if rng.random() < fill else None
@@ -392,7 +399,8 @@ class _Generator:
     def _probability(self, stage: str) -> int:
         options = {
             "lead": (10, 10, 20), "meeting": (20, 20, 30), "proposal": (30, 40, 50),
-            "quote": (50, 60, 70), "negotiation": (70, 80, 90), "won": (100,), "lost": (0,),
+            "quote": (50, 60, 70), "negotiation": (70, 80, 90), "on_hold": (20, 30, 50),
+            "won": (100,), "lost": (0,),
         }[stage]
         return self.rng.choice(options)
 
@@ -413,6 +421,15 @@ class _Generator:
                     rng.random() < 0.5):
                 deal.next_action = -1
                 deal.next_action_date = today + dt.timedelta(days=rng.randint(3, 20))
+            return
+        if deal.stage == "on_hold":
+            # parked: last touched weeks ago; the review date is set, a third of them passed
+            deal.last_activity = max(deal.created_on,
+                                     today - dt.timedelta(days=rng.randint(20, 90)))
+            deal.hold_action = rng.randrange(len(_HOLD_ACTIONS["ja"]))
+            deal.next_action_date = (today - dt.timedelta(days=rng.randint(1, 25))
+                                     if rng.random() < 0.35
+                                     else today + dt.timedelta(days=rng.randint(7, 75)))
             return
         roll = rng.random()
         if roll < 0.6:
@@ -503,68 +520,96 @@ class _Generator:
 
     # -- targets -------------------------------------------------------------------------
 
-    def forecast(self, deals: Sequence[_Deal]) -> dict[tuple[str, int], float]:
-        """Won + weighted pipeline per (quarter key, rep) over the valid deals (DESIGN.md)."""
+    def landings(self, deals: Sequence[_Deal]) -> dict[tuple[str, int], dict[str, float]]:
+        """Per (quarter key, rep): ``won``, ``commit``, ``best`` (open amounts at ≥ 80 % and
+        ≥ 50 %) and ``weighted``, over the valid deals, placed as 売上予測 places them
+        (DESIGN.md): won by 完了日, open by 受注予定日 but an overdue one in today's quarter,
+        保留 nowhere."""
         stage_pct = {c.value: c.probability or 0.0 for c in self.schema.stage_field.choices}
         rank_pct = {c.value: c.probability or 0.0 for c in self.schema.field("rank").choices}
-        result: dict[tuple[str, int], float] = defaultdict(float)
+        result: dict[tuple[str, int], dict[str, float]] = defaultdict(
+            lambda: {"won": 0.0, "commit": 0.0, "best": 0.0, "weighted": 0.0})
         for deal in deals:
-            if deal.invalid or deal.amount is None:
+            if deal.invalid or deal.amount is None or deal.stage in ("lost", "on_hold"):
                 continue
             if deal.stage == "won" and deal.closed_on is not None:
-                result[(period_of(deal.closed_on, "quarter").key, deal.owner)] += deal.amount
+                result[(period_of(deal.closed_on, "quarter").key, deal.owner)]["won"] += \
+                    deal.amount
             elif deal.closed_on is None and deal.expected_close is not None:
                 pct = (deal.probability if deal.probability is not None
                        else rank_pct[deal.rank] if deal.rank else stage_pct[deal.stage])
-                key = (period_of(deal.expected_close, "quarter").key, deal.owner)
-                result[key] += deal.amount * pct / 100
+                day = max(deal.expected_close, self.today)
+                cell = result[(period_of(day, "quarter").key, deal.owner)]
+                cell["weighted"] += deal.amount * pct / 100
+                cell["commit"] += deal.amount if pct >= 80 else 0
+                cell["best"] += deal.amount if pct >= 50 else 0
         return result
 
     def targets(self, deals: Sequence[_Deal]) -> list[tuple[Period, int | None, int]]:
-        """Quarterly targets of the current fiscal year: (period, rep index or None, yen).
+        """Targets as a manager sets them: (period, rep index or None, yen).
 
-        The team target of the current quarter sits 5–20 % above the team forecast (won +
-        weighted pipeline), so the forecast lands near but below it; past quarters' targets
-        are within -10 %/+30 % of what was won then; later quarters' sit around the team's
-        usual level (the mean of what it won per quarter over the last four quarters and
-        this quarter's forecast). Reps get shares by their book
-        of business; the team target is the sum of the reps' rounded to 500万円 (up, for
-        the current quarter), as a manager would set it.
+        This quarter, each rep's target sits between their コミット着地 and ベストケース着地
+        (so the ヨミ会 is about which Bヨミ deals close) — except the rep whose commit is
+        strongest, already above target (超過); the team target is the sum of the reps'
+        rounded up to 500万円. Past quarters' targets are within -10 %/+30 % of what was won
+        then; later quarters' sit around the team's usual level (the mean of what it won per
+        quarter over the last four quarters and this quarter's commit landing), shared by
+        book of business. Next fiscal year has only half-year team targets (上期・下期):
+        the plan a manager sets in December, before splitting it into quarters.
         """
         rng = self.rng
-        forecast = self.forecast(deals)
+        landing = self.landings(deals)
         fy = fiscal_year_of(self.today)
         quarters = [quarter_period(fy, q) for q in range(1, 5)]
-        book = [1.0] * len(REPS)
+        n = len(REPS)
+        book = [1.0] * n
         for deal in deals:
             if not deal.invalid and deal.amount is not None and deal.stage != "lost":
                 book[deal.owner] += min(deal.amount, 20_000_000)
-        weights = [0.5 * b / sum(book) + 0.5 / len(REPS) for b in book]
-        team_forecast = sum(forecast[(self.quarter.key, r)] for r in range(len(REPS)))
-        # the usual level: what the team won per quarter over the last four full quarters
+        weights = [0.5 * b / sum(book) + 0.5 / n for b in book]
+
+        def value(key: str, rep: int, *parts: str) -> float:
+            cell = landing.get((key, rep))
+            return sum(cell[p] for p in parts) if cell else 0.0
+
+        now = self.quarter.key
+        commit = [value(now, r, "won", "commit") for r in range(n)]
+        best = [value(now, r, "won", "best") for r in range(n)]
+        strongest = max(range(n), key=lambda r: commit[r])
         history = [self.quarter]
         for _ in range(4):
             history.insert(0, period_of(history[0].start - dt.timedelta(days=1), "quarter"))
-        won = [sum(forecast[(q.key, r)] for r in range(len(REPS))) for q in history[:-1]]
-        level = (sum(won) / len(won) + team_forecast) / 2
+        won = [sum(value(q.key, r, "won") for r in range(n)) for q in history[:-1]]
+        level = (sum(won) / len(won) + sum(commit)) / 2
 
         team_rows: list[tuple[Period, int | None, int]] = []
         rep_rows: list[tuple[Period, int | None, int]] = []
         for quarter in quarters:
             if quarter == self.quarter:
-                goal = team_forecast * rng.uniform(1.05, 1.12)
-            elif quarter.end < self.today:
-                won_then = sum(forecast[(quarter.key, r)] for r in range(len(REPS)))
-                goal = won_then * rng.uniform(0.9, 1.3)
+                reps = []
+                for r in range(n):
+                    if r == strongest and commit[r] >= 2_000_000:  # rounded down: 超過
+                        reps.append(math.floor(commit[r] * rng.uniform(0.8, 0.9) / 1e6) * 10**6)
+                        continue
+                    goal = commit[r] + rng.uniform(0.5, 0.7) * (best[r] - commit[r])
+                    reps.append(max(math.ceil(goal / 1e6), 3) * 10**6)
             else:
-                goal = level * rng.uniform(0.95, 1.1)
-            goal = max(goal, 30_000_000)
-            # rounded up, so the reps' targets sum to at least the goal
-            reps = [math.ceil(goal * w / 1e6) * 10**6 for w in weights]
+                if quarter.end < self.today:
+                    goal = sum(value(quarter.key, r, "won") for r in range(n))
+                    goal *= rng.uniform(0.9, 1.3)
+                else:
+                    goal = level * rng.uniform(0.95, 1.1)
+                goal = max(goal, 30_000_000)
+                # rounded up, so the reps' targets sum to at least the goal
+                reps = [math.ceil(goal * w / 1e6) * 10**6 for w in weights]
             rep_rows.extend((quarter, rep, amount) for rep, amount in enumerate(reps))
             total = sum(reps)
             rounded = math.ceil(total / 5e6) if quarter == self.quarter else round(total / 5e6)
             team_rows.append((quarter, None, rounded * 5_000_000))
+        plan = max(level, 30_000_000) * 2 * rng.uniform(1.05, 1.15)
+        for half in (1, 2):
+            amount = math.ceil(plan * (0.95 if half == 1 else 1.05) / 1e7) * 10**7
+            team_rows.append((half_period(fy + 1, half), None, amount))
         rep_rows.sort(key=lambda t: (t[1] or 0, t[0]))
         return team_rows + rep_rows
 
@@ -684,6 +729,8 @@ def _render_row(gen: _Generator, out: _Renderer, deal: _Deal, today: dt.date) ->
     next_action: _Cell
     if deal.formula_like is not None:
         next_action = _Cell(_FORMULA_LIKE[lang][deal.formula_like], force_text=True)
+    elif deal.hold_action is not None:
+        next_action = _Cell(_HOLD_ACTIONS[lang][deal.hold_action])
     elif deal.next_action == -1:
         next_action = _Cell(_WON_ACTIONS[lang])
     elif deal.next_action is not None:
@@ -771,6 +818,9 @@ def _style_header(ws: Worksheet, row: int, width: int) -> None:
 
 def _period_label(period: Period, rng: random.Random) -> str:
     fy = period.fiscal_year
+    if period.kind == "half":
+        half = period.key[-1]
+        return rng.choice((period.key, f"{fy}年度{'上' if half == '1' else '下'}期"))
     quarter = period.key.rsplit("Q", 1)[1]
     return rng.choice((period.key, f"{fy}年度Q{quarter}", f"{fy}年度 第{quarter}四半期"))
 

@@ -37,11 +37,9 @@ from .history import (
 )
 from .issues import Issue, Report
 from .lease import Lease, default_runner, new_lease, read_lease
-from .metrics.forecast import compute_forecast
 from .metrics.settings import MetricsSettings
-from .metrics.stale import compute_stale
-from .metrics.winrate import compute_win_rate
 from .report import ERRORS_TAB, errors_tab, run_note
+from .reports import REPORTS, ReportInput, TabContext
 from .schema import Schema, load_schema
 from .tabspec import TabSpec
 from .targets_tab import TARGETS_TITLE, read_targets
@@ -84,16 +82,28 @@ class Checked:
 
 @dataclass
 class RunResult:
-    """Everything a run computed, and what it wrote."""
+    """Everything a run computed, and what it wrote. ``frames`` holds each report's table
+    by its JSON key (:data:`~sheetsync.reports.REPORTS`)."""
 
     checked: Checked
     run_at: dt.datetime
-    forecast: pd.DataFrame
-    win_rate: pd.DataFrame
-    stale: pd.DataFrame
+    settings: MetricsSettings
+    frames: dict[str, pd.DataFrame]
     tabs: list[TabSpec]
     changes: list[Change] = field(default_factory=list)
     written: WriteResult | None = None
+
+    @property
+    def forecast(self) -> pd.DataFrame:
+        return self.frames["forecast"]
+
+    @property
+    def win_rate(self) -> pd.DataFrame:
+        return self.frames["win_rate"]
+
+    @property
+    def stale(self) -> pd.DataFrame:
+        return self.frames["stale"]
 
     @property
     def as_of(self) -> dt.date:
@@ -108,17 +118,15 @@ class RunResult:
         return self.checked.timings
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON contract of DESIGN.md (plus ``tabs_written``)."""
-        from .metrics.json import forecast_rows, stale_rows, win_rate_rows
-
-        return {
+        """The JSON contract of DESIGN.md (plus ``tabs_written``): one key per report."""
+        out: dict[str, Any] = {
             "as_of": self.as_of.isoformat(),
             "validation": self.report.to_json(),
-            "forecast": forecast_rows(self.forecast),
-            "win_rate": win_rate_rows(self.win_rate),
-            "stale": stale_rows(self.stale),
-            "tabs_written": self.written.tabs if self.written else [],
         }
+        for report in REPORTS:
+            out[report.key] = report.json_rows(self.frames[report.key])
+        out["tabs_written"] = self.written.tabs if self.written else []
+        return out
 
 
 @contextmanager
@@ -212,6 +220,7 @@ def metrics_settings(config: Config, schema: Schema, as_of: dt.date) -> MetricsS
         stale_by_stage=by_stage,
         window_months=config.win_rate.window_months,
         lead_sources=tuple(c.value for c in schema.field("lead_source").choices),
+        hold_stages=frozenset(c.value for c in stage.choices if getattr(c, "hold", False)),
     )
 
 
@@ -246,12 +255,11 @@ def run(
         settings = metrics_settings(config, checked.schema, checked.as_of)
         observation = observe_changes(checked, run_at)
         deals = stale_columns(checked.validation.deals, observation.snapshot)
-        forecast = compute_forecast(deals, checked.targets, settings)
-        win_rate = compute_win_rate(deals, settings)
-        stale = compute_stale(deals, settings)
+        inputs = ReportInput(deals=deals, settings=settings, targets=checked.targets)
+        frames = {report.key: report.compute(inputs) for report in REPORTS}
     with _phase(timings, "render", progress):
-        tabs = build_tabs(checked, run_at, forecast, win_rate, stale, observation, lease)
-    result = RunResult(checked, run_at, forecast, win_rate, stale, tabs, observation.changes)
+        tabs = build_tabs(checked, run_at, frames, observation, lease)
+    result = RunResult(checked, run_at, settings, frames, tabs, observation.changes)
     if not dry_run:
         with _phase(timings, "write", progress):
             try:
@@ -279,15 +287,12 @@ def observe_changes(checked: Checked, run_at: dt.datetime) -> Observation:
 def build_tabs(
     checked: Checked,
     run_at: dt.datetime,
-    forecast: pd.DataFrame,
-    win_rate: pd.DataFrame,
-    stale: pd.DataFrame,
+    frames: dict[str, pd.DataFrame],
     observation: Observation,
     lease: Lease | None = None,
 ) -> list[TabSpec]:
-    """Every tab sheetsync owns, in the order they appear in the spreadsheet."""
-    from .metrics.tabs import forecast_tab, stale_tab, win_rate_tab
-
+    """Every tab sheetsync owns, in the order they appear in the spreadsheet: the reports',
+    then 入力エラー, 変更履歴 and the hidden snapshot."""
     language = checked.config.language
     schema = checked.schema
     report = checked.report
@@ -298,11 +303,10 @@ def build_tabs(
     register = checked.register.name
     stage_labels = {c.value: c.label(language) for c in schema.stage_field.choices}
     source_labels = {c.value: c.label(language) for c in schema.field("lead_source").choices}
-    tabs = [
-        forecast_tab(forecast, language=language, note=note, register_tab=register),
-        win_rate_tab(win_rate, language=language, note=note, source_labels=source_labels),
-        stale_tab(stale, language=language, note=note, register_tab=register,
-                  stage_labels=stage_labels),
+    context = TabContext(language=language, note=note, register_tab=register,  # type: ignore[arg-type]
+                         stage_labels=stage_labels, source_labels=source_labels)
+    tabs = [report.tab(frames[report.key], context) for report in REPORTS]
+    tabs += [
         errors_tab(report.issues, language=language, note=note, register=checked.register,
                    header=checked.validation.header),
         history_tab(

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .issues import Issue, Report, Severity
+from .reports.followup import REASON_LABELS
 from .validate import display_value
 
 _T = {
@@ -25,11 +26,13 @@ _T = {
     "period": ("期間", "Period"),
     "owner": ("担当者", "Owner"),
     "target": ("目標", "Target"),
-    "won": ("受注", "Won"),
-    "weighted": ("加重見込", "Weighted"),
-    "forecast": ("予測", "Forecast"),
-    "attainment": ("予測達成率", "Fcst / target"),
-    "gap": ("不足", "Gap"),
+    "won": ("受注済", "Won"),
+    "commit_landing": ("コミット着地", "Commit"),
+    "best_case_landing": ("ベストケース", "Best case"),
+    "forecast": ("加重着地", "Weighted"),
+    "commit_attainment": ("達成見込率", "Commit %"),
+    "commit_gap": ("不足", "Shortfall"),
+    "overdue": ("予定日超過", "Overdue"),
     "team": ("チーム計", "Team"),
     "deal_id": ("案件ID", "Deal ID"),
     "client": ("顧客名", "Client"),
@@ -37,11 +40,6 @@ _T = {
     "amount": ("金額", "Amount"),
     "days": ("未更新日数", "Days idle"),
     "reasons": ("理由", "Reasons"),
-}
-_REASONS = {
-    "no_update": ("更新なし", "no update"),
-    "overdue_close": ("受注予定日超過", "overdue close"),
-    "no_next_action": ("次回アクションなし", "no next action"),
 }
 
 
@@ -130,24 +128,75 @@ def ratio(value: Any) -> str:
     return f"{float(value) * 100:.1f}%"
 
 
-def forecast_table(rows: list[dict[str, Any]], language: str, period: str | None = None) -> Table:
-    """Forecast rows (JSON shape) for one period (all when ``None``) as a terminal table."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for key, justify in (("period", "left"), ("owner", "left"), ("target", "right"),
-                         ("won", "right"), ("weighted", "right"), ("forecast", "right"),
-                         ("attainment", "right"), ("gap", "right")):
-        table.add_column(t(key, language), justify=justify, no_wrap=True)  # type: ignore[arg-type]
+def compact_yen(value: Any, language: str) -> str:
+    """Money for a narrow terminal column: 万円 in Japanese, millions of yen in English.
+
+    >>> compact_yen(45_230_000, "ja"), compact_yen(45_230_000, "en"), compact_yen(None, "ja")
+    ('4,523', '¥45.2M', '—')
+    """
+    if value is None or value != value:
+        return "—"
+    amount = int(value)
+    if language == "en":
+        return f"¥{amount / 1e6:,.1f}M"
+    return f"{round(amount / 10_000):,}"
+
+
+def shortfall(value: Any, language: str) -> str:
+    """不足 as people read it: the shortfall, or by how much the target is exceeded.
+
+    >>> shortfall(-2_770_000, "ja"), shortfall(4_600_000, "en")
+    ('超過 277', '¥4.6M')
+    """
+    if value is None or value != value:
+        return "—"
+    amount = int(value)
+    if amount < 0:
+        return ("over " if language == "en" else "超過 ") + compact_yen(-amount, language)
+    return compact_yen(amount, language)
+
+
+_FORECAST_HEADERS = {
+    "owner": ("担当者", "Owner"),
+    "target": ("目標", "Target"),
+    "won": ("受注済", "Won"),
+    "commit_landing": ("コミット\n着地", "Commit\nlanding"),
+    "best_case_landing": ("ベスト\nケース", "Best\ncase"),
+    "forecast": ("加重\n着地", "Weighted\nlanding"),
+    "commit_attainment": ("達成\n見込率", "Commit\n%"),
+    "commit_gap": ("不足", "Short-\nfall"),
+    "overdue_count": ("予定日\n超過", "Over-\ndue"),
+}
+
+
+def forecast_table(rows: list[dict[str, Any]], language: str, period: str) -> Table:
+    """The ヨミ表 of one period for a terminal (80–100 columns): per rep and the team, from
+    受注済 to the landings, 達成見込率 and 不足; money in 万円 (ja) or ¥M (en), the unit in
+    the caption."""
+    en = language == "en"
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  caption_justify="right",
+                  caption="(¥ millions)" if en else "（単位: 万円）")
+    for key, (ja, label_en) in _FORECAST_HEADERS.items():
+        justify = "left" if key == "owner" else "right"
+        table.add_column(label_en if en else ja, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for row in rows:
-        if period is not None and row["period"] != period:
+        if row["period"] != period:
             continue
-        below = row["forecast_attainment"] is not None and row["forecast_attainment"] < 1
+        attainment = row["commit_attainment"]
+        gap = row["commit_gap"]
+        overdue = row["overdue_count"]
         table.add_row(
-            row["period"],
             Text(row["owner"] or t("team", language), style="bold" if row["owner"] is None
                  else ""),
-            yen(row["target"]), yen(row["won"]), yen(row["weighted"]), yen(row["forecast"]),
-            Text(ratio(row["forecast_attainment"]), style="red" if below else "green"),
-            yen(row["gap"]),
+            *(compact_yen(row[k], language).removeprefix("¥").removesuffix("M") if en
+              else compact_yen(row[k], language)
+              for k in ("target", "won", "commit_landing", "best_case_landing", "forecast")),
+            Text(ratio(attainment), style="green" if attainment is not None
+                 and attainment >= 1 else "red" if attainment is not None else ""),
+            Text(shortfall(gap, language).replace("¥", "").replace("M", ""),
+                 style="green" if gap is not None and gap < 0 else ""),
+            "—" if not overdue else str(overdue),
         )
     return table
 
@@ -159,9 +208,9 @@ def stale_table(rows: list[dict[str, Any]], language: str, limit: int = 10,
     for key, justify in (("deal_id", "left"), ("owner", "left"), ("stage", "left"),
                          ("amount", "right"), ("days", "right"), ("reasons", "left")):
         table.add_column(t(key, language), justify=justify, no_wrap=key != "reasons")  # type: ignore[arg-type]
-    lang = 1 if language == "en" else 0
     for row in rows[:limit]:
-        reasons = ("、" if lang == 0 else ", ").join(_REASONS[r][lang] for r in row["reasons"])
+        reasons = ("、" if language != "en" else ", ").join(
+            REASON_LABELS[r](language) for r in row["reasons"])
         stage = (details or {}).get(row["stage"], {}).get("label", row["stage"])
         days = row["days_since_update"]
         table.add_row(row["deal_id"], row["owner"], stage, yen(row["amount"]),

@@ -94,7 +94,10 @@ def test_validate_github_annotations(demo):
     assert len(errors) == 9
     assert any(line.startswith("::warning ") for line in lines)
     first = errors[0]
-    assert "file=" in first and ",line=13," in first and "::案件一覧!A13: " in first
+    cells = json.loads((demo / "stats.json").read_text())["invalid"]
+    top = min(cells, key=lambda c: int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")))
+    row = int(top.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    assert "file=" in first and f",line={row}," in first and f"::案件一覧!{top}: " in first
 
 
 def test_validate_clean_register_exits_0(tmp_path):
@@ -168,11 +171,16 @@ def test_run_json_contract(demo):
     row = data["forecast"][0]
     assert list(row) == ["period", "owner", "target", "won", "pipeline", "weighted", "commit",
                          "best_case", "forecast", "attainment", "forecast_attainment", "gap",
-                         "coverage"]
+                         "coverage", "commit_landing", "best_case_landing", "commit_attainment",
+                         "remaining", "commit_gap", "overdue_count", "overdue_amount", "closed"]
     team = [r for r in data["forecast"] if r["owner"] is None]
-    assert [r["period"] for r in team] == ["FY2026-Q1", "FY2026-Q2", "FY2026-Q3", "FY2026-Q4"]
+    assert [r["period"] for r in team] == [
+        "FY2026-Q1", "FY2026-Q2", "FY2026-Q3", "FY2026-Q4", "FY2027-Q1", "FY2027-Q2",
+        "FY2027-Q3", "FY2027-Q4", "FY2026-H1", "FY2026-H2", "FY2026", "FY2027-H1", "FY2027-H2",
+        "FY2027"]
     for r in data["forecast"]:
-        assert r["forecast"] == r["won"] + r["weighted"]
+        assert r["forecast"] == r["won"] + (r["weighted"] or 0)
+        assert r["commit_landing"] == r["won"] + (r["commit"] or 0)
     assert {r["dimension"] for r in data["win_rate"]} == {"total", "owner", "lead_source"}
     total = next(r for r in data["win_rate"] if r["dimension"] == "total")
     assert total["key"] is None and 0 <= total["wilson_low"] <= total["win_rate"] <= 1
@@ -243,7 +251,7 @@ def test_demo_command_writes_workbook_config_and_tabs(tmp_path):
     assert result.exit_code == 0, result.output
     assert (target / "deals.xlsx").exists() and (target / "config.yaml").exists()
     assert str((target / "deals.xlsx").resolve()) in result.output.replace("\n", "")
-    assert "チーム予測 FY20" in result.output and "入力エラー: 9件" in result.output
+    assert "着地見込み ¥" in result.output and "入力エラー: 9件" in result.output
     assert "要フォロー案件" in openpyxl.load_workbook(target / "deals.xlsx").sheetnames
     again = invoke("demo", str(target))  # its own files may be regenerated
     assert again.exit_code == 0

@@ -206,7 +206,7 @@ def test_enum_accepted(schema, field, typed, value):
 
 def test_enum_rejected_lists_allowed_values(schema):
     with pytest.raises(CoercionError) as info:
-        field_parser(schema.field("stage"), "ja")("保留")
+        field_parser(schema.field("stage"), "ja")("様子見")
     assert info.value.code == "invalid_choice"
     assert "リード" in info.value.params["choices"] and "失注" in info.value.params["choices"]
 

@@ -20,7 +20,7 @@ from sheetsync.schema import load_schema
 from sheetsync.validate import ValidationResult, validate_register
 
 TODAY = dt.date(2026, 11, 26)
-STAGES = {"lead", "meeting", "proposal", "quote", "negotiation", "won", "lost"}
+STAGES = {"lead", "meeting", "proposal", "quote", "negotiation", "on_hold", "won", "lost"}
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -109,7 +109,7 @@ def test_size_stages_and_reps(demo: Any) -> None:
     assert stats.deals == result.report.rows == 300
     assert len(deals) >= 280
     assert set(deals["stage"]) == STAGES
-    assert sum(stats.stages.values()) == stats.deals - 1  # the 保留 row has no stage
+    assert sum(stats.stages.values()) == stats.deals - 1  # the 様子見 row has no stage
     assert set(stats.stages) == STAGES
     counts = Counter(deals["stage"])
     assert counts["lead"] > counts["won"] and counts["lost"] > counts["won"]
@@ -244,29 +244,8 @@ def test_other_days_and_seeds_are_as_declared(tmp_path: Path, today: dt.date, se
     assert len(result.deals) >= 280
 
 
-def _forecast(deals: pd.DataFrame, start: dt.date, end: dt.date) -> float:
-    """DESIGN.md's forecast (won + weighted open) for one period, all owners."""
-    rank = {"A": 80, "B": 50, "C": 20, "D": 5}
-    stage = {"lead": 10, "meeting": 20, "proposal": 40, "quote": 60, "negotiation": 80}
-    total = 0.0
-    for deal in deals.to_dict("records"):
-        if pd.isna(deal["amount"]):
-            continue
-        if deal["stage"] == "won":
-            if start <= deal["closed_on"].date() <= end:
-                total += deal["amount"]
-        elif deal["stage"] != "lost" and start <= deal["expected_close"].date() <= end:
-            if not pd.isna(deal["probability"]):
-                pct = deal["probability"]
-            else:
-                known = isinstance(deal["rank"], str)
-                pct = rank[deal["rank"]] if known else stage[deal["stage"]]
-            total += deal["amount"] * pct / 100
-    return total
-
-
 def test_targets_tab(demo: Any) -> None:
-    path, _, result = demo
+    path, _, _ = demo
     grid = read_grid(path, "目標")
     assert grid.rows[0] == ["期間", "担当者", "目標金額"]
     quarter = period_of(TODAY, "quarter")
@@ -274,10 +253,13 @@ def test_targets_tab(demo: Any) -> None:
     for period_text, owner, amount in (r + [None] * (3 - len(r)) for r in grid.rows[1:]):
         labels.add(period_text)
         period = parse_period(period_text)
-        assert period.fiscal_year == quarter.fiscal_year
         assert owner is None or owner in REPS
         value = amount if isinstance(amount, int) else int(
             amount.replace(",", "").removesuffix("万円")) * 10_000
+        if period.kind == "half":  # next year's plan, set per half for the team
+            assert owner is None and period.fiscal_year == quarter.fiscal_year + 1
+            continue
+        assert period.fiscal_year == quarter.fiscal_year
         if period.kind == "month":
             assert owner is not None and quarter.contains(period.start)
         if quarter.contains(period.start):
@@ -290,10 +272,36 @@ def test_targets_tab(demo: Any) -> None:
     assert any("四半期" in t for t in labels)
     assert any(re.match(r"^\d{4}-\d\d$", t) for t in labels)
     assert any(re.match(r"^\d{4}年\d+月$", t) for t in labels)
+    assert any(re.search(r"(上|下)期$|-H[12]$", t) for t in labels)
     assert any(isinstance(r[2], str) and r[2].endswith("万円") for r in grid.rows[1:])
     assert reps <= team <= reps * 1.1
-    forecast = _forecast(result.deals, quarter.start, quarter.end)
-    assert 0.8 * team <= forecast < team
+
+
+def test_the_forecast_shows_every_column(demo: Any) -> None:
+    """The ヨミ表 of the demo tells a story a manager recognises: the target lies between
+    the commit and the best-case landing, one rep is already over target, overdue deals sit
+    in this quarter, next year has pipeline and a plan, a few deals are parked."""
+    from sheetsync.metrics import MetricsSettings
+    from sheetsync.metrics.targets import map_targets
+    from sheetsync.reports.forecast import compute_forecast, forecast_rows
+    from sheetsync.targets_tab import read_targets
+
+    path, _, result = demo
+    targets, issues = read_targets(read_grid(path, "目標"))
+    assert issues == []  # no deliberate error there: the half targets agree with nothing
+    mapped, _ = map_targets(targets)
+    rows = forecast_rows(compute_forecast(result.deals, mapped, MetricsSettings.default(TODAY)))
+    by = {(r["period"], r["owner"]): r for r in rows}
+    now = by[(period_of(TODAY, "quarter").key, None)]
+    assert now["commit_landing"] < now["target"] < now["best_case_landing"]
+    assert now["overdue_count"] >= 5 and now["overdue_amount"] > 0
+    assert any(r["commit_gap"] is not None and r["commit_gap"] < 0 and r["owner"]
+               and r["period"] == now["period"] for r in rows)
+    assert by[("FY2027-Q1", None)]["pipeline"] > 0
+    assert by[("FY2027-H1", None)]["target"] and by[("FY2027", None)]["target"]
+    assert by[("FY2027-H1", None)]["coverage"] is not None
+    assert any(r["closed"] for r in rows)
+    assert (result.deals["stage"] == "on_hold").sum() >= 5
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])

@@ -133,6 +133,15 @@ def test_period_positions_match_period_of(day: dt.date, start: int, kind: str) -
         (" 2026-10 ", "2026-10", "month"),
         ("FY2026", "FY2026", "year"),
         ("2026年度", "FY2026", "year"),
+        ("FY2026-H1", "FY2026-H1", "half"),
+        ("FY2026H2", "FY2026-H2", "half"),
+        ("ｆｙ２０２６－ｈ２", "FY2026-H2", "half"),
+        ("2026年度上期", "FY2026-H1", "half"),
+        ("2026年度 下期", "FY2026-H2", "half"),
+        ("2026年度上半期", "FY2026-H1", "half"),
+        ("2026年度　下半期", "FY2026-H2", "half"),
+        ("2026年度H2", "FY2026-H2", "half"),
+        ("2026年度 第2半期", "FY2026-H2", "half"),
     ],
 )
 def test_parse_period_accepts(text: str, key: str, kind: str) -> None:
@@ -175,7 +184,14 @@ def test_parse_period_fiscal_year_of_months_and_bounds() -> None:
         ("2026/10/01", "period_unrecognized"),
         ("2026.10", "period_unrecognized"),
         ("next quarter", "period_unrecognized"),
-        ("FY2026-H1", "period_unrecognized"),
+        ("FY2026-H3", "period_half_out_of_range"),
+        ("2026年度 第3半期", "period_half_out_of_range"),
+        ("2026上期", "period_ambiguous"),
+        ("2026年下半期", "period_ambiguous"),
+        ("2026H1", "period_ambiguous"),
+        ("上期", "period_year_missing"),
+        ("H2", "period_year_missing"),
+        ("FY2026-上期X", "period_unrecognized"),
     ],
 )
 def test_parse_period_rejects_with_stable_code(text: str, code: str) -> None:
@@ -188,9 +204,23 @@ def test_parse_period_rejects_with_stable_code(text: str, code: str) -> None:
 
 
 def test_period_ordering() -> None:
-    keys = ["2026-10", "FY2026-Q3", "FY2026", "2026-04", "FY2026-Q1"]
+    keys = ["2026-10", "FY2026-Q3", "FY2026", "2026-04", "FY2026-Q1", "FY2026-H2", "FY2026-H1"]
     ordered = sorted(parse_period(k, 4) for k in keys)
-    assert [p.key for p in ordered] == ["FY2026", "FY2026-Q1", "2026-04", "FY2026-Q3", "2026-10"]
+    assert [p.key for p in ordered] == [
+        "FY2026", "FY2026-H1", "FY2026-Q1", "2026-04", "FY2026-H2", "FY2026-Q3", "2026-10"]
+
+
+@pytest.mark.parametrize("start", [1, 4, 10])
+def test_halves_split_the_year_into_its_quarters(start: int) -> None:
+    from sheetsync.metrics.periods import half_period, year_period, year_periods
+
+    year = year_period(2026, start)
+    h1, h2 = half_period(2026, 1, start), half_period(2026, 2, start)
+    quarters = year_periods(2026, start)
+    assert (h1.start, h2.end) == (year.start, year.end)
+    assert h1.end + dt.timedelta(days=1) == h2.start
+    assert all(h1.covers(q) for q in quarters[:2]) and all(h2.covers(q) for q in quarters[2:])
+    assert period_of(quarters[2].start, "half", start) == h2
 
 
 # --- map_targets ---------------------------------------------------------------------------
@@ -286,3 +316,55 @@ def test_bad_labels_and_missing_amounts() -> None:
         ("period_ambiguous", 2, "2026Q3", "期間")
     ]
     assert map_targets(None)[0].empty
+
+
+def test_half_and_year_targets_are_kept_and_mismatches_are_warnings() -> None:
+    from sheetsync.issues import Severity
+    from sheetsync.metrics import rollup_targets
+
+    t = make_targets(
+        [
+            {"period": "FY2026-Q1", "owner": "A", "target": 100, "_row": 2, "_cell": "A2"},
+            {"period": "FY2026-Q2", "owner": "A", "target": 200, "_row": 3, "_cell": "A3"},
+            # 上期 = Q1 + Q2 = 300, but 350 is given: shown, and a warning
+            {"period": "2026年度上期", "owner": "A", "target": 350, "_row": 4, "_cell": "A4"},
+            {"period": "FY2026-H2", "owner": "A", "target": 500, "_row": 5, "_cell": "A5"},
+            # the year = 350 + 500: consistent, no warning
+            {"period": "2026年度", "owner": "A", "target": 850, "_row": 6, "_cell": "A6"},
+            # B gives halves only: B's year is their sum
+            {"period": "FY2026-H1", "owner": "B", "target": 10, "_row": 7, "_cell": "A7"},
+            {"period": "FY2026-H2", "owner": "B", "target": 20, "_row": 8, "_cell": "A8"},
+            # C gives a year that its halves (given) contradict
+            {"period": "FY2026-H1", "owner": "C", "target": 1, "_row": 9, "_cell": "A9"},
+            {"period": "FY2026-H2", "owner": "C", "target": 1, "_row": 10, "_cell": "A10"},
+            {"period": "FY2026", "owner": "C", "target": 5, "_row": 11, "_cell": "A11"},
+        ]
+    )
+    for language in ("ja", "en"):
+        mapped, issues = map_targets(t, language=language, tab="目標")
+        assert [(i.code, i.cell, i.severity) for i in issues] == [
+            ("target_mismatch", "A4", Severity.WARNING),
+            ("target_mismatch", "A11", Severity.WARNING),
+        ]
+        assert "¥350" in issues[0].message and "¥300" in issues[0].message
+    assert ("FY2026-H1", "A", 350) in _records(mapped)
+    again, more = map_targets(mapped)
+    assert _records(again) == _records(mapped) and [i.code for i in more] == [
+        "target_mismatch", "target_mismatch"]
+    rolled = rollup_targets(mapped, [2026])
+    assert rolled[("FY2026-H1", "A")] == 350  # the explicit one is shown
+    assert rolled[("FY2026", "B")] == 30 and rolled[("FY2026", "C")] == 5
+    assert rolled[("FY2026", None)] == 850 + 30 + 5
+    assert ("FY2026-Q3", "A") not in rolled
+
+
+def test_month_targets_roll_up_to_halves_with_month_periods() -> None:
+    from sheetsync.metrics import rollup_targets
+
+    t = make_targets([{"period": f"2026-{m:02d}", "owner": "A", "target": m}
+                      for m in range(4, 10)])
+    mapped, issues = map_targets(t, period="month")
+    assert issues == []
+    rolled = rollup_targets(mapped, [2026], period="month")
+    assert rolled[("FY2026-H1", "A")] == sum(range(4, 10))
+    assert ("FY2026-H2", "A") not in rolled and ("FY2026", "A") not in rolled

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from sheetsync.metrics import MetricsSettings, compute_stale, make_deals, stale_rows
+from sheetsync.metrics import MetricsSettings, make_deals
+from sheetsync.reports.followup import compute_stale, stale_rows
 
 AS_OF = dt.date(2026, 5, 15)
 OK = {"next_action": "call", "next_action_date": "2026-05-20", "expected_close": "2026-06-30"}
@@ -164,3 +165,21 @@ def test_nothing_stale(records: list[dict]) -> None:
     df = compute_stale(make_deals(records), _settings())
     assert df.empty and stale_rows(df) == []
     assert list(df.columns)[-1] == "_row"
+
+
+def test_on_hold_deals_only_get_their_review_date() -> None:
+    deals = [
+        # parked, review date passed: hold_review_due only (no update, overdue, no action)
+        {"deal_id": "H1", "stage": "on_hold", "expected_close": "2026-01-31",
+         "next_action_date": "2026-05-14"},
+        # parked, review later: nothing, however stale
+        {"deal_id": "H2", "stage": "on_hold", "expected_close": "2026-01-31",
+         "next_action_date": "2026-05-15"},
+        # an active deal with the same dates gets the usual reasons
+        {"deal_id": "P1", "stage": "proposal", "expected_close": "2026-01-31",
+         "next_action_date": "2026-05-14"},
+    ]
+    assert _reasons(deals) == {
+        "P1": ["no_update", "overdue_close", "no_next_action"],
+        "H1": ["hold_review_due"],
+    }

@@ -1,4 +1,4 @@
-"""The TabSpecs of 売上予測, 受注率 and 要フォロー案件."""
+"""The TabSpecs of 売上予測, 受注率 and 要フォロー案件, and the one list of reports."""
 
 from __future__ import annotations
 
@@ -6,22 +6,11 @@ import datetime as dt
 
 import pytest
 
-from sheetsync.metrics import (
-    MetricsSettings,
-    compute_forecast,
-    compute_stale,
-    compute_win_rate,
-    make_deals,
-    make_targets,
-)
-from sheetsync.metrics.tabs import (
-    HEADERS,
-    REASON_LABELS,
-    forecast_tab,
-    reasons_text,
-    stale_tab,
-    win_rate_tab,
-)
+from sheetsync.metrics import MetricsSettings, make_deals, make_targets
+from sheetsync.reports import REPORTS, ReportInput, TabContext, report, tab_names
+from sheetsync.reports.followup import REASON_LABELS, compute_stale, reasons_text, stale_tab
+from sheetsync.reports.forecast import compute_forecast, forecast_tab
+from sheetsync.reports.win_rate import compute_win_rate, win_rate_tab
 from sheetsync.tabspec import NUMBER_FORMATS, Link
 
 S = MetricsSettings.default(dt.date(2026, 5, 15))
@@ -39,54 +28,81 @@ DEALS = make_deals(
 TARGETS = make_targets([{"period": "FY2026-Q1", "owner": "佐藤", "target": 5_000_000}])
 
 
-def test_headers_cover_every_column_in_both_languages() -> None:
-    from sheetsync.metrics import FORECAST_COLUMNS, STALE_COLUMNS, WIN_RATE_COLUMNS
-    from sheetsync.metrics.stale import HISTORY_COLUMNS
+def test_every_report_declares_its_columns_and_json_keys() -> None:
+    from sheetsync.reports import followup, forecast, win_rate
 
-    assert list(HEADERS["forecast"]) == list(FORECAST_COLUMNS)
-    assert set(HEADERS["win_rate"]) == set(WIN_RATE_COLUMNS)
-    assert set(HEADERS["stale"]) == set(STALE_COLUMNS) - {"_row"} | set(HISTORY_COLUMNS)
-    for table in HEADERS.values():
-        for ja, en, kind, width in table.values():
-            assert ja and en and (kind in NUMBER_FORMATS or kind == "text")
-            assert width > 0
+    assert [r.key for r in REPORTS] == ["forecast", "win_rate", "stale"]
+    assert tab_names("ja") == ["売上予測", "受注率", "要フォロー案件"]
+    assert tab_names("en") == ["Forecast", "Win rate", "Follow-up"]
+    assert report("forecast") is forecast.REPORT
+    for module in (forecast, win_rate, followup):
+        for spec in module.TAB_COLUMNS:
+            assert spec.ja and spec.en and (spec.kind in NUMBER_FORMATS or spec.kind == "text")
+            assert spec.width and spec.width > 0
+    # every forecast tab column is a column of the frame; the JSON has every frame column
+    assert {c.key for c in forecast.TAB_COLUMNS} <= set(forecast.FORECAST_COLUMNS)
+    assert set(win_rate.WIN_RATE_COLUMNS) == {c.key for c in win_rate.TAB_COLUMNS}
+    assert set(followup.STALE_COLUMNS) - {"_row"} | set(followup.HISTORY_COLUMNS) == {
+        c.key for c in followup.TAB_COLUMNS}
+
+
+def test_reports_run_from_the_list() -> None:
+    inputs = ReportInput(deals=DEALS, settings=S, targets=TARGETS)
+    for r in REPORTS:
+        frame = r.compute(inputs)
+        rows = r.json_rows(frame)
+        tab = r.tab(frame, TabContext(language="en", note="n"))
+        assert tab.name == r.tab_name("en") and isinstance(rows, list)
 
 
 @pytest.mark.parametrize(
-    ("language", "name", "team"), [("ja", "売上予測", "チーム合計"), ("en", "Forecast", "Team")]
+    ("language", "name", "team", "closed"),
+    [("ja", "売上予測", "チーム合計", "実績確定"), ("en", "Forecast", "Team", "Closed")],
 )
-def test_forecast_tab(language: str, name: str, team: str) -> None:
-    df = compute_forecast(DEALS, TARGETS, S)
-    tab = forecast_tab(df, language=language, note="as of", register_tab="案件一覧")  # type: ignore[arg-type]
+def test_forecast_tab(language: str, name: str, team: str, closed: str) -> None:
+    s = MetricsSettings.default(dt.date(2026, 8, 15))  # Q1 is over
+    df = compute_forecast(DEALS, TARGETS, s)
+    tab = forecast_tab(df, TabContext(language=language, note="as of"))  # type: ignore[arg-type]
     assert (tab.name, tab.note, tab.header_row, tab.freeze_columns) == (name, "as of", 2, 2)
+    keys = [c.key for c in tab.columns]
+    assert keys[:4] == ["period", "owner", "target", "won"]
+    assert keys.index("commit_landing") < keys.index("best_case_landing") < keys.index("forecast")
     kinds = {c.key: c.kind for c in tab.columns}
-    assert kinds["target"] == kinds["weighted"] == kinds["gap"] == "money"
-    assert kinds["attainment"] == kinds["coverage"] == "ratio"
-    # team rows first, one per period: the chart's contiguous block
-    assert [r[:2] for r in tab.rows[:4]] == [[f"FY2026-Q{q}", team] for q in (1, 2, 3, 4)]
-    assert [r[1] for r in tab.rows[4:]] == ["佐藤", "鈴木"] * 4
-    assert [r[0] for r in tab.rows[4:6]] == ["FY2026-Q1"] * 2
-    assert tab.chart is not None
-    assert tab.chart.data_rows == (0, 4)
-    assert tab.chart.series_columns == ("target", "won", "forecast")
-    assert tab.chart.category_column == "period"
-    q1 = dict(zip([c.key for c in tab.columns], tab.rows[0], strict=True))
+    assert kinds["target"] == kinds["commit_gap"] == kinds["remaining"] == "money"
+    assert kinds["attainment"] == kinds["commit_attainment"] == "ratio"
+    formats = {c.key: c.number_format for c in tab.columns}
+    # a negative shortfall reads as exceeded; coverage is a multiple, never 3410.5%
+    assert formats["commit_gap"].split(";")[1].startswith('"超過' if language == "ja"
+                                                          else '"over')
+    assert formats["coverage"] == ('0.0"倍"' if language == "ja" else '0.0"x"')
+    # team rows first: 8 base periods, then halves and years
+    assert [r[:2] for r in tab.rows[:8]] == [[f"FY{y}-Q{q}", team] for y in (2026, 2027)
+                                             for q in (1, 2, 3, 4)]
+    assert [r[0] for r in tab.rows[8:14]] == ["FY2026-H1", "FY2026-H2", "FY2026",
+                                              "FY2027-H1", "FY2027-H2", "FY2027"]
+    # the chart's room: blank rows under the team rows, then the owners
+    assert tab.chart is not None and tab.chart.data_rows == (0, 8)
+    row, col = tab.chart.anchor
+    assert col == 0 and row == 15 and all(r == [] for r in tab.rows[14:row + 18])
+    owners = [r for r in tab.rows[14:] if r]
+    assert [r[1] for r in owners[:2]] == ["佐藤", "鈴木"] and owners[0][0] == "FY2026-Q1"
+    assert tab.chart.series_columns == ("target", "won", "commit_landing", "forecast")
+    q1 = dict(zip(keys, tab.rows[0], strict=True))
     assert q1["target"] == 5_000_000 and type(q1["won"]) is int
-    assert q1["attainment"] == 0.2 and q1["coverage"] == 0.5
-    q2 = dict(zip([c.key for c in tab.columns], tab.rows[1], strict=True))
-    assert (q2["target"], q2["attainment"], q2["gap"]) == (None, None, None)
-    rules = {(c.column, c.op, c.value, c.threshold_column) for c in tab.conditional}
-    assert ("attainment", "lt", 1.0, None) in rules
-    assert ("forecast_attainment", "lt", 1.0, None) in rules
-    assert ("forecast", "lt", None, "target") in rules
+    assert q1["attainment"] == 0.2 and q1["coverage"] is None and q1["closed"] == closed
+    q2 = dict(zip(keys, tab.rows[1], strict=True))
+    assert (q2["target"], q2["attainment"], q2["commit_gap"], q2["closed"]) == (
+        None, None, None, None)
+    rules = {(c.column, c.op, c.value) for c in tab.conditional}
+    assert ("commit_gap", "lt", 0.0) in rules and ("closed", "eq", closed) in rules
 
 
 def test_win_rate_tab_labels() -> None:
     df = compute_win_rate(DEALS, S)
-    tab = win_rate_tab(df, language="ja", note=None, source_labels={"referral": "紹介"})
+    tab = win_rate_tab(df, TabContext(language="ja", source_labels={"referral": "紹介"}))
     assert tab.name == "受注率" and tab.note is None and tab.header_row == 1
     assert [r[:2] for r in tab.rows] == [["全体", "全体"], ["担当者", "鈴木"], ["流入経路", "紹介"]]
-    en = win_rate_tab(df, language="en")
+    en = win_rate_tab(df, TabContext(language="en"))
     assert [r[:2] for r in en.rows] == [
         ["Total", "Total"],
         ["Owner", "鈴木"],
@@ -101,10 +117,9 @@ def test_win_rate_tab_labels() -> None:
 
 def test_stale_tab_links_labels_and_colours() -> None:
     df = compute_stale(DEALS, S)
-    tab = stale_tab(
-        df, language="ja", note="3 rows excluded", register_tab="案件一覧",
-        stage_labels={"negotiation": "交渉", "lead": "リード"},
-    )  # fmt: skip
+    tab = stale_tab(df, TabContext(
+        language="ja", note="3 rows excluded", register_tab="案件一覧",
+        stage_labels={"negotiation": "交渉", "lead": "リード"}))
     assert tab.name == "要フォロー案件"
     keys = [c.key for c in tab.columns]
     # the deal without 案件ID has two reasons: it comes first
@@ -123,16 +138,18 @@ def test_stale_tab_links_labels_and_colours() -> None:
         ("reasons", "contains", "受注予定日超過"),
         ("reasons", "contains", "更新なし"),
         ("reasons", "contains", "次回アクションなし"),
+        ("reasons", "contains", "保留の見直し日超過"),
     ]
     assert len({c.fill for c in tab.conditional}) == 3
-    en = stale_tab(df, language="en", note=None, register_tab="Deals")
+    en = stale_tab(df, TabContext(language="en", register_tab="Deals"))
     assert en.name == "Follow-up"
     assert en.rows[0][7] == "No update, No next action"
     assert en.rows[0][4] == "lead"  # no labels given: the value
 
 
 def test_reason_labels() -> None:
-    assert set(REASON_LABELS) == {"no_update", "overdue_close", "no_next_action"}
+    assert set(REASON_LABELS) == {"no_update", "overdue_close", "no_next_action",
+                                  "hold_review_due"}
     assert reasons_text(["no_update", "overdue_close", "no_next_action"]) == (
         "更新なし・受注予定日超過・次回アクションなし"
     )
@@ -143,6 +160,6 @@ def test_reason_labels() -> None:
 
 def test_empty_tables_give_empty_tabs() -> None:
     empty = make_deals([])
-    assert stale_tab(compute_stale(empty, S), register_tab="x").rows == []
-    tab = forecast_tab(compute_forecast(empty, None, S))
-    assert len(tab.rows) == 4 and tab.chart is not None
+    assert stale_tab(compute_stale(empty, S), TabContext(register_tab="x")).rows == []
+    tab = forecast_tab(compute_forecast(empty, None, S), TabContext())
+    assert len([r for r in tab.rows if r]) == 14 and tab.chart is not None

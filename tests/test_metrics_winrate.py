@@ -7,14 +7,8 @@ from decimal import Decimal, getcontext
 
 import pytest
 
-from sheetsync.metrics import (
-    MetricsSettings,
-    compute_win_rate,
-    make_deals,
-    wilson_interval,
-    win_rate_rows,
-)
-from sheetsync.metrics.winrate import Z95, window_start
+from sheetsync.metrics import MetricsSettings, make_deals, wilson_interval
+from sheetsync.reports.win_rate import Z95, compute_win_rate, win_rate_rows, window_start
 
 AS_OF = dt.date(2026, 3, 31)  # 12-month window: [2025-03-31, 2026-03-31]
 

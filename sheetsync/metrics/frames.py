@@ -131,6 +131,11 @@ def stage_masks(
     return won, lost, ~(won | lost)
 
 
+def hold_mask(deals: pd.DataFrame, hold_stages: Iterable[str]) -> np.ndarray:
+    """Deals parked in a hold stage (保留): open, but out of every forecast."""
+    return text(deals, "stage").isin(list(hold_stages)).to_numpy()
+
+
 def day_count(later: pd.Timestamp | pd.Series, earlier: pd.Series) -> pd.Series:
     """Whole days ``later - earlier`` as ``Int64`` (``<NA>`` where either is unknown)."""
     return (later - earlier).dt.days.astype("Int64")

@@ -2,8 +2,9 @@
 
 A fiscal year is named by the calendar year in which it starts: with start month 4, FY2026
 is 2026-04-01 … 2027-03-31; with start month 1 it is calendar 2026. Keys are canonical
-strings: ``FY2026`` (year), ``FY2026-Q3`` (quarter 3 of FY2026: 2026-10 … 2026-12 with start
-month 4) and ``2026-10`` (a calendar month).
+strings: ``FY2026`` (year), ``FY2026-H1`` (first half, 上期: 2026-04 … 2026-09 with start
+month 4), ``FY2026-Q3`` (quarter 3 of FY2026: 2026-10 … 2026-12) and ``2026-10`` (a
+calendar month).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import pandas as pd
 
 from sheetsync.errors import SheetsyncError
 
-Kind = Literal["year", "quarter", "month"]
-_KIND_ORDER = {"year": 0, "quarter": 1, "month": 2}
+Kind = Literal["year", "half", "quarter", "month"]
+_KIND_ORDER = {"year": 0, "half": 1, "quarter": 2, "month": 3}
 YEAR_MIN, YEAR_MAX = 1900, 2999
 
 
@@ -30,7 +31,8 @@ class PeriodError(SheetsyncError, ValueError):
 
     Codes: ``period_empty``, ``period_unrecognized``, ``period_ambiguous``,
     ``period_year_missing``, ``period_year_digits``, ``period_year_out_of_range``,
-    ``period_quarter_out_of_range``, ``period_month_out_of_range``.
+    ``period_quarter_out_of_range``, ``period_half_out_of_range``,
+    ``period_month_out_of_range``.
     ``params`` always holds ``text`` (the label as given).
     """
 
@@ -45,7 +47,8 @@ class Period:
     """One fiscal year, fiscal quarter or calendar month. ``end`` is inclusive.
 
     ``fiscal_year`` is the fiscal year the period belongs to (for a month: the FY containing
-    it). Periods sort by start date, a year before its first quarter before its first month.
+    it). Periods sort by start date, a year before its first half before its first quarter
+    before its first month.
     """
 
     start: dt.date
@@ -57,6 +60,10 @@ class Period:
 
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
+
+    def covers(self, other: Period) -> bool:
+        """Whether ``other`` lies entirely within this period."""
+        return self.start <= other.start and other.end <= self.end
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -96,6 +103,21 @@ def year_period(fiscal_year: int, start_month: int = 4) -> Period:
     return Period(start, 0, "year", fiscal_year, end, f"FY{fiscal_year}")
 
 
+def half_period(fiscal_year: int, half: int, start_month: int = 4) -> Period:
+    """Half ``half`` (1 = 上期, 2 = 下期) of ``FY{fiscal_year}``.
+
+    >>> p = half_period(2026, 2)
+    >>> p.key, p.start, p.end
+    ('FY2026-H2', datetime.date(2026, 10, 1), datetime.date(2027, 3, 31))
+    """
+    _check_start_month(start_month)
+    if half not in (1, 2):
+        raise ValueError(f"half must be 1 or 2, got {half}")
+    start = add_months(dt.date(fiscal_year, start_month, 1), 6 * (half - 1))
+    end = add_months(start, 6) - dt.timedelta(days=1)
+    return Period(start, 1, "half", fiscal_year, end, f"FY{fiscal_year}-H{half}")
+
+
 def quarter_period(fiscal_year: int, quarter: int, start_month: int = 4) -> Period:
     """Quarter ``quarter`` (1–4) of ``FY{fiscal_year}``.
 
@@ -108,7 +130,7 @@ def quarter_period(fiscal_year: int, quarter: int, start_month: int = 4) -> Peri
         raise ValueError(f"quarter must be 1..4, got {quarter}")
     start = add_months(dt.date(fiscal_year, start_month, 1), 3 * (quarter - 1))
     end = add_months(start, 3) - dt.timedelta(days=1)
-    return Period(start, 1, "quarter", fiscal_year, end, f"FY{fiscal_year}-Q{quarter}")
+    return Period(start, 2, "quarter", fiscal_year, end, f"FY{fiscal_year}-Q{quarter}")
 
 
 def month_period(year: int, month: int, start_month: int = 4) -> Period:
@@ -116,7 +138,7 @@ def month_period(year: int, month: int, start_month: int = 4) -> Period:
     start = dt.date(year, month, 1)
     end = add_months(start, 1) - dt.timedelta(days=1)
     fy = fiscal_year_of(start, start_month)
-    return Period(start, 2, "month", fy, end, f"{year}-{month:02d}")
+    return Period(start, 3, "month", fy, end, f"{year}-{month:02d}")
 
 
 def period_of(day: dt.date, kind: Kind, start_month: int = 4) -> Period:
@@ -124,6 +146,8 @@ def period_of(day: dt.date, kind: Kind, start_month: int = 4) -> Period:
     fy = fiscal_year_of(day, start_month)
     if kind == "year":
         return year_period(fy, start_month)
+    if kind == "half":
+        return half_period(fy, (day.month - start_month) % 12 // 6 + 1, start_month)
     if kind == "quarter":
         return quarter_period(fy, (day.month - start_month) % 12 // 3 + 1, start_month)
     return month_period(day.year, day.month, start_month)
@@ -139,10 +163,20 @@ def fiscal_periods(
     >>> [p.key for p in fiscal_periods(dt.date(2026, 3, 31), 4, "month")][:2]
     ['2025-04', '2025-05']
     """
-    fy = fiscal_year_of(as_of, start_month)
+    return year_periods(fiscal_year_of(as_of, start_month), start_month, kind)
+
+
+def year_periods(
+    fiscal_year: int, start_month: int = 4, kind: Literal["quarter", "month"] = "quarter"
+) -> list[Period]:
+    """The base periods (quarters or months) of ``FY{fiscal_year}``, in order.
+
+    >>> [p.key for p in year_periods(2027, 1)]
+    ['FY2027-Q1', 'FY2027-Q2', 'FY2027-Q3', 'FY2027-Q4']
+    """
     if kind == "quarter":
-        return [quarter_period(fy, q, start_month) for q in range(1, 5)]
-    first = dt.date(fy, start_month, 1)
+        return [quarter_period(fiscal_year, q, start_month) for q in range(1, 5)]
+    first = dt.date(fiscal_year, start_month, 1)
     return [period_of(add_months(first, i), "month", start_month) for i in range(12)]
 
 
@@ -170,20 +204,26 @@ def period_positions(
 
 _DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−ー"})
 _Q = r"(?:Q(\d+)|第(\d+)四半期|(\d+)Q)"
+# H1/H2, 上期/下期, 上半期/下半期, 第1半期 (上 and 下 become 1 and 2 when parsed)
+_H = r"(?:H(\d+)|([上下])半?期|第(\d+)半期)"
 _ACCEPTED: list[tuple[re.Pattern[str], Kind]] = [
     (re.compile(r"FY(\d+)"), "year"),
     (re.compile(r"FY(\d+)[-/_]?" + _Q), "quarter"),
+    (re.compile(r"FY(\d+)[-/_]?" + _H), "half"),
     (re.compile(r"(\d+)年度"), "year"),
     (re.compile(r"(\d+)年度[-/_]?" + _Q), "quarter"),
+    (re.compile(r"(\d+)年度[-/_]?" + _H), "half"),
     (re.compile(r"(\d{4})[-/](\d+)"), "month"),
     (re.compile(r"(\d{4})年(\d+)月"), "month"),
 ]
 # forms that look like a period but could mean two different things
 _AMBIGUOUS = [
     re.compile(r"\d{4}年?[-/_]?" + _Q),  # 2026Q3: calendar or fiscal quarter?
+    re.compile(r"\d{4}年?[-/_]?" + _H),  # 2026上期: calendar or fiscal half?
     re.compile(r"\d{4}年?"),  # 2026: calendar or fiscal year?
 ]
-_YEARLESS = re.compile(r"(?:" + _Q + r"|\d+月)")
+_YEARLESS = re.compile(r"(?:" + _Q + r"|" + _H + r"|\d+月)")
+_HALF_WORDS = {"上": 1, "下": 2}
 
 
 def _normalise(text: str) -> str:
@@ -196,12 +236,16 @@ def parse_period(text: str, fiscal_year_start_month: int = 4) -> Period:
 
     Accepted (after NFKC normalisation, spaces ignored, case-insensitive): ``FY2026-Q3``,
     ``FY2026Q3``, ``2026年度Q3``, ``2026年度 第3四半期`` (fiscal quarters); ``2026-10``,
-    ``2026/10``, ``2026年10月`` (calendar months); ``FY2026``, ``2026年度`` (fiscal years).
-    Anything else raises :class:`PeriodError`: ``2026Q3`` and ``2026`` are ambiguous
-    (calendar or fiscal?), ``FY26`` has a two-digit year, ``Q3``/``10月`` lack a year.
+    ``2026/10``, ``2026年10月`` (calendar months); ``FY2026-H1``, ``FY2026H2``,
+    ``2026年度上期``, ``2026年度 下半期``, ``2026年度H1`` (fiscal halves); ``FY2026``,
+    ``2026年度`` (fiscal years). Anything else raises :class:`PeriodError`: ``2026Q3``,
+    ``2026上期`` and ``2026`` are ambiguous (calendar or fiscal?), ``FY26`` has a two-digit
+    year, ``Q3``/``上期``/``10月`` lack a year.
 
     >>> parse_period("２０２６年度 第３四半期").key
     'FY2026-Q3'
+    >>> parse_period("2026年度上期").key, parse_period("fy2026-h2").key
+    ('FY2026-H1', 'FY2026-H2')
     >>> parse_period("2026/1", 4).fiscal_year
     2025
     >>> parse_period("2026-13")  # doctest: +IGNORE_EXCEPTION_DETAIL
@@ -227,7 +271,11 @@ def parse_period(text: str, fiscal_year_start_month: int = 4) -> Period:
             raise PeriodError("period_year_out_of_range", {"text": raw, "year": year})
         if kind == "year":
             return year_period(year, fiscal_year_start_month)
-        number = int(groups[1])
+        number = _HALF_WORDS.get(groups[1]) or int(groups[1])
+        if kind == "half":
+            if number not in (1, 2):
+                raise PeriodError("period_half_out_of_range", {"text": raw, "half": number})
+            return half_period(year, number, fiscal_year_start_month)
         if kind == "quarter":
             if not 1 <= number <= 4:
                 raise PeriodError("period_quarter_out_of_range", {"text": raw, "quarter": number})
@@ -244,13 +292,13 @@ def parse_period(text: str, fiscal_year_start_month: int = 4) -> Period:
 
 _MESSAGES: dict[str, dict[str, str]] = {
     "period_empty": {
-        "ja": "期間が空です。例: FY2026-Q3、2026-10、2026年10月",
-        "en": "the period is empty; write e.g. FY2026-Q3, 2026-10 or FY2026",
+        "ja": "期間が空です。例: FY2026-Q3、2026-10、2026年10月、2026年度上期、2026年度",
+        "en": "the period is empty; write e.g. FY2026-Q3, 2026-10, FY2026-H1 or FY2026",
     },
     "period_unrecognized": {
         "ja": "期間「{text}」を読み取れません。"
-        "例: FY2026-Q3、2026年度Q3、2026-10、2026年10月、FY2026",
-        "en": "cannot read period '{text}'; write e.g. FY2026-Q3, 2026-10 or FY2026",
+        "例: FY2026-Q3、2026年度Q3、2026-10、2026年10月、2026年度上期、FY2026",
+        "en": "cannot read period '{text}'; write e.g. FY2026-Q3, 2026-10, FY2026-H1 or FY2026",
     },
     "period_ambiguous": {
         "ja": "期間「{text}」は暦年か年度か曖昧です。"
@@ -273,6 +321,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "period_quarter_out_of_range": {
         "ja": "期間「{text}」の四半期 {quarter} は 1〜4 ではありません",
         "en": "quarter {quarter} is not 1-4 in '{text}'",
+    },
+    "period_half_out_of_range": {
+        "ja": "期間「{text}」の半期 {half} は 1〜2（上期・下期）ではありません",
+        "en": "half {half} is not 1-2 in '{text}'",
     },
     "period_month_out_of_range": {
         "ja": "期間「{text}」の月 {month} は 1〜12 ではありません",

@@ -54,6 +54,8 @@ class MetricsSettings:
     to its no-update limit in days (``stale_default_days`` otherwise). ``lead_sources`` only
     fixes the row order of the win-rate tab (schema order); unknown sources sort after it.
     ``commit_probability``/``best_case_probability`` are the forecast thresholds (≥, percent).
+    ``hold_stages`` are open stages that park a deal (保留): out of every forecast column and
+    every follow-up rule but ``hold_review_due``.
 
     >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
     >>> s.fiscal_year_start_month, s.period, sorted(s.won_stages)
@@ -73,6 +75,7 @@ class MetricsSettings:
     lead_sources: tuple[str, ...] = ()
     commit_probability: float = 80.0
     best_case_probability: float = 50.0
+    hold_stages: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, dt.datetime):
@@ -90,6 +93,7 @@ class MetricsSettings:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "won_stages", frozenset(self.won_stages))
         object.__setattr__(self, "lost_stages", frozenset(self.lost_stages))
+        object.__setattr__(self, "hold_stages", frozenset(self.hold_stages) - self.closed_stages)
         object.__setattr__(self, "lead_sources", tuple(self.lead_sources))
 
     @property
@@ -104,6 +108,7 @@ class MetricsSettings:
             "stage_probability": DEFAULT_STAGE_PROBABILITY,
             "won_stages": frozenset({"won"}),
             "lost_stages": frozenset({"lost"}),
+            "hold_stages": frozenset({"on_hold"}),
             "rank_probability": DEFAULT_RANK_PROBABILITY,
             "lead_sources": DEFAULT_LEAD_SOURCES,
         }

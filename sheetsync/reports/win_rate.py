@@ -1,5 +1,7 @@
 """受注率 (win rate): closed deals in a trailing window, by total, owner and lead source.
 
+The report module: the table, its JSON rows and its tab.
+
 Exact definitions (DESIGN.md, "Computed tabs"). Choices DESIGN.md leaves open:
 
 - Window: 完了日 in [as_of − window_months, as_of], both ends inclusive; the start is whole
@@ -18,6 +20,7 @@ Exact definitions (DESIGN.md, "Computed tabs"). Choices DESIGN.md leaves open:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,23 +28,37 @@ import pandas as pd
 from sheetsync.metrics import frames
 from sheetsync.metrics.periods import add_months
 from sheetsync.metrics.settings import MetricsSettings
-
-WIN_RATE_COLUMNS = (
-    "dimension",
-    "key",
-    "won",
-    "lost",
-    "win_rate",
-    "won_amount",
-    "lost_amount",
-    "win_rate_amount",
-    "avg_won_amount",
-    "avg_cycle_days",
-    "wilson_low",
-    "wilson_high",
+from sheetsync.metrics.stats import Z95, wilson_interval
+from sheetsync.reports.base import (
+    ColumnSpec,
+    JsonKind,
+    Report,
+    ReportInput,
+    TabContext,
+    check_language,
+    columns,
+    json_rows,
+    records,
 )
-#: two-sided 95 % normal quantile
-Z95 = 1.959963984540054
+from sheetsync.schema import Label
+from sheetsync.tabspec import TabSpec
+
+#: the JSON contract's keys, in order
+WIN_RATE_KEYS: dict[str, JsonKind] = {
+    "dimension": "text",
+    "key": "text",
+    "won": "int",
+    "lost": "int",
+    "win_rate": "float",
+    "won_amount": "int",
+    "lost_amount": "int",
+    "win_rate_amount": "float",
+    "avg_won_amount": "int",
+    "avg_cycle_days": "float",
+    "wilson_low": "float",
+    "wilson_high": "float",
+}
+WIN_RATE_COLUMNS = tuple(WIN_RATE_KEYS)
 _SUMS = ("won", "lost", "won_amount", "lost_amount", "won_known", "cycle_sum", "cycle_n")
 
 
@@ -52,32 +69,6 @@ def window_start(as_of: dt.date, window_months: int) -> dt.date:
     datetime.date(2026, 2, 28)
     """
     return add_months(as_of, -window_months)
-
-
-def wilson_interval(
-    won: np.ndarray | int, n: np.ndarray | int, z: float = Z95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for ``won`` successes out of ``n``; NaN where ``n`` is 0.
-
-    Exact formula ``(p + z²/2n ± z·sqrt(p(1−p)/n + z²/4n²)) / (1 + z²/n)``, clipped to
-    [0, 1] and to contain ``p`` (only floating-point noise is ever clipped).
-
-    >>> low, high = wilson_interval(2, 2)
-    >>> round(float(low), 7), float(high)
-    (0.3423802, 1.0)
-    """
-    k = np.asarray(won, dtype="float64")
-    nn = np.asarray(n, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / nn
-        z2 = z * z
-        denom = 1 + z2 / nn
-        center = (p + z2 / (2 * nn)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn))
-        low = np.clip(np.minimum(center - half, p), 0.0, 1.0)
-        high = np.clip(np.maximum(center + half, p), 0.0, 1.0)
-    empty = nn <= 0
-    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
 
 def _closed_in_window(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFrame:
@@ -180,3 +171,68 @@ def _group_frame(dimension: str, sums: pd.DataFrame) -> pd.DataFrame:
     frame.insert(0, "key", pd.Series(keys, dtype=object))
     frame.insert(0, "dimension", dimension)
     return frame
+
+
+def win_rate_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """``win_rate`` rows of the JSON contract."""
+    return json_rows(df, WIN_RATE_KEYS)
+
+
+TITLE = Label("受注率", "Win rate")
+GROUPS = {
+    "total": Label("全体", "Total"),
+    "owner": Label("担当者", "Owner"),
+    "lead_source": Label("流入経路", "Lead source"),
+    "blank": Label("（未入力）", "(blank)"),
+}
+TAB_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("dimension", "区分", "Dimension", "text", 10),
+    ColumnSpec("key", "対象", "Group", "text", 16),
+    ColumnSpec("won", "受注件数", "Won", "int", 9),
+    ColumnSpec("lost", "失注件数", "Lost", "int", 9),
+    ColumnSpec("win_rate", "受注率", "Win rate", "ratio", 9),
+    ColumnSpec("wilson_low", "受注率 下限(95%)", "Win rate low (95%)", "ratio", 14),
+    ColumnSpec("wilson_high", "受注率 上限(95%)", "Win rate high (95%)", "ratio", 14),
+    ColumnSpec("won_amount", "受注金額", "Won amount", "money", 15),
+    ColumnSpec("lost_amount", "失注金額", "Lost amount", "money", 15),
+    ColumnSpec("win_rate_amount", "金額ベース受注率", "Win rate by value", "ratio", 14),
+    ColumnSpec("avg_won_amount", "平均受注金額", "Avg won amount", "money", 15),
+    ColumnSpec("avg_cycle_days", "平均リードタイム(日)", "Avg cycle (days)", "number", 14),
+)
+
+
+def win_rate_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
+    """受注率 / Win rate: total, owners, lead sources (shown by their label when known).
+
+    >>> import datetime as dt
+    >>> from sheetsync.metrics.frames import make_deals
+    >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
+    >>> win_rate_tab(compute_win_rate(make_deals([]), s), TabContext()).rows
+    [['全体', '全体', 0, 0, None, None, None, 0, 0, None, None, None]]
+    """
+    lang = check_language(context.language)
+    cols = columns(TAB_COLUMNS, lang)
+    rows = records(df, cols)
+    labels = dict(context.source_labels)
+    for row in rows:
+        dimension, key = row[0], row[1]
+        if dimension == "total":
+            row[1] = GROUPS["total"](lang)
+        elif key is None:
+            row[1] = GROUPS["blank"](lang)
+        elif dimension == "lead_source":
+            row[1] = labels.get(key, key)
+        row[0] = GROUPS[dimension](lang)
+    return TabSpec(name=TITLE(lang), columns=cols, rows=rows, note=context.note,
+                   freeze_columns=2)
+
+
+def _compute(data: ReportInput) -> pd.DataFrame:
+    return compute_win_rate(data.deals, data.settings)
+
+
+REPORT = Report(key="win_rate", title=TITLE, compute=_compute, json_rows=win_rate_rows,
+                tab=win_rate_tab)
+
+__all__ = ["REPORT", "WIN_RATE_COLUMNS", "WIN_RATE_KEYS", "Z95", "compute_win_rate",
+           "wilson_interval", "win_rate_rows", "win_rate_tab", "window_start"]
