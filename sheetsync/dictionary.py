@@ -70,12 +70,24 @@ def required_text(schema: Schema, fld: Field, language: str) -> str:
     return "任意" if language == "ja" else "optional"
 
 
+#: what a hold stage means, next to its name in the allowed values (its probability is
+#: never used, so showing one would mislead)
+HOLD_MEANING = Label("予測・フォロー対象外", "out of forecasts and follow-ups")
+
+
 def choices_text(fld: Field, language: str, owners: list[str] | None = None) -> str:
+    """The allowed values as the team reads them.
+
+    Stages and ranks show their probability; a hold stage shows what it means instead:
+    ``リード (10%)・…・保留 (予測・フォロー対象外)・受注 (100%)``.
+    """
     if fld.type == "enum":
         parts = []
         for c in fld.choices:
             text = c.label(language)
-            if c.probability is not None and fld.name in ("stage", "rank"):
+            if c.hold:
+                text += f" ({HOLD_MEANING(language)})"
+            elif c.probability is not None and fld.name in ("stage", "rank"):
                 text += f" ({c.probability:g}%)"
             parts.append(text)
         return join(parts, language)
@@ -86,6 +98,19 @@ def choices_text(fld: Field, language: str, owners: list[str] | None = None) -> 
         high = "" if fld.max is None else f"{fld.max:g}"
         return f"{low}〜{high}" if language == "ja" else f"{low}–{high}"
     return ""
+
+
+def description_text(fld: Field, language: str) -> str:
+    """The field's description, then each described choice's (``保留：…``), in one cell."""
+    parts = [fld.description(language)] if fld.description else []
+    colon, space = ("：", "") if language == "ja" else (": ", " ")
+    parts += [f"{c.label(language)}{colon}{c.description(language)}"
+              for c in fld.choices if c.description]
+    if language == "ja" and len(parts) > 1:
+        # Japanese runs sentences together with no space: end each one so they stay apart
+        parts = [p if p.endswith(("。", "．", ".", "！", "？", "）")) else p + "。"
+                 for p in parts]
+    return space.join(parts)
 
 
 def entries(schema: Schema, language: str, owners: list[str] | None = None) -> list[Entry]:
@@ -104,7 +129,7 @@ def entries(schema: Schema, language: str, owners: list[str] | None = None) -> l
             example=example,
             required=required_text(schema, fld, language),
             choices=choices_text(fld, language, owners),
-            description=fld.description(language) if fld.description else "",
+            description=description_text(fld, language),
         ))
     return rows
 

@@ -2,8 +2,10 @@
 
 For each register column with a rule: a number format (``¥#,##0``, ``yyyy/mm/dd``,
 ``0%``), a data-validation rule (dropdown of choices or of the owner roster, a valid date,
-a number ≥ 0, a percentage within 0–100 %) with the field's description as help text, and
-the description as a note on the header cell. Plus: the header row styled and frozen,
+a number ≥ 0, a percentage within 0–100 %) with the field's description (and its choices',
+e.g. what 保留 means) as help text, and the same text as a note on the header cell. The
+dropdown lists the schema's choices in schema order, so a stage a team adds (a hold stage
+too) is offered as soon as the schema has it. Plus: the header row styled and frozen,
 sheetsync's own tabs (and the register's header row) protected with a warning, and the
 項目定義 tab. Formats and validation are not values: no cell value changes.
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .coerce import CoercionError
+from .dictionary import description_text
 from .grid import CellValue, Grid, PercentValue, serial_to_datetime
 from .headers import HeaderMap
 from .schema import Field, Schema
@@ -83,7 +86,9 @@ class RegisterSetup:
 
 def rule_for(fld: Field, language: str, owners: Sequence[str], strict: bool) -> Rule | None:
     """The validation rule of a field, if it has one (text fields have none)."""
-    help_text = fld.description(language) if fld.description else ""
+    # the choices' own descriptions too: a rep picking 保留 from the dropdown sees what it
+    # means and that it needs a review date
+    help_text = description_text(fld, language)
     title = fld.label(language)
     if fld.type == "enum":
         values = tuple(c.label(language) for c in fld.choices)
@@ -175,7 +180,7 @@ def plan_setup(
                 value = grid.cell(row, col + 1)
                 (ok if _keeps_meaning(parse, value, fld.type) else kept).append(row)
             spans = _spans(ok)
-        note = fld.description(language) if fld.description else None
+        note = description_text(fld, language) or None
         columns.append(ColumnSetup(
             field=fld.name, column=col, label=header.labels.get(fld.name, fld.label(language)),
             number_format=number_format, format_rows=spans, kept_rows=tuple(kept),

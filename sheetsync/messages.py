@@ -93,6 +93,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "ja": "{column}が空欄です。{condition}の案件では必須です。",
         "en": "{column} is empty; it is required when {condition}.",
     },
+    # a parked deal (保留) without its review date: say what to type, not just "required"
+    "hold_review_date_required": {
+        "ja": "{stage_column}が{stage}の案件は{column}（見直し日）を入力してください。",
+        "en": "Enter {column} (the review date) for deals whose {stage_column} is {stage}.",
+    },
     "duplicate_id": {
         "ja": "{column}「{value}」が重複しています（{rows}行目）。IDは案件ごとに一意にしてください。",
         "en": "{column} “{value}” appears more than once (rows {rows}). Each deal needs its own ID.",

@@ -37,7 +37,7 @@ from .coerce import CoercionError
 from .messages import render
 from .schema import Field, Schema
 from .textnorm import is_blank, match_key
-from .validate import condition_text, display_value, field_parser
+from .validate import display_value, field_parser, required_when_issue, rules_in_order
 
 _PYTHON_TYPES: dict[str, Any] = {
     "string": str,
@@ -90,12 +90,12 @@ def build_row_model(
                 raise PydanticCustomError(
                     "required", render("required", language, column=label)
                 )
-            for rule in fld.required_when:
-                if getattr(row, rule.on) in rule.values:
-                    condition = condition_text(schema, fld, language)
+            for rule in rules_in_order(fld):
+                on_value = getattr(row, rule.on)
+                if on_value in rule.values:
+                    code, params = required_when_issue(schema, fld, rule, on_value, language)
                     raise PydanticCustomError(
-                        "required_when",
-                        render("required_when", language, column=label, condition=condition),
+                        code, render(code, language, column=label, **params),
                     )
         return row
 

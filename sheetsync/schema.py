@@ -32,6 +32,11 @@ LANGUAGES: tuple[str, ...] = ("ja", "en")
 
 DEFAULT_SCHEMA = "deal_register.yaml"
 
+#: ``required_when`` values of the stage field that follow the stage list: ``open`` (not
+#: closed — hold stages included), ``closed``, ``won``/``lost`` (closed, by outcome) and
+#: ``hold`` (``hold: true``). A shorthand wins over a choice spelled the same.
+STAGE_SHORTHANDS: tuple[str, ...] = ("open", "closed", "won", "lost", "hold")
+
 # Fields the metrics rely on, with the types they need. A team may relabel them, add aliases
 # or add fields of its own, but not drop or retype these.
 CORE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -76,6 +81,9 @@ class Choice:
     closed: bool = False
     outcome: Literal["won", "lost"] | None = None
     description: Label | None = None
+    # A parked stage (保留): open, but out of every forecast and follow-up rule. Only stage
+    # choices may be hold; a hold choice is never closed and has no probability.
+    hold: bool = False
 
     def keys(self) -> tuple[str, ...]:
         """Every spelling that selects this choice, as match keys."""
@@ -158,7 +166,16 @@ class Schema:
         return frozenset(c.value for c in self.stage_field.choices if c.closed)
 
     def open_stages(self) -> frozenset[str]:
+        """Stages that are not closed — hold stages included (a parked deal is still open)."""
         return frozenset(c.value for c in self.stage_field.choices if not c.closed)
+
+    def hold_stages(self) -> frozenset[str]:
+        """Open stages that park a deal (``hold: true``, e.g. 保留); may be empty.
+
+        >>> sorted(load_schema().hold_stages())
+        ['on_hold']
+        """
+        return frozenset(c.value for c in self.stage_field.choices if c.hold)
 
 
 # ------------------------------------------------------------------------------- loading
@@ -309,6 +326,12 @@ class _Reader:
             choices = tuple(self.choice(c, f"{key}.choices[{i}]") for i, c in enumerate(raw))
             self.distinct_keys([(c.value, c.keys()) for c in choices], f"{key}.choices",
                                "{k!r} would select both {a!r} and {b!r}")
+            for j, c in enumerate(choices):
+                if c.hold and name != "stage":
+                    # the metrics only read hold on stages; elsewhere it would be ignored
+                    raise self.fail(f"{key}.choices[{j}].hold",
+                                    f"only the stage field's choices can be hold stages "
+                                    f"(this field is {name!r})")
         elif "choices" in data:
             raise self.fail(f"{key}.choices", f"only enum fields have choices (type is {ftype})")
         bounds = {b: self.number(data[b], f"{key}.{b}") for b in ("min", "max") if b in data}
@@ -340,7 +363,8 @@ class _Reader:
             value = {"value": value}
         data = self.mapping(
             value, key,
-            {"value", "ja", "en", "aliases", "probability", "closed", "outcome", "description"},
+            {"value", "ja", "en", "aliases", "probability", "closed", "outcome", "description",
+             "hold"},
         )
         if "value" not in data:
             raise self.fail(f"{key}.value", "missing")
@@ -353,6 +377,17 @@ class _Reader:
             if not 0 <= probability <= 100:
                 raise self.fail(f"{key}.probability", f"must be within 0–100, got {probability:g}")
         closed = self.flag(data.get("closed", False), f"{key}.closed")
+        hold = self.flag(data.get("hold", False), f"{key}.hold")
+        if hold and closed:
+            raise self.fail(f"{key}.hold", "a hold stage is open (parked, not over); "
+                                           "remove closed: true or hold: true")
+        if hold and data.get("outcome") is not None:
+            raise self.fail(f"{key}.outcome", "a hold stage has no outcome (it is open)")
+        if hold:
+            # A parked deal is out of every forecast, so its probability is never read; the
+            # number is still checked above (a typo stays an error) but not kept, so no
+            # consumer can use it by mistake.
+            probability = None
         outcome = data.get("outcome")
         if outcome is not None and outcome not in ("won", "lost"):
             raise self.fail(f"{key}.outcome", f"must be won or lost, got {outcome!r}")
@@ -370,6 +405,7 @@ class _Reader:
             outcome=outcome,
             description=self.label(data["description"], f"{key}.description")
             if "description" in data else None,
+            hold=hold,
         )
 
     def required_when(self, value: Any, key: str) -> tuple[RequiredWhen, ...]:
@@ -417,9 +453,10 @@ class _Reader:
         if not any(c.closed and c.outcome == "lost" for c in stage.choices):
             raise self.fail(f"fields[{i}].choices", "needs a closed stage with outcome lost")
         for j, choice in enumerate(stage.choices):
-            if choice.probability is None:
+            if choice.probability is None and not choice.hold:
                 raise self.fail(f"fields[{i}].choices[{j}].probability",
-                                "every stage needs a default probability")
+                                "every stage needs a default probability "
+                                "(except a hold stage)")
         rank = by_name["rank"]
         for j, choice in enumerate(rank.choices):
             if choice.probability is None:
@@ -427,7 +464,7 @@ class _Reader:
                                 "every rank needs a probability")
 
     def check_required_when(self, fields: list[Field], by_name: dict[str, Field]) -> None:
-        """Resolve ``open``/``closed``/``won``/``lost`` and check referenced values exist."""
+        """Resolve the stage shorthands (:data:`STAGE_SHORTHANDS`) and check values exist."""
         for i, fld in enumerate(fields):
             resolved = []
             for rule in fld.required_when:
@@ -438,27 +475,52 @@ class _Reader:
                 if other.type != "enum":
                     raise self.fail(key, f"{rule.on!r} must be an enum field")
                 values: set[str] = set()
-                for spec in rule.values:
-                    if rule.on == "stage" and spec in ("open", "closed", "won", "lost"):
-                        values |= {
-                            c.value for c in other.choices
-                            if (spec == "open" and not c.closed)
-                            or (spec == "closed" and c.closed)
-                            or (spec in ("won", "lost") and c.closed and c.outcome == spec)
-                        }
+                for spec in sorted(rule.values):  # sorted: the same error on every run
+                    if rule.on == "stage" and spec in STAGE_SHORTHANDS:
+                        matched = _shorthand_stages(other, spec)
+                        if spec == "hold" and not matched:
+                            # A schema written before `hold:` existed may have a stage spelled
+                            # "hold": with no hold stage declared, that is what it meant.
+                            if not _has_choice(other, spec):
+                                raise self.fail(
+                                    key, "'hold' stands for the hold stages, and no stage has "
+                                         "hold: true (mark the parked stage, e.g. "
+                                         "{value: on_hold, ja: 保留, hold: true})")
+                            matched = {other.choice(spec).value}
+                        values |= matched
                         continue
                     try:
                         values.add(other.choice(spec).value)
                     except KeyError:
                         allowed = ", ".join(c.value for c in other.choices)
+                        shorthands = ", ".join(STAGE_SHORTHANDS)
                         raise self.fail(
                             key, f"{spec!r} is not a choice of {rule.on!r} (choices: {allowed}"
-                                 + ("; or open, closed, won, lost" if rule.on == "stage" else "")
+                                 + (f"; or {shorthands}" if rule.on == "stage" else "")
                                  + ")"
                         ) from None
                 resolved.append(RequiredWhen(rule.on, frozenset(values), rule.spec))
             if resolved:
                 object.__setattr__(fld, "required_when", tuple(resolved))
+
+
+def _shorthand_stages(stage: Field, spec: str) -> set[str]:
+    """The stage values a ``required_when`` shorthand stands for (may be empty)."""
+    return {
+        c.value for c in stage.choices
+        if (spec == "open" and not c.closed)
+        or (spec == "closed" and c.closed)
+        or (spec in ("won", "lost") and c.closed and c.outcome == spec)
+        or (spec == "hold" and c.hold)
+    }
+
+
+def _has_choice(fld: Field, text: str) -> bool:
+    try:
+        fld.choice(text)
+    except KeyError:
+        return False
+    return True
 
 
 def _kind(value: Any) -> str:

@@ -41,7 +41,7 @@ from .grid import CellValue, Grid, PercentValue
 from .headers import HeaderMap, blank_header_issues, map_headers
 from .issues import Issue, Report, Severity
 from .messages import join, render
-from .schema import Field, Schema
+from .schema import Field, RequiredWhen, Schema
 from .textnorm import company_key, match_key, nfkc
 
 Parser = Callable[[Any], Any]
@@ -142,6 +142,53 @@ def condition_text(schema: Schema, fld: Field, language: str) -> str:
         else:
             parts.append(f"{on.label('ja')}が{'・'.join(labels)}")
     return (" or " if language == "en" else "、または").join(parts)
+
+
+#: The field that holds a parked deal's review date (DESIGN: for 保留, 次回アクション日 is the
+#: review date). A blank one on a hold row gets its own message: the generic "required when
+#: フェーズが保留" would not tell the rep that the date asked for is when to look again.
+REVIEW_DATE_FIELD = "next_action_date"
+HOLD_REVIEW_CODE = "hold_review_date_required"
+
+
+def required_when_issue(
+    schema: Schema,
+    fld: Field,
+    rule: RequiredWhen,
+    on_value: Any,
+    language: str,
+    stage_column: str | None = None,
+) -> tuple[str, dict[str, str]]:
+    """The code and message parameters for blank ``fld`` that ``rule`` requires.
+
+    ``on_value`` is the row's value of ``rule.on``; ``stage_column`` the stage header as
+    written in the sheet (the schema label when ``None``).
+
+    >>> from sheetsync.schema import load_schema
+    >>> schema = load_schema()
+    >>> fld = schema.field("next_action_date")
+    >>> required_when_issue(schema, fld, fld.required_when[0], "on_hold", "ja")
+    ('hold_review_date_required', {'stage': '保留', 'stage_column': 'フェーズ'})
+    >>> fld = schema.field("loss_reason")
+    >>> required_when_issue(schema, fld, fld.required_when[0], "lost", "en")
+    ('required_when', {'condition': 'Stage is Lost'})
+    """
+    if fld.name == REVIEW_DATE_FIELD and rule.on == "stage" and on_value in schema.hold_stages():
+        stage = schema.stage_field
+        label = next(c.label(language) for c in stage.choices if c.value == on_value)
+        return HOLD_REVIEW_CODE, {"stage": label,
+                                  "stage_column": stage_column or stage.label(language)}
+    return "required_when", {"condition": condition_text(schema, fld, language)}
+
+
+def rules_in_order(fld: Field) -> list[RequiredWhen]:
+    """``fld``'s required-when rules, the stage's first.
+
+    A blank cell gets one issue, from the first rule that needs it. Every other rule words
+    the same ``required_when`` message, so this order only decides that a parked deal gets
+    the review-date message whatever order the schema lists its rules in.
+    """
+    return sorted(fld.required_when, key=lambda rule: rule.on != "stage")
 
 
 class _Collector:
@@ -343,21 +390,28 @@ def _check_required(
         values = parsed[fld.name]
         col = header.columns.get(fld.name)
         usable = fld.name not in header.unusable
-        flagged: list[tuple[int, str, dict[str, Any]]] = []
+        # one issue per cell: the first rule that needs it names the reason
+        flagged: dict[int, tuple[str, dict[str, Any]]] = {}
         if None not in values:
             continue
         if fld.required:
-            flagged += [(i, "required", {}) for i, v in enumerate(values) if v is None]
-        for rule in fld.required_when:
+            flagged.update((i, ("required", {})) for i, v in enumerate(values) if v is None)
+        for rule in rules_in_order(fld):
             on_values = parsed[rule.on]
-            params = {"condition": condition_text(schema, fld, language)}
-            flagged += [(i, "required_when", params) for i, v in enumerate(values)
-                        if v is None and on_values[i] in rule.values]
-        for i, code, params in flagged:
+            # the reason depends only on the rule and the triggering value: word it once
+            reasons: dict[Any, tuple[str, dict[str, Any]]] = {}
+            for i, v in enumerate(values):
+                if v is None and i not in flagged and on_values[i] in rule.values:
+                    on = on_values[i]
+                    if on not in reasons:
+                        reasons[on] = required_when_issue(schema, fld, rule, on, language,
+                                                          header.labels.get(rule.on))
+                    flagged[i] = reasons[on]
+        for i, (code, params) in sorted(flagged.items()):
             if not usable:
                 # the missing column was reported once; its rows just cannot count
                 out.bad_rows.add(sheet_rows[i])
-                if code == "required_when":
+                if code != "required":
                     needed.add(fld.name)
                 continue
             row = rows[i]
@@ -463,9 +517,10 @@ def _warn(
         col = header.columns.get(name)
         return grid.cell(sheet_row, col + 1) if col is not None else None
 
-    # several owners approaching one client at once
-    open_stages = schema.open_stages()
-    open_deals = deals[deals["stage"].isin(open_stages)]
+    # several owners approaching one client at once; a parked (hold) deal is open but
+    # nobody is approaching the client with it, so it does not count
+    active_stages = schema.open_stages() - schema.hold_stages()
+    open_deals = deals[deals["stage"].isin(active_stages)]
     if not open_deals.empty and {"client", "owner"} <= set(header.columns):
         clients = open_deals["client"].tolist()
         keys = {c: company_key(c) for c in set(clients)}

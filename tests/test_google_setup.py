@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from sheetsync.backends import google_http
 from sheetsync.backends.base import ReadResult, SheetEditor
@@ -27,10 +28,11 @@ from sheetsync.backends.google_setup import (
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.demo import REPS, write_demo_workbook
 from sheetsync.dictionary import DICTIONARY_TAB, dictionary_tab
+from sheetsync.dictionary import headers as dictionary_headers
 from sheetsync.enforce import RegisterSetup, plan_setup
 from sheetsync.errors import BackendError, FileChangedError
-from sheetsync.grid import Grid
-from sheetsync.schema import load_schema
+from sheetsync.grid import CellValue, Grid
+from sheetsync.schema import default_schema_text, load_schema, parse_schema
 from sheetsync.tabspec import Column, TabSpec
 from sheetsync.testing.emulator import Emulator
 from sheetsync.testing.load import load_grids
@@ -398,6 +400,64 @@ def test_the_field_dictionary_tab_is_written(emulator: Emulator, service_account
     grid = backend_for(emulator, service_account_key, demo).read([DICTIONARY]).grids[DICTIONARY]
     assert [row[0] for row in grid.rows[2:]] == [f.label("ja") for f in SCHEMA.fields]
     assert grid.rows[1][0] == "項目名"
+
+
+def dictionary_rows(grid: Grid, language: str = "ja") -> dict[str, dict[str, CellValue]]:
+    """The 項目定義 tab's rows by field key, each as header → cell."""
+    head = [str(h) for h in grid.rows[1]]
+    key = head.index(dictionary_headers(language)["name"])
+    return {str(r[key]): dict(zip(head, r)) for r in grid.rows[2:]}
+
+
+def list_values(grid: list[list[dict[str, Any]]], row: int, col: int) -> list[str]:
+    rule = at(grid, row, col)["dataValidation"]
+    assert rule["condition"]["type"] == "ONE_OF_LIST"
+    return [v["userEnteredValue"] for v in rule["condition"]["values"]]
+
+
+def test_hold_is_in_the_stage_dropdown_and_explained_in_the_dictionary(
+        emulator: Emulator, service_account_key: Path, demo: str) -> None:
+    setup = apply(emulator, service_account_key, demo)
+    stage = column_of(setup, "stage")
+    grid = cell_grid(sheet(emulator, demo))
+    assert list_values(grid, 3, stage) == ["リード", "初回商談", "提案", "見積提出", "交渉", "保留",
+                                           "受注", "失注"]
+    help_text = at(grid, 3, stage)["dataValidation"]["inputMessage"]
+    assert "保留：" in help_text and "見直し日" in help_text
+    assert "保留：" in at(grid, HEADER, stage)["note"]
+    backend = backend_for(emulator, service_account_key, demo)
+    rows = dictionary_rows(backend.read([DICTIONARY]).grids[DICTIONARY])
+    assert "交渉 (80%)・保留 (予測・フォロー対象外)・受注 (100%)" in str(rows["stage"]["選択肢"])
+    assert "保留：" in str(rows["stage"]["説明"]) and "見直し日" in str(rows["stage"]["説明"])
+    assert rows["next_action_date"]["必須"] == "フェーズが保留の場合は必須"
+
+
+def test_a_team_hold_stage_is_what_the_dropdown_and_dictionary_show(
+        emulator: Emulator, service_account_key: Path) -> None:
+    data = yaml.safe_load(default_schema_text())
+    data["fields"][4]["choices"][5] = {"value": "frozen", "ja": "凍結", "en": "Paused",
+                                       "hold": True}
+    schema = parse_schema(yaml.safe_dump(data, allow_unicode=True), "team.yaml")
+    sid = emulator.create_spreadsheet("team", {REGISTER: [
+        ["Deal ID", "Deal name", "Client", "Owner", "Stage", "Next action date",
+         "Expected close"],
+        ["D1", "a", "c", "Kim", "Paused", "2026/12/1", "2027/3/31"]]})
+    backend = backend_for(emulator, service_account_key, sid)
+    read = backend.read()
+    grid = read.grids[REGISTER]
+    result = validate_register(grid, schema, language="en")
+    assert result.header is not None and result.report.valid
+    setup = plan_setup(grid, result.header, schema, language="en",
+                       tabs=[dictionary_tab(schema, "en", "note")])
+    backend.apply_setup(setup, read)
+    assert list_values(cell_grid(sheet(emulator, sid)), 1, 4) == [
+        "Lead", "First meeting", "Proposal", "Quote sent", "Negotiation", "Paused", "Won", "Lost"]
+    tab = DICTIONARY_TAB("en")
+    rows = dictionary_rows(backend_for(emulator, service_account_key, sid).read([tab]).grids[tab],
+                           "en")
+    assert "Paused (out of forecasts and follow-ups)" in str(rows["stage"]["Allowed values"])
+    assert "On hold" not in str(rows["stage"]["Allowed values"])
+    assert rows["next_action_date"]["Required"] == "required when Stage is Paused"
 
 
 # -- failures ------------------------------------------------------------------------------

@@ -21,14 +21,21 @@ def test_default_schema_matches_design():
         "expected_close", "closed_on", "lead_source", "created_on", "last_activity",
         "next_action", "next_action_date", "loss_reason", "notes",
     ]
-    stages = [(c.value, c.label.ja, c.label.en, c.probability, c.closed)
+    stages = [(c.value, c.label.ja, c.label.en, c.probability, c.closed, c.hold)
               for c in schema.stage_field.choices]
     assert stages == [
-        ("lead", "リード", "Lead", 10, False), ("meeting", "初回商談", "First meeting", 20, False),
-        ("proposal", "提案", "Proposal", 40, False), ("quote", "見積提出", "Quote sent", 60, False),
-        ("negotiation", "交渉", "Negotiation", 80, False), ("won", "受注", "Won", 100, True),
-        ("lost", "失注", "Lost", 0, True),
+        ("lead", "リード", "Lead", 10, False, False),
+        ("meeting", "初回商談", "First meeting", 20, False, False),
+        ("proposal", "提案", "Proposal", 40, False, False),
+        ("quote", "見積提出", "Quote sent", 60, False, False),
+        ("negotiation", "交渉", "Negotiation", 80, False, False),
+        ("on_hold", "保留", "On hold", None, False, True),
+        ("won", "受注", "Won", 100, True, False), ("lost", "失注", "Lost", 0, True, False),
     ]
+    assert schema.hold_stages() == {"on_hold"}
+    assert "on_hold" in schema.open_stages() and "on_hold" not in schema.closed_stages()
+    assert schema.field("next_action_date").required_when[0].values == {"on_hold"}
+    assert "見直し日" in schema.field("next_action_date").description.ja
     assert {c.value: c.probability for c in schema.field("rank").choices} == {
         "A": 80, "B": 50, "C": 20, "D": 5}
     assert [c.value for c in schema.field("lead_source").choices] == [
@@ -89,7 +96,7 @@ def test_team_adds_field_renames_label_and_changes_stages(tmp_path):
         (lambda d: d["fields"][1].update(aliases=["金額"]), "fields[7]", "would match both"),
         (lambda d: d["fields"][4]["choices"][1].update(aliases=["リード"]),
          "fields[4].choices[1]", "'リード' would select both 'lead' and 'meeting'"),
-        (lambda d: d["fields"][4]["choices"].pop(5), "fields[4].choices", "outcome won"),
+        (lambda d: d["fields"][4]["choices"].pop(6), "fields[4].choices", "outcome won"),
         (lambda d: d.pop("title"), "title", "missing"),
         (lambda d: d["fields"][3].update(name="owner name"), "fields[3].name", "snake_case"),
     ],

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
+import yaml
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
@@ -23,10 +24,11 @@ from sheetsync.backends.xlsx_sheetxml import WorksheetXml
 from sheetsync.backends.xlsx_validation import LISTS_TAB, MARKER, render_rule
 from sheetsync.demo import REPS, write_demo_workbook
 from sheetsync.dictionary import DICTIONARY_TAB, dictionary_tab
+from sheetsync.dictionary import headers as dictionary_headers
 from sheetsync.enforce import RegisterSetup, Rule, plan_setup
 from sheetsync.errors import BackendError, FileChangedError
-from sheetsync.grid import date_to_serial
-from sheetsync.schema import load_schema
+from sheetsync.grid import CellValue, Grid, date_to_serial
+from sheetsync.schema import Schema, default_schema_text, load_schema, parse_schema
 from sheetsync.tabspec import Column, TabSpec
 from sheetsync.validate import validate_register
 
@@ -316,6 +318,62 @@ def test_the_field_dictionary_tab_is_written(demo: Path) -> None:
     assert grid.rows[1][0] == "項目名"
 
 
+def dictionary_rows(grid: Grid, language: str = "ja") -> dict[str, dict[str, CellValue]]:
+    """The 項目定義 tab's rows by field key, each as header → cell."""
+    head = [str(h) for h in grid.rows[1]]
+    key = head.index(dictionary_headers(language)["name"])
+    return {str(r[key]): dict(zip(head, r)) for r in grid.rows[2:]}
+
+
+def team_schema(hold: dict[str, object]) -> Schema:
+    """The default schema with 保留 replaced by a team's own parked stage."""
+    data = yaml.safe_load(default_schema_text())
+    data["fields"][4]["choices"][5] = hold
+    return parse_schema(yaml.safe_dump(data, allow_unicode=True), "team.yaml")
+
+
+def test_hold_is_in_the_stage_dropdown_and_explained_in_the_dictionary(demo: Path) -> None:
+    setup = apply(demo)
+    ws = openpyxl.load_workbook(demo)[REGISTER]
+    col = letter(setup, "stage")
+    dv = ours(ws)[f"{col}4:{col}1048576"]
+    assert dv.formula1 == '"リード,初回商談,提案,見積提出,交渉,保留,受注,失注"'
+    assert "保留：" in dv.prompt and "見直し日" in dv.prompt
+    assert "保留：" in ws[f"{col}3"].comment.text
+    rows = dictionary_rows(WorkbookBackend(demo).read([DICTIONARY]).grids[DICTIONARY])
+    stage = rows["stage"]
+    assert "交渉 (80%)・保留 (予測・フォロー対象外)・受注 (100%)" in str(stage["選択肢"])
+    assert "保留：" in str(stage["説明"]) and "見直し日" in str(stage["説明"])
+    assert rows["next_action_date"]["必須"] == "フェーズが保留の場合は必須"
+
+
+def test_a_team_hold_stage_is_what_the_dropdown_and_dictionary_show(tmp_path: Path) -> None:
+    schema = team_schema({"value": "frozen", "ja": "凍結", "en": "Paused", "hold": True})
+    path = tmp_path / "team.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = REGISTER
+    ws.append(["Deal ID", "Deal name", "Client", "Owner", "Stage", "Next action date",
+               "Expected close"])
+    ws.append(["D1", "a", "c", "Kim", "Paused", "2026/12/1", "2027/3/31"])
+    wb.save(path)
+    backend = WorkbookBackend(path, register_tab=REGISTER)
+    read = backend.read()
+    grid = read.grids[REGISTER]
+    result = validate_register(grid, schema, language="en")
+    assert result.header is not None and result.report.valid
+    setup = plan_setup(grid, result.header, schema, language="en",
+                       tabs=[dictionary_tab(schema, "en", "note")])
+    backend.apply_setup(setup, read)
+    dv = ours(openpyxl.load_workbook(path)[REGISTER])["E2:E1048576"]
+    assert dv.formula1 == '"Lead,First meeting,Proposal,Quote sent,Negotiation,Paused,Won,Lost"'
+    tab = DICTIONARY_TAB("en")
+    rows = dictionary_rows(WorkbookBackend(path).read([tab]).grids[tab], "en")
+    assert "Paused (out of forecasts and follow-ups)" in str(rows["stage"]["Allowed values"])
+    assert "On hold" not in str(rows["stage"]["Allowed values"])
+    assert rows["next_action_date"]["Required"] == "required when Stage is Paused"
+
+
 def test_the_register_is_refused_as_a_setup_tab(demo: Path) -> None:
     backend = WorkbookBackend(demo, register_tab=REGISTER)
     read, setup = plan(backend)
@@ -374,8 +432,9 @@ def test_foreign_rules_notes_charts_and_names_survive(demo: Path) -> None:
                        "xl/drawings/commentsDrawing1.vml"}
     charts = [n for n in before if n.startswith(("xl/charts/", "xl/drawings/drawing"))]
     assert charts and all(after[n] == before[n] for n in charts)
-    names = re.search(rb"<definedNames>.*</definedNames>", before["xl/workbook.xml"])
-    assert names and names.group(0) in after["xl/workbook.xml"]
+    # every defined name keeps its bytes (the written tabs' print titles are added)
+    names = re.findall(rb"<definedName\b.*?</definedName>", before["xl/workbook.xml"])
+    assert names and all(n in after["xl/workbook.xml"] for n in names)
     assert wb["目標"]._charts or "xl/charts/chart1.xml" in after
 
 
