@@ -220,7 +220,7 @@ def metrics_settings(config: Config, schema: Schema, as_of: dt.date) -> MetricsS
         stale_by_stage=by_stage,
         window_months=config.win_rate.window_months,
         lead_sources=tuple(c.value for c in schema.field("lead_source").choices),
-        hold_stages=frozenset(c.value for c in stage.choices if getattr(c, "hold", False)),
+        hold_stages=schema.hold_stages(),
     )
 
 

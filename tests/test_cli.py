@@ -52,9 +52,10 @@ def clean_register(path: Path) -> None:
     ws = wb.active
     ws.title = "案件一覧"
     ws.append(["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "見込金額", "受注予定日",
-               "完了日", "失注理由"])
-    ws.append(["D-1", "更改", "(株)A", "佐藤", "提案", "120万円", "2026/12/20", None, None])
-    ws.append(["D-2", "保守", "B社", "鈴木", "受注", 500000, None, dt.date(2026, 10, 1), None])
+               "完了日", "失注理由", "次回アクション日"])
+    ws.append(["D-1", "更改", "(株)A", "佐藤", "提案", "120万円", "2026/12/20", None, None, None])
+    ws.append(["D-2", "保守", "B社", "鈴木", "受注", 500000, None, dt.date(2026, 10, 1), None,
+               None])
     wb.save(path)
 
 

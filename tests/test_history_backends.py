@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,15 @@ def demo_grids(tmp_path_factory) -> dict[str, Grid]:
 
 
 def edited(grids: dict[str, Grid]) -> dict[str, Grid]:
-    """The register with one amount changed and one deal removed."""
+    """The register with one amount changed and one deal removed (one whose 案件ID is not
+    shared with another row: a shared ID is not tracked)."""
     rows = [list(r) for r in grids["案件一覧"].rows]
     header = next(i for i, r in enumerate(rows) if r and r[0] == "案件ID")
     amount = rows[header].index("金額")
+    ids = Counter(r[0] for r in rows[header + 1:] if r)
     rows[header + 1][amount] = 98_765_000
-    del rows[header + 2]
+    removed = next(i for i in range(header + 2, len(rows)) if rows[i] and ids[rows[i][0]] == 1)
+    del rows[removed]
     return {**grids, "案件一覧": Grid("案件一覧", rows)}
 
 
