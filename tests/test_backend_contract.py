@@ -178,12 +178,26 @@ def test_read_gives_the_contract_grids(make_backend: Factory) -> None:
     assert list(partial.grids) == ["目標"] and len(partial.tabs) == 3
 
 
+def without_print_link(backend: Backend, rows: list[list[CellValue]]) -> list[list[CellValue]]:
+    """``rows`` of a written tab with a note, the print link Google adds to the note row
+    (the workbook prints by its page setup instead) checked and left out."""
+    note_row = rows[0]
+    if isinstance(backend, GoogleBackend):
+        assert note_row[-1] == "印刷用PDF（横・1ページ幅）"
+        assert all(v is None for v in note_row[1:-1])
+    else:
+        assert len(note_row) == 1
+    return [note_row[:1], *rows[1:]]
+
+
 def test_write_then_read_gives_the_contract_grids(make_backend: Factory) -> None:
     backend = make_backend(ROWS)
     result = backend.write(owned_tabs(), backend.read(["案件一覧"]))
     assert result.tabs == ["売上予測", "_state", "空"] and result.requests == 1
     read = backend.read()
-    assert {n: read.grids[n].rows for n in WRITTEN} == WRITTEN
+    grids = {n: read.grids[n].rows for n in WRITTEN}
+    grids["売上予測"] = without_print_link(backend, grids["売上予測"])
+    assert grids == WRITTEN
     assert read.grids["案件一覧"].rows == expected(ROWS["案件一覧"])  # untouched
     assert [(t.name, t.hidden) for t in read.tabs] == [
         ("案件一覧", False), ("目標", False), ("メモ（非表示）", True), ("売上予測", False),
@@ -192,7 +206,7 @@ def test_write_then_read_gives_the_contract_grids(make_backend: Factory) -> None
     backend.write(owned_tabs()[:1], read)
     again = backend.read()
     assert [t.name for t in again.tabs] == [t.name for t in read.tabs]
-    assert again.grids["売上予測"].rows == WRITTEN["売上予測"]
+    assert without_print_link(backend, again.grids["売上予測"].rows) == WRITTEN["売上予測"]
 
 
 def test_the_register_is_refused_by_both(make_backend: Factory) -> None:

@@ -331,7 +331,7 @@ class GoogleBackend:
             moved = {targets[i].name for i in staged}
             for t in targets:
                 if t.rendered.link_targets & moved:
-                    t.rendered = render_tab(t.rendered.spec, ids)
+                    t.rendered = render_tab(t.rendered.spec, ids, self.key)
         generation = self._generations.get(read.version, UNKNOWN)
         return plan_calls(targets, read.tabs, staged, limit, generation)
 
@@ -370,7 +370,8 @@ class GoogleBackend:
         for spec, existing in zip(tabs, found):
             staging = stable_sheet_id(staging_name(spec.name), taken)
             taken.add(staging)
-            targets.append(Target(render_tab(spec, ids), ids[spec.name], existing, staging))
+            targets.append(Target(render_tab(spec, ids, self.key), ids[spec.name], existing,
+                                  staging))
         return targets, ids
 
     def link(self, read: ReadResult, tab: str, cell: str) -> str:

@@ -1,10 +1,14 @@
 """Render a :class:`~sheetsync.tabspec.TabSpec` as Sheets API ``batchUpdate`` requests.
 
 The choices mirror the workbook renderer (:mod:`.xlsx_render`): a note row in italic grey,
-a bold, filled, bordered header frozen below it, number formats by column kind
-(:data:`~sheetsync.tabspec.NUMBER_FORMATS`), column widths (characters → pixels, East Asian
-characters counting double), internal links, conditional formats with a not-blank guard
-and a chart to the right of the table.
+a bold, filled, bordered header frozen below it, number formats by column (its own pattern,
+else :data:`~sheetsync.tabspec.NUMBER_FORMATS` by kind), column widths (characters →
+pixels, East Asian characters counting double), internal links, conditional formats with a
+not-blank guard and a chart at its anchor (else right of the table).
+
+Printing: the Sheets API has no print settings. The frozen header is what Google repeats on
+every printed page, and a tab with a note and a :class:`~sheetsync.tabspec.PageSetup` gets
+a link in the note row to a PDF export with that setup (:func:`print_link_formula`).
 
 Requests are JSON *text*, not dicts: the data rows of a big tab are encoded once, with the
 JSON of repeated values (owners, stages, dates) cached per column, so a 100,000-row tab
@@ -24,7 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..grid import date_to_serial
-from ..tabspec import NUMBER_FORMATS, CondFormat, Link, TabSpec
+from ..tabspec import NUMBER_FORMATS, ChartSpec, Column, CondFormat, Link, PageSetup, TabSpec
+from .cell_width import display_width
+from .xlsx_numfmt import DATE, PERCENT, classify_format
 from .xlsx_render import _plain, column_letter, column_widths
 
 HEADER_FILL = "#DDEBF7"
@@ -32,8 +38,16 @@ NOTE_COLOUR = "#595959"
 LINK_COLOUR = "#0563C1"
 MAX_CELL_CHARS = 50_000  # Google's limit for one cell
 PIXELS_PER_CHARACTER, PIXEL_PADDING = 7, 5  # Excel's default font: 7 px per digit + 5 px
-CHART_WIDTH, CHART_HEIGHT = 760, 380  # ≈ the workbook chart's 20 × 10 cm
-CHART_COLUMNS, CHART_ROWS = 8, 19  # grid room the chart sits on, right of the table
+CHART_OFFSET_X = 16  # a chart right of the table keeps this gap from it
+DEFAULT_COLUMN_PIXELS, DEFAULT_ROW_PIXELS = 100, 21  # Google's defaults for a new sheet
+EXPORT_URL = "https://docs.google.com/spreadsheets/d/{key}/export"
+#: the print link's label: (language, fits one page wide) → text with the orientation
+PRINT_LABELS = {
+    ("ja", True): "印刷用PDF（{o}・1ページ幅）", ("ja", False): "印刷用PDF（{o}）",
+    ("en", True): "Print PDF ({o}, 1 page wide)", ("en", False): "Print PDF ({o})",
+}
+ORIENTATIONS = {"ja": {"landscape": "横", "portrait": "縦"},
+                "en": {"landscape": "landscape", "portrait": "portrait"}}
 #: the description of sheetsync's protected ranges starts with "sheetsync" (how `schema apply`
 #: tells its own protections from the ones people set)
 PROTECTION_NOTE = "sheetsync: written by sheetsync — edits here are replaced on the next run"
@@ -42,7 +56,7 @@ LEGACY_PROTECTION_NOTE = "Written by sheetsync: edits here are replaced on the n
 
 NUMBER_TYPES = {"int": "NUMBER", "number": "NUMBER", "money": "CURRENCY", "ratio": "PERCENT",
                 "date": "DATE", "datetime": "DATE_TIME"}
-_OPS = {"lt": "<", "gt": ">"}
+_OPS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 _encode = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C, no ASCII escaping
 _EMPTY = "{}"
 
@@ -63,8 +77,36 @@ def rgb(colour: str) -> dict[str, float]:
                                                              ("blue", 4))}
 
 
+#: the text format of a link cell (blue, underlined), as the workbook shows links
+LINK_FORMAT = {"foregroundColor": rgb(LINK_COLOUR), "underline": True}
+
+
 def number_format(kind: str) -> dict[str, str]:
+    """The ``NumberFormat`` of a column kind (:data:`NUMBER_FORMATS`)."""
     return {"type": NUMBER_TYPES[kind], "pattern": NUMBER_FORMATS[kind]}
+
+
+def column_number_format(column: Column) -> dict[str, str] | None:
+    """The ``NumberFormat`` of a column's data cells (None: text, no format).
+
+    A pattern of its own (``Column.number_format``) is typed by what it shows: a date or
+    percent pattern as the kind's date/percent type, else ``CURRENCY`` for money and
+    ``NUMBER`` for the rest — so ``0.0"倍"`` on a ratio column is a number, not a percent.
+
+    >>> column_number_format(Column("c", "カバー率", "ratio", number_format='0.0"倍"'))
+    {'type': 'NUMBER', 'pattern': '0.0"倍"'}
+    """
+    if column.number_format is None:
+        return number_format(column.kind) if column.kind in NUMBER_TYPES else None
+    shown = classify_format(column.number_format)
+    if shown == DATE:
+        kind_type = NUMBER_TYPES.get(column.kind, "")
+        fmt_type = kind_type if kind_type in ("DATE", "DATE_TIME") else "DATE"
+    elif shown == PERCENT:
+        fmt_type = "PERCENT"
+    else:
+        fmt_type = "CURRENCY" if column.kind == "money" else "NUMBER"
+    return {"type": fmt_type, "pattern": column.number_format}
 
 
 def pixels(characters: float) -> int:
@@ -80,6 +122,58 @@ def hyperlink_formula(link: Link, sheet_ids: Mapping[str, int]) -> str | None:
     text = link.text[:MAX_CELL_CHARS // 2].replace('"', '""')
     cell = link.cell.replace('"', "")
     return f'=HYPERLINK("#gid={gid}&range={cell}","{text}")'
+
+
+def print_page(spec: TabSpec) -> PageSetup | None:
+    """The page setup a print link is made for: tabs with a note (the row it sits in) and a
+    page setup that are not hidden."""
+    return spec.page if spec.note and not spec.hidden else None
+
+
+def print_language(note: str) -> str:
+    """``ja`` for a note with non-ASCII text (sheetsync's Japanese tabs), else ``en``: the
+    note is in the team's language, so the link next to it is too."""
+    return "en" if note.isascii() else "ja"
+
+
+def print_label(page: PageSetup, language: str) -> str:
+    """The link's text, e.g. ``印刷用PDF（横・1ページ幅）`` or
+    ``Print PDF (landscape, 1 page wide)``.
+
+    >>> print_label(PageSetup(orientation="portrait", fit_width=0), "en")
+    'Print PDF (portrait)'
+    """
+    template = PRINT_LABELS[(language, page.fit_width > 0)]
+    return template.format(o=ORIENTATIONS[language][page.orientation])
+
+
+def print_link_formula(key: str, sheet_id: int, page: PageSetup, label: str) -> str:
+    """``=HYPERLINK(url, label)`` to a PDF export of tab ``sheet_id`` with ``page``'s setup:
+    A4, its orientation, fit to the page width unless ``fit_width`` is 0 (Google's export
+    fits one page wide or not at all), frozen rows repeated, no gridlines."""
+    flags = {"portrait": page.orientation == "portrait", "fitw": page.fit_width > 0,
+             "fzr": page.repeat_header, "gridlines": False}
+    query = "&".join(f"{k}={str(v).lower()}" for k, v in flags.items())
+    url = f"{EXPORT_URL.format(key=key)}?format=pdf&gid={sheet_id}&{query}&size=A4"
+    text = label.replace('"', '""')
+    return f'=HYPERLINK("{url}","{text}")'
+
+
+def print_link_column(note: str, widths: list[int]) -> int:
+    """0-based column of the print link: the first whose left edge lies right of where the
+    note's text ends (its width by :func:`~.cell_width.display_width` + 2 characters, as
+    columns are sized), so the note overflowing from A1 is not cut. ``widths`` are the
+    table's column widths in pixels; columns after them have Google's default width.
+
+    >>> print_link_column("as of 2026-05-01", [100, 60, 60])
+    2
+    """
+    end = pixels(display_width(note) + 2.0)
+    left, column = 0, 0
+    while column < 1 or left < end:
+        left += widths[column] if column < len(widths) else DEFAULT_COLUMN_PIXELS
+        column += 1
+    return column
 
 
 def protection_id(sheet_id: int, part: str = "") -> int:
@@ -133,6 +227,9 @@ class RenderedTab:
     column_count: int
     sheet_ids: Mapping[str, int]
     link_targets: frozenset[str]
+    #: the spreadsheet key (print links need it) and the print link's column, if any
+    key: str | None = None
+    print_column: int | None = None
 
     # -- sheet and layout ---------------------------------------------------------------
     def add_sheet(self, sheet_id: int, title: str, index: int, hidden: bool) -> str:
@@ -164,10 +261,7 @@ class RenderedTab:
                   "borders": {"bottom": {"style": "SOLID"}}, "verticalAlignment": "MIDDLE"}
         rows = []
         if spec.note:
-            rows.append({"values": [{
-                "userEnteredValue": {"stringValue": spec.note[:MAX_CELL_CHARS]},
-                "userEnteredFormat": {"textFormat": {"italic": True,
-                                                     "foregroundColor": rgb(NOTE_COLOUR)}}}]})
+            rows.append({"values": self._note_row(sheet_id)})
         rows.append({"values": [{"userEnteredValue": {"stringValue": c.header},
                                  "userEnteredFormat": header} for c in spec.columns]})
         out.append(dumps({"updateCells": {
@@ -176,20 +270,42 @@ class RenderedTab:
         first = spec.first_data_row - 1
         if spec.rows:
             for c, col in enumerate(spec.columns):
-                if col.kind in NUMBER_TYPES:
-                    out.append(self._repeat(sheet_id, c, first, first + len(spec.rows),
-                                            col.kind))
+                fmt = column_number_format(col)
+                if fmt is not None:
+                    out.append(self._repeat(sheet_id, c, first, first + len(spec.rows), fmt))
         for c, r0, r1, key in self.runs:
             out.append(self._repeat(sheet_id, c, first + r0, first + r1, key))
         return out
 
-    def _repeat(self, sheet_id: int, column: int, r0: int, r1: int, key: str) -> str:
+    def _note_row(self, sheet_id: int) -> list[dict[str, Any]]:
+        """The note cell, and the print link where :func:`print_link_column` puts it —
+        to the PDF of ``sheet_id``, the tab's final id (a staged tab keeps its staging id)."""
+        spec = self.spec
+        assert spec.note is not None
+        cells: list[dict[str, Any]] = [{
+            "userEnteredValue": {"stringValue": spec.note[:MAX_CELL_CHARS]},
+            "userEnteredFormat": {"textFormat": {"italic": True,
+                                                 "foregroundColor": rgb(NOTE_COLOUR)}}}]
+        page = print_page(spec)
+        if page is None or self.key is None or self.print_column is None:
+            return cells
+        label = print_label(page, print_language(spec.note))
+        cells += [{}] * (self.print_column - 1)
+        cells.append({
+            "userEnteredValue": {"formulaValue": print_link_formula(self.key, sheet_id, page,
+                                                                    label)},
+            "userEnteredFormat": {"textFormat": LINK_FORMAT}})
+        return cells
+
+    def _repeat(self, sheet_id: int, column: int, r0: int, r1: int,
+                key: str | dict[str, str]) -> str:
+        """``repeatCell`` over rows ``[r0, r1)`` of a column: the link format (``"link"``),
+        a kind's number format, or a ``NumberFormat`` given as is."""
         if key == "link":
-            fmt: dict[str, Any] = {"textFormat": {"foregroundColor": rgb(LINK_COLOUR),
-                                                  "underline": True}}
+            fmt: dict[str, Any] = {"textFormat": LINK_FORMAT}
             fields = "userEnteredFormat.textFormat"
         else:
-            fmt = {"numberFormat": number_format(key)}
+            fmt = {"numberFormat": key if isinstance(key, dict) else number_format(key)}
             fields = "userEnteredFormat.numberFormat"
         return dumps({"repeatCell": {
             "range": {"sheetId": sheet_id, "startRowIndex": r0, "endRowIndex": r1,
@@ -289,9 +405,36 @@ def conditional_request(cf: CondFormat, spec: TabSpec, sheet_id: int, index: int
         "ranges": [grid_range], "booleanRule": {"condition": condition, "format": fmt}}}}
 
 
+def chart_anchor(spec: TabSpec, chart: ChartSpec) -> tuple[int, int, int]:
+    """0-based (row, column) of the chart's anchor cell and its x offset in pixels: data row
+    ``anchor[0]``, column ``anchor[1]``; else right of the table, level with the header.
+
+    >>> chart_anchor(TabSpec("t", [], note="n"), ChartSpec("c", "a", ("b",), (0, 1),
+    ...                                                    anchor=(4, 1)))
+    (6, 1, 0)
+    """
+    if chart.anchor is not None:
+        row, column = chart.anchor
+        return spec.first_data_row - 1 + row, column, 0
+    return spec.header_row - 1, len(spec.columns), CHART_OFFSET_X
+
+
+def chart_room(spec: TabSpec, chart: ChartSpec, widths: list[int]) -> tuple[int, int]:
+    """(rows, columns) the grid needs so the whole chart lies on it, given the table's
+    column widths in pixels (other columns and rows have Google's default size)."""
+    row, column, offset = chart_anchor(spec, chart)
+    rows = row + math.ceil(chart.height_px / DEFAULT_ROW_PIXELS) + 1
+    covered = -offset
+    while covered < chart.width_px:
+        covered += widths[column] if column < len(widths) else DEFAULT_COLUMN_PIXELS
+        column += 1
+    return rows, column
+
+
 def chart_request(spec: TabSpec, sheet_id: int) -> dict[str, Any]:
-    """``addChart``: a basic column/line chart right of the table, series titled by their
-    header cells, categories from the category column over ``data_rows``."""
+    """``addChart``: a basic column/line chart at :func:`chart_anchor`, ``width_px`` ×
+    ``height_px``, series titled by their header cells, categories from the category
+    column over ``data_rows``."""
     chart = spec.chart
     assert chart is not None
     try:
@@ -319,13 +462,14 @@ def chart_request(spec: TabSpec, sheet_id: int) -> dict[str, Any]:
         "series": [{"series": source(c), "targetAxis": "LEFT_AXIS"} for c in series_cols],
         "headerCount": 1 if with_header else 0,
     }
+    row, column, offset = chart_anchor(spec, chart)
     return {"addChart": {"chart": {
         "chartId": chart_id(sheet_id),
         "spec": {"title": chart.title, "basicChart": basic},
         "position": {"overlayPosition": {
-            "anchorCell": {"sheetId": sheet_id, "rowIndex": spec.header_row - 1,
-                           "columnIndex": len(spec.columns)},
-            "offsetXPixels": 16, "widthPixels": CHART_WIDTH, "heightPixels": CHART_HEIGHT}},
+            "anchorCell": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": column},
+            "offsetXPixels": offset, "widthPixels": chart.width_px,
+            "heightPixels": chart.height_px}},
     }}}
 
 
@@ -474,16 +618,23 @@ class _Encoder:
         return found
 
 
-def render_tab(spec: TabSpec, sheet_ids: Mapping[str, int]) -> RenderedTab:
-    """Encode ``spec`` once; ``sheet_ids`` (tab name → sheet id) resolves its links."""
+def render_tab(spec: TabSpec, sheet_ids: Mapping[str, int], key: str | None = None
+               ) -> RenderedTab:
+    """Encode ``spec`` once; ``sheet_ids`` (tab name → sheet id) resolves its links, ``key``
+    (the spreadsheet's) makes its print link (none without a key)."""
     enc = _Encoder(spec, sheet_ids, CELLS)
     rows, sizes = enc.encode()
+    widths = [pixels(w) for w in column_widths(spec)]
     width = max([len(spec.columns), 1] + [len(r) for r in spec.rows])
     n_rows = spec.header_row + max(len(spec.rows), 1)
     if spec.chart is not None:
-        width += CHART_COLUMNS
-        n_rows = max(n_rows, spec.header_row + CHART_ROWS)
+        chart_rows, chart_columns = chart_room(spec, spec.chart, widths)
+        n_rows, width = max(n_rows, chart_rows), max(width, chart_columns)
+    print_column = None
+    if key is not None and spec.note and print_page(spec) is not None:
+        print_column = print_link_column(spec.note, widths)
+        width = max(width, print_column + 1)
     return RenderedTab(spec=spec, rows=rows, row_bytes=sizes, runs=enc.runs(),
-                       widths=[pixels(w) for w in column_widths(spec)],
-                       row_count=n_rows, column_count=width, sheet_ids=sheet_ids,
-                       link_targets=frozenset(enc.link_targets))
+                       widths=widths, row_count=n_rows, column_count=width,
+                       sheet_ids=sheet_ids, link_targets=frozenset(enc.link_targets),
+                       key=key, print_column=print_column)

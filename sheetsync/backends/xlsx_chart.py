@@ -2,7 +2,8 @@
 
 openpyxl renders a one-chart workbook in memory; its drawing and chart parts are taken from
 it and spliced into the real package by :mod:`.xlsx_write` (which writes their rels). The
-chart sits to the right of the table, series titled by their header cells, categories as
+chart sits at ``ChartSpec.anchor`` (else to the right of the table, level with the header),
+``width_px`` × ``height_px`` at 96 dpi, series titled by their header cells, categories as
 text (``FY2026-Q1``), axes shown.
 """
 
@@ -16,6 +17,13 @@ from typing import Any
 from ..tabspec import ChartSpec, TabSpec
 from .xlsx_render import column_letter, quote_sheet
 
+CM_PER_INCH, DPI = 2.54, 96
+
+
+def cm(px: int) -> float:
+    """Pixels at 96 dpi → centimetres (openpyxl's chart size unit)."""
+    return px / DPI * CM_PER_INCH
+
 
 @dataclass
 class ChartParts:
@@ -25,8 +33,34 @@ class ChartParts:
     chart: bytes
 
 
+def chart_cell(spec: TabSpec, chart: ChartSpec) -> tuple[int, int]:
+    """0-based (row, column) of the cell under the chart's top-left corner: data row
+    ``anchor[0]`` and column ``anchor[1]``, else right of the table (one column free) on
+    the header row.
+
+    >>> chart_cell(TabSpec("t", [], note="n"), ChartSpec("c", "a", ("b",), (0, 1), anchor=(4, 1)))
+    (6, 1)
+    """
+    if chart.anchor is not None:
+        row, column = chart.anchor
+        return spec.first_data_row - 1 + row, column
+    return spec.header_row - 1, len(spec.columns) + 1
+
+
+def _anchor(spec: TabSpec, chart: ChartSpec) -> Any:
+    """A one-cell drawing anchor at :func:`chart_cell`, sized in EMU from the pixels."""
+    from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, OneCellAnchor
+    from openpyxl.drawing.xdr import XDRPositiveSize2D
+    from openpyxl.utils.units import pixels_to_EMU
+
+    row, column = chart_cell(spec, chart)
+    return OneCellAnchor(_from=AnchorMarker(col=column, row=row),
+                         ext=XDRPositiveSize2D(pixels_to_EMU(chart.width_px),
+                                               pixels_to_EMU(chart.height_px)))
+
+
 def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
-    """Draw ``chart`` with openpyxl, to the right of the table; return its parts."""
+    """Draw ``chart`` with openpyxl where :func:`chart_cell` puts it; return its parts."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
     from openpyxl.chart.data_source import AxDataSource, StrRef
@@ -49,7 +83,7 @@ def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
         drawn = BarChart()
         drawn.type = "col"
     drawn.title = chart.title
-    drawn.width, drawn.height = 20, 10
+    drawn.width, drawn.height = cm(chart.width_px), cm(chart.height_px)
     drawn.x_axis.delete = False
     drawn.y_axis.delete = False
     header = spec.header_row
@@ -60,7 +94,7 @@ def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
            f"${column_letter(cat_col - 1)}${max(last, first)}"
     for series in drawn.series:
         series.cat = AxDataSource(strRef=StrRef(f=cats))
-    ws.add_chart(drawn, f"{column_letter(len(spec.columns) + 1)}{header}")
+    ws.add_chart(drawn, _anchor(spec, chart))
     buf = io.BytesIO()
     wb.save(buf)
     with zipfile.ZipFile(buf) as z:

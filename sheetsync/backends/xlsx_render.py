@@ -2,9 +2,10 @@
 
 The sheet XML is written directly (openpyxl would take seconds for the large owned tabs
 such as the hidden snapshot): note row, bold/filled/bordered header frozen below it, number
-formats by column kind, column widths, internal hyperlinks, conditional formats and the
-``<drawing>`` reference of the chart. Text is always an inline string — a value starting
-with ``=``, ``+``, ``-`` or ``@`` stays text, never a formula. Charts are drawn by openpyxl
+formats by column (its own pattern, else by kind), column widths that fit, internal
+hyperlinks, conditional formats, the page setup (:mod:`.xlsx_page`) and the ``<drawing>``
+reference of the chart. Text is always an inline string — a value starting with ``=``,
+``+``, ``-`` or ``@`` stays text, never a formula. Charts are drawn by openpyxl
 (:mod:`.xlsx_chart`). The output depends only on the spec and the style indices, so
 rendering the same spec twice gives the same bytes.
 """
@@ -15,15 +16,16 @@ import datetime as dt
 import decimal
 import math
 import numbers
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import BackendError
 from ..grid import date_to_serial
-from ..tabspec import NUMBER_FORMATS, CondFormat, Link, TabSpec
+from ..tabspec import NUMBER_FORMATS, Column, CondFormat, Link, TabSpec
+from .cell_width import display_width, number_width
 from .xlsx_package import xml_escape
+from .xlsx_page import page_setup, sheet_properties
 from .xlsx_read import DAYS_1904
 from .xlsx_styles import DxfSpec, StyleMerger, XfSpec
 from .xlsx_text import encode
@@ -38,7 +40,7 @@ WIDTH_SAMPLE_ROWS = 5000
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_OPS = {"lt": "<", "gt": ">", "eq": "="}
+_OPS = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "="}
 
 
 def column_letter(index: int) -> str:
@@ -63,13 +65,16 @@ def internal_link(tab: str, cell: str) -> str:
 
 @dataclass
 class SheetStyles:
-    """The style indices one tab uses (from :class:`StyleMerger`)."""
+    """The style indices one tab uses (from :class:`StyleMerger`): ``by_kind`` for a value
+    whose type differs from its column's (a date in a text column), ``by_column`` for the
+    data cells of each column (its own number format, if any)."""
 
     header: int
     note: int
     link: int
     by_kind: dict[str, int]
     dxf: list[int] = field(default_factory=list)
+    by_column: list[int] = field(default_factory=list)
 
 
 def kind_xf(kind: str) -> XfSpec:
@@ -85,6 +90,7 @@ def collect_styles(spec: TabSpec, merger: StyleMerger) -> SheetStyles:
         link=merger.xf(XfSpec(font="link")),
         by_kind={k: merger.xf(kind_xf(k)) for k in sorted(kinds)},
         dxf=[merger.dxf(DxfSpec(cf.fill, cf.font)) for cf in spec.conditional],
+        by_column=[merger.xf(XfSpec(num_fmt=c.pattern)) for c in spec.columns],
     )
 
 
@@ -117,18 +123,8 @@ def _plain(value: Any) -> Any:
 _PLAIN_TYPES = frozenset({str, bool, int, dt.date, dt.datetime, Link})
 
 
-def display_width(text: str) -> float:
-    """Width in characters; East Asian wide/full-width characters count double."""
-    if text.isascii():
-        return float(max((len(line) for line in text.split("\n")), default=0))
-    best = 0
-    for line in text.split("\n"):
-        best = max(best, sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1
-                             for ch in line))
-    return float(best)
-
-
-def _value_width(value: Any, kind: str) -> float:
+def _value_width(value: Any, column: Column) -> float:
+    """Display width of one (plain) value in ``column``, as its number format shows it."""
     if value is None:
         return 0.0
     if isinstance(value, Link):
@@ -138,36 +134,34 @@ def _value_width(value: Any, kind: str) -> float:
     if isinstance(value, bool):
         return 5.0
     if isinstance(value, dt.datetime):
-        return 16.0 if kind != "date" else 10.0
+        return 16.0 if column.kind != "date" else 10.0
     if isinstance(value, dt.date):
         return 10.0
     if isinstance(value, (int, float)):
-        if kind == "ratio":
-            return len(f"{value * 100:.1f}%")
-        if kind == "money":
-            return len(f"{value:,.0f}") + 1.0
-        if kind in ("int", "number"):
-            return len(f"{value:,.1f}" if kind == "number" else f"{value:,.0f}")
-        return float(len(repr(value)))
+        if column.kind in ("date", "datetime"):
+            return 16.0 if column.kind == "datetime" else 10.0
+        return number_width(value, column.pattern)
     return float(len(str(value)))
 
 
+def column_width(spec: TabSpec, index: int) -> float:
+    """Width of column ``index``: wide enough for its bold header and the sampled values
+    (+ 2 characters of padding), at least the given ``Column.width``; capped at
+    :data:`MAX_WIDTH` unless the given width is larger."""
+    col = spec.columns[index]
+    best = display_width(col.header) * 1.1  # bold
+    for row in spec.rows[:WIDTH_SAMPLE_ROWS]:
+        if index < len(row):
+            w = _value_width(_plain(row[index]), col)
+            if w > best:
+                best = w
+    fitted = min(MAX_WIDTH, max(MIN_WIDTH, best + 2.0))
+    return round(max(fitted, float(col.width or 0.0)), 2)
+
+
 def column_widths(spec: TabSpec) -> list[float]:
-    """Given widths, else estimated from the header and the first rows (capped)."""
-    widths = []
-    sample = spec.rows[:WIDTH_SAMPLE_ROWS]
-    for i, col in enumerate(spec.columns):
-        if col.width is not None:
-            widths.append(float(col.width))
-            continue
-        best = display_width(col.header) * 1.1  # bold
-        for row in sample:
-            if i < len(row):
-                w = _value_width(_plain(row[i]), col.kind)
-                if w > best:
-                    best = w
-        widths.append(round(min(MAX_WIDTH, max(MIN_WIDTH, best + 2.0)), 2))
-    return widths
+    """Widths (characters) of the columns of ``spec``: see :func:`column_width`."""
+    return [column_width(spec, i) for i in range(len(spec.columns))]
 
 
 # -- the sheet -------------------------------------------------------------------------
@@ -203,7 +197,8 @@ class _RowWriter:
         self.styles = styles
         self.offset = DAYS_1904 if date1904 else 0
         self.kinds = [c.kind for c in spec.columns]
-        self.kind_xf = [styles.by_kind.get(k, 0) for k in self.kinds]
+        self.kind_xf = list(styles.by_column) or [styles.by_kind.get(k, 0)
+                                                  for k in self.kinds]
         self.letters = [column_letter(i) for i in range(max(len(spec.columns), 1))]
         self.links: list[tuple[str, Link]] = []
 
@@ -229,10 +224,9 @@ class _RowWriter:
             s = f' s="{style}"' if style else ""
             return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
         if isinstance(value, dt.date):
-            if kind not in ("date", "datetime"):
+            if kind not in ("date", "datetime"):  # a date in another column: a date format
                 timed = isinstance(value, dt.datetime) and value.time() != dt.time(0)
-                kind = "datetime" if timed else "date"
-            style = self.styles.by_kind[kind]
+                style = self.styles.by_kind["datetime" if timed else "date"]
             serial = date_to_serial(value) - self.offset
             return f'<c r="{ref}" s="{style}"><v>{_number(serial)}</v></c>'
         s = f' s="{style}"' if style else ""
@@ -362,6 +356,7 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
     dim = f"A1:{column_letter(max(n_cols, 1) - 1)}{last_row}"
     add('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
     add(f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">')
+    add(sheet_properties(spec))
     add(f'<dimension ref="{dim}"/>')
     add(f'<sheetViews><sheetView workbookViewId="0">{_pane(spec)}</sheetView></sheetViews>')
     add('<sheetFormatPr defaultRowHeight="15"/>')
@@ -394,6 +389,7 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
         add("</hyperlinks>")
     add('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         'footer="0.3"/>')
+    add(page_setup(spec))
     if drawing_rid:
         add(f'<drawing r:id="{drawing_rid}"/>')
     add("</worksheet>")

@@ -6,9 +6,10 @@ zip: an owned tab that exists is replaced in place (same position, ``sheetId`` a
 other part — the register's sheet XML, images and charts of rep-owned tabs, shared strings,
 defined names, data validation — is copied as stored. The few shared parts that must
 change are edited as text, keeping their other bytes: ``styles.xml`` (styles appended),
-``workbook.xml`` (new ``<sheet>`` entries, ``state``), its rels, ``[Content_Types].xml``,
-``calcChain.xml`` (entries of replaced tabs removed) and ``docProps/app.xml`` (the sheet
-list, ``TitlesOfParts``, dropped when tabs are added: it is optional and Excel rebuilds it).
+``workbook.xml`` (new ``<sheet>`` entries, ``state``, the print titles of the written tabs:
+:mod:`.xlsx_page`), its rels, ``[Content_Types].xml``, ``calcChain.xml`` (entries of
+replaced tabs removed) and ``docProps/app.xml`` (the sheet list, ``TitlesOfParts``, dropped
+when tabs are added: it is optional and Excel rebuilds it).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .xlsx_package import (
     relative_target,
     xml_escape,
 )
+from .xlsx_page import edit_print_titles, print_titles
 from .xlsx_read import SheetEntry, WorkbookInfo
 from .xlsx_render import SheetStyles, collect_styles, render_sheet
 from .xlsx_styles import StyleMerger
@@ -309,7 +311,22 @@ class Splicer:
             raise BackendError("cannot write: every tab of the workbook would be hidden")
         text = text[:opened.end()] + new_block + text[close:]
         text = _fix_active_tab(text, p, hidden)
+        text = edit_print_titles(text, p, self._print_titles(plans, len(tags)))
         self._set(self.wb_part, text.encode("utf-8"))
+
+    @staticmethod
+    def _print_titles(plans: list[_Plan], n_sheets: int) -> dict[int, str | None]:
+        """Position in ``<sheets>`` (``localSheetId``) → print titles, for every written
+        tab; new tabs come after the ``n_sheets`` existing ones, in plan order."""
+        titles: dict[int, str | None] = {}
+        added = n_sheets
+        for plan in plans:
+            if plan.entry is not None:
+                position = plan.entry.index
+            else:
+                position, added = added, added + 1
+            titles[position] = print_titles(plan.spec)
+        return titles
 
     def _edit_workbook_rels(self) -> None:
         if not (self.new_rels or self.retarget or self.removed_rids):

@@ -4,12 +4,14 @@ Supported: Google's "automatic" display of plain numbers, number patterns with `
 placeholders, thousands separators, percent, scientific, quoted or ``[$¥]`` literals and
 ``positive;negative;zero`` sections; date/time patterns (``yyyy``, ``yy``, ``m``/``mm``/
 ``mmm``/``mmmm`` months, ``d``/``dd``/``ddd``/``dddd``, ``h``/``hh``, minutes, ``ss``,
-``am/pm``). Colours (``[Red]``), conditions and fraction patterns are ignored.
+``am/pm``). Colours (``[Red]``), conditions and fraction patterns are ignored. Halves round
+away from zero, as Sheets shows them (``2.25`` with ``0.0"倍"`` → ``2.3倍``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 import re
 from functools import lru_cache
@@ -183,6 +185,22 @@ def _tokens(section: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _fixed(value: float, places: int) -> str:
+    """``value`` with ``places`` decimals, a half rounded away from zero as Sheets shows it
+    (``0.125`` → ``0.13``, ``2.25`` → ``2.3``; Python's ``f"{x:.1f}"`` rounds half to even).
+    The shortest repr is rounded, not the binary value: ``2.675`` → ``2.68``.
+
+    >>> _fixed(2.25, 1), _fixed(0.125, 2), _fixed(2.675, 2), _fixed(1e20, 0)
+    ('2.3', '0.13', '2.68', '100000000000000000000')
+    """
+    if not math.isfinite(value):
+        return f"{value:.{places}f}"
+    with decimal.localcontext() as ctx:
+        ctx.prec = 400  # exact for any double
+        step = decimal.Decimal(1).scaleb(-places)
+        return f"{decimal.Decimal(repr(value)).quantize(step, decimal.ROUND_HALF_UP):f}"
+
+
 def _format_number(value: float, section: str) -> str:
     tokens = _tokens(section)
     code = "".join(t for kind, t in tokens if kind == "code")
@@ -206,7 +224,7 @@ def _format_number(value: float, section: str) -> str:
         if value:
             exponent = math.floor(math.log10(abs(value)))
             value /= 10**exponent
-    rounded = f"{value:.{max_frac}f}"
+    rounded = _fixed(value, max_frac)
     int_part, _, frac_part = rounded.partition(".")
     frac_part = frac_part.rstrip("0").ljust(min_frac, "0") if max_frac else ""
     int_part = int_part.lstrip("0").rjust(min_int, "0")
