@@ -352,7 +352,9 @@ def forecast_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 _SHORTFALL = {"ja": '¥#,##0;"超過 ¥"#,##0;¥0', "en": '¥#,##0;"over ¥"#,##0;¥0'}
 _MULTIPLE = {"ja": '0.0"倍"', "en": '0.0"x"'}
-_COUNT = {"ja": '#,##0"件"', "en": "#,##0"}
+# overdue deals only ever sit in the current period: elsewhere a blank reads better than 0件
+_COUNT = {"ja": '#,##0"件";-#,##0"件";""', "en": '#,##0;-#,##0;""'}
+_MONEY_OR_BLANK = {"ja": '¥#,##0;-¥#,##0;""', "en": '¥#,##0;-¥#,##0;""'}
 #: the tab's columns, in the order a manager reads a ヨミ表 (the JSON has more: commit,
 #: best_case, weighted, forecast_attainment and gap are what the landings are made of)
 TAB_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -370,7 +372,8 @@ TAB_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("pipeline", "パイプライン", "Pipeline", "money", 13),
     ColumnSpec("coverage", "カバレッジ", "Coverage", "number", 8, _MULTIPLE),
     ColumnSpec("overdue_count", "予定日超過", "Overdue", "int", 8, _COUNT),
-    ColumnSpec("overdue_amount", "予定日超過金額", "Overdue amount", "money", 13),
+    ColumnSpec("overdue_amount", "予定日超過金額", "Overdue amount", "money", 13,
+               _MONEY_OR_BLANK),
     ColumnSpec("closed", "状態", "Status", "text", 8),
 )
 TITLE = Label("売上予測", "Forecast")
