@@ -109,6 +109,27 @@ def test_validate_clean_register_exits_0(tmp_path):
     assert "2 rows · 0 errors · 0 warnings · 0 rows excluded" in result.output
 
 
+def test_a_half_year_target_that_its_quarters_contradict_is_a_warning(tmp_path):
+    clean_register(tmp_path / "deals.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "deals.xlsx")
+    ws = wb.create_sheet("目標")
+    for row in (["期間", "担当者", "目標金額"], ["FY2026-Q3", None, "1,000万円"],
+                ["FY2026-Q4", None, 20_000_000], ["2026年度下期", None, 25_000_000]):
+        ws.append(row)
+    wb.save(tmp_path / "deals.xlsx")
+    (tmp_path / "config.yaml").write_text("language: ja\n", encoding="utf-8")
+    result = invoke("run", "-c", str(tmp_path / "config.yaml"), "--dry-run", "-f", "json",
+                    *AS_OF)
+    assert result.exit_code == 0, result.output  # a warning: nothing is left out
+    data = json.loads(result.stdout)
+    (warning,) = data["validation"]["warnings"]
+    assert (warning["code"], warning["tab"], warning["cell"]) == ("target_mismatch", "目標", "A4")
+    assert "¥25,000,000" in warning["message"] and "¥30,000,000" in warning["message"]
+    rows = {(r["period"], r["owner"]): r for r in data["forecast"]}
+    assert rows[("FY2026-H2", None)]["target"] == 25_000_000  # the explicit one is shown
+    assert rows[("FY2026", None)]["target"] is None  # H1 has no target
+
+
 def test_validate_is_read_only(demo):
     before = (demo / "deals.xlsx").read_bytes()
     invoke("validate", "-c", str(demo / "config.yaml"), *AS_OF)
