@@ -38,6 +38,7 @@ from .history import (
 from .issues import Issue, Report
 from .lease import Lease, default_runner, new_lease, read_lease
 from .metrics.settings import MetricsSettings
+from .names import spellings
 from .report import ERRORS_TAB, errors_tab, run_note
 from .reports import REPORTS, ReportInput, TabContext
 from .schema import Schema, load_schema
@@ -181,9 +182,15 @@ def check(
             target_grid, language=config.language,
             fiscal_year_start_month=config.fiscal_year_start_month,
             period=config.forecast.period,
+            owner_spellings=spellings(_owners(validation), config.owners),
         )
     return Checked(config, schema, as_of, read, register, validation, targets, target_issues,
                    backend, timings, as_of_given)
+
+
+def _owners(validation: ValidationResult) -> list[Any]:
+    deals = validation.deals
+    return deals["owner"].tolist() if "owner" in deals.columns else []
 
 
 def _protect_register(backend: Backend, name: str) -> None:

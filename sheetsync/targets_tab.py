@@ -7,6 +7,7 @@ brought to the forecast's granularity) by :func:`sheetsync.metrics.targets.map_t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Literal
 
 import pandas as pd
@@ -18,6 +19,7 @@ from .headers import map_headers
 from .issues import Issue
 from .messages import render
 from .metrics.targets import map_targets
+from .names import canonical
 from .schema import Field, Label
 from .textnorm import is_blank
 from .validate import display_value
@@ -38,10 +40,14 @@ def read_targets(
     language: str = "ja",
     fiscal_year_start_month: int = 4,
     period: Literal["quarter", "month"] = "quarter",
+    owner_spellings: Mapping[str, str] | None = None,
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """Targets at the forecast granularity (columns ``period, owner, target``) and issues.
 
     A missing tab means no targets (every target column of the forecast is empty).
+    ``owner_spellings`` (:func:`sheetsync.names.spellings` of the register) makes 担当者 the
+    register's spelling of the same rep (``佐藤　健`` → ``佐藤 健``), before duplicates are
+    looked for.
     """
     empty = pd.DataFrame({"period": pd.Series(dtype=object), "owner": pd.Series(dtype=object),
                           "target": pd.Series(dtype="Int64")})
@@ -74,9 +80,12 @@ def read_targets(
             issues.append(_issue("required", grid.name, sheet_row, tcol, target_label,
                                  raw_target, language))
             continue
+        name = None if is_blank(owner) else parse_text(owner)
+        if name is not None and owner_spellings:
+            name = canonical([name], owner_spellings)[0]
         records.append({
             "period": _period_text(raw_period),
-            "owner": None if is_blank(owner) else parse_text(owner),
+            "owner": name,
             "target": amount,
             "_row": sheet_row,
             "_cell": rowcol_to_a1(sheet_row, pcol + 1),

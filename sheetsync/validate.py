@@ -41,6 +41,7 @@ from .grid import CellValue, Grid, PercentValue
 from .headers import HeaderMap, blank_header_issues, map_headers
 from .issues import Issue, Report, Severity
 from .messages import join, render
+from .names import canonical, spellings
 from .schema import Field, RequiredWhen, Schema
 from .textnorm import company_key, match_key, nfkc
 
@@ -326,6 +327,9 @@ def validate_register(
         if col is None:
             continue
         values, bad = _parse_column(body, col, field_parser(fld, language, owners))
+        if fld.roster and not owners:
+            # no roster: one rep however the space is typed, shown as most reps write it
+            values = canonical(values, spellings(values))
         parsed_all[fld.name] = values
         errors_at.extend((fld, index, raw, exc) for index, raw, exc in bad)
         if all_filled or None not in values:

@@ -1,0 +1,55 @@
+"""People's names as reps type them: one person, one key, one spelling shown.
+
+``佐藤 健``, ``佐藤　健`` (a full-width space) and ``佐藤健`` are one rep. Names are matched by
+:func:`~sheetsync.textnorm.match_key` (NFKC, case folded, whitespace removed) — the key the
+roster in the config is matched by too, so a register behaves the same with or without one.
+What a tab shows is the roster's spelling when there is a roster, else the spelling the reps
+use most.
+
+>>> spellings(["佐藤 健", "佐藤　健", "佐藤 健", "鈴木"])
+{'佐藤健': '佐藤 健', '鈴木': '鈴木'}
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .textnorm import match_key
+
+
+def spellings(names: Iterable[Any], preferred: Sequence[str] = ()) -> dict[str, str]:
+    """Key → the spelling to show: ``preferred`` (the roster) first, else the most common
+    spelling among ``names`` (ties: the one seen first). Non-text values are skipped."""
+    counts: Counter[str] = Counter()
+    first_seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if isinstance(name, str) and name.strip():
+            text = name.strip()
+            counts[text] += 1
+            first_seen.setdefault(text, i)
+    best: dict[str, str] = {}
+    for text in sorted(counts, key=lambda t: (-counts[t], first_seen[t])):
+        best.setdefault(match_key(text), text)
+    for name in preferred:
+        best[match_key(name)] = name
+    return best
+
+
+def canonical(names: Sequence[Any], shown: Mapping[str, str]) -> list[Any]:
+    """``names`` with every text replaced by its key's spelling in ``shown`` (others kept).
+
+    >>> canonical(["佐藤　健", None, "高橋"], {"佐藤健": "佐藤 健"})
+    ['佐藤 健', None, '高橋']
+    """
+    out: list[Any] = []
+    cache: dict[str, Any] = {}
+    for name in names:
+        if not isinstance(name, str):
+            out.append(name)
+            continue
+        if name not in cache:
+            cache[name] = shown.get(match_key(name), name.strip())
+        out.append(cache[name])
+    return out
