@@ -33,7 +33,7 @@ _T = {
     "commit_attainment": ("達成見込率", "Commit %"),
     "commit_gap": ("不足", "Shortfall"),
     "overdue": ("予定日超過", "Overdue"),
-    "team": ("チーム計", "Team"),
+    "team": ("チーム合計", "Team"),  # as the 売上予測 tab says
     "deal_id": ("案件ID", "Deal ID"),
     "client": ("顧客名", "Client"),
     "stage": ("フェーズ", "Stage"),
@@ -203,11 +203,14 @@ def forecast_table(rows: list[dict[str, Any]], language: str, period: str) -> Ta
 
 def stale_table(rows: list[dict[str, Any]], language: str, limit: int = 10,
                 details: dict[str, dict[str, Any]] | None = None) -> Table:
-    """The most urgent stale deals (JSON shape) as a terminal table."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    """The most urgent stale deals (JSON shape) as a terminal table. Every column but the
+    reasons keeps its width (an amount is never cut); the reasons wrap, in Japanese too
+    (no spaces to break at)."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     for key, justify in (("deal_id", "left"), ("owner", "left"), ("stage", "left"),
-                         ("amount", "right"), ("days", "right"), ("reasons", "left")):
-        table.add_column(t(key, language), justify=justify, no_wrap=key != "reasons")  # type: ignore[arg-type]
+                         ("amount", "right"), ("days", "right")):
+        table.add_column(t(key, language), justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    table.add_column(t("reasons", language), overflow="fold", ratio=1, min_width=8)
     for row in rows[:limit]:
         reasons = ("、" if language != "en" else ", ").join(
             REASON_LABELS[r](language) for r in row["reasons"])

@@ -304,3 +304,26 @@ def test_every_command_has_help():
         seen.append(" ".join(path))
     assert {"validate", "run", "demo", "schedule", "jobs export", "schema show",
             "schema apply", "fix"} <= set(seen)
+
+
+@pytest.mark.parametrize("width", ["80", "100"])
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_run_tables_fit_a_narrow_terminal_without_cutting_a_number(demo, width, language):
+    """Issue 10 #5: in an 80–100 column terminal a yen amount was cut mid-number."""
+    config = demo / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("language: ja",
+                                                                 f"language: {language}"),
+                      encoding="utf-8")
+    result = CliRunner(env={"COLUMNS": width}).invoke(
+        cli, ["run", "-c", str(config), "--dry-run", *AS_OF])
+    data = json.loads(CliRunner().invoke(
+        cli, ["run", "-c", str(config), "--dry-run", "-f", "json", *AS_OF]).stdout)
+    lines = result.output.splitlines()
+    assert "…" not in result.output
+    assert all(len(line.rstrip()) <= int(width) or "着地" in line or "landing" in line
+               for line in lines)  # only the one-line range is allowed to run on
+    for row in data["stale"][:10]:  # the follow-up table: full amounts
+        if row["amount"] is not None:
+            assert f"¥{row['amount']:,}" in result.output
+    team = "Team" if language == "en" else "チーム合計"  # the tab's word, not another one
+    assert f" {team} " in result.output
