@@ -42,12 +42,18 @@ class CoercionError(ValueError):
 MIN_DATE = dt.date(1950, 1, 1)
 MAX_DATE = dt.date(2199, 12, 31)
 _MONEY_TOLERANCE = 1e-6
+#: the largest amount a cell may hold: 1兆円 (10^12 yen). Far above any deal — a larger
+#: number is a typo, or a date or phone number in the amount column — and low enough that a
+#: whole sheet of such deals (1,048,576 rows, Excel's limit; fewer on Google) sums exactly in
+#: 64-bit integers: no total in any tab can wrap around.
+MAX_AMOUNT = 10**12
 
 # ---------------------------------------------------------------------------------- money
 
-_MONEY_UNITS = {"億": 100_000_000, "万": 10_000, "千": 1_000, "k": 1_000, "m": 1_000_000}
+_MONEY_UNITS = {"兆": 10**12, "億": 100_000_000, "万": 10_000, "千": 1_000, "k": 1_000,
+                "m": 1_000_000}
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_MONEY_PART = re.compile(rf"({_NUMBER})([億万千kKM]?)")
+_MONEY_PART = re.compile(rf"({_NUMBER})([兆億万千kKM]?)")
 
 
 def _decimal(text: str) -> Decimal:
@@ -99,11 +105,15 @@ def _whole_yen(amount: Decimal | int) -> int:
     if isinstance(amount, int):
         if amount < 0:
             raise CoercionError("negative_money")
+        if amount > MAX_AMOUNT:
+            raise CoercionError("money_too_large")
         return amount
     if not amount.is_finite():
         raise CoercionError("invalid_money")
     if amount < 0:
         raise CoercionError("negative_money")
+    if amount > MAX_AMOUNT:
+        raise CoercionError("money_too_large")
     rounded = int(amount.to_integral_value())
     # A float from a formula (1320000.0000000002) is a whole yen; 1.5 yen is not.
     if abs(amount - rounded) > Decimal(str(_MONEY_TOLERANCE)):
@@ -129,7 +139,7 @@ def parse_percent(value: Any) -> float:
         # 0.1 * 100 = 10.000000000000002: keep what the rep saw in the cell
         result = round(result, 9)
     elif isinstance(value, (int, float)):
-        result = float(value)
+        result = _float(value, "percent_out_of_range")
         if 0 < result < 1:
             raise CoercionError("ambiguous_percent", suggestion=_fmt_number(result * 100))
     elif isinstance(value, str):
@@ -151,6 +161,15 @@ def parse_percent(value: Any) -> float:
 
 def _fmt_number(number: float) -> str:
     return f"{number:.10g}"
+
+
+def _float(value: int | float, code: str) -> float:
+    """``float(value)``; an integer too large for a float (a 400-digit number cell) is the
+    error ``code``, not an ``OverflowError``."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise CoercionError(code) from None
 
 
 # ---------------------------------------------------------------------------------- dates
@@ -200,7 +219,7 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return _in_range(value)
     if isinstance(value, (int, float)):
-        return _from_number(float(value))
+        return _from_number(_float(value, "date_out_of_range"))
     if not isinstance(value, str):
         raise CoercionError("invalid_date")
     text = nfkc(value).strip().casefold()
@@ -266,14 +285,17 @@ def parse_number(value: Any) -> float:
     if isinstance(value, bool):
         raise CoercionError("invalid_number")
     if isinstance(value, (int, float)):
-        if not math.isfinite(float(value)):
-            raise CoercionError("invalid_number")
-        return float(value)
-    if isinstance(value, str):
+        number = _float(value, "invalid_number")
+    elif isinstance(value, str):
         text = re.sub(r"\s+", "", nfkc(value))
-        if re.fullmatch(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", text):
-            return float(text.replace(",", ""))
-    raise CoercionError("invalid_number")
+        if not re.fullmatch(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", text):
+            raise CoercionError("invalid_number")
+        number = float(text.replace(",", ""))  # 400 digits: inf, refused below
+    else:
+        raise CoercionError("invalid_number")
+    if not math.isfinite(number):
+        raise CoercionError("invalid_number")
+    return number
 
 
 def parse_integer(value: Any) -> int:

@@ -25,6 +25,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "ja": "「{value}」: 金額は0以上で入力してください。",
         "en": "“{value}”: amounts must be 0 or more.",
     },
+    "money_too_large": {
+        "ja": "「{value}」は金額として大きすぎます（上限 1兆円）。桁や列を確認してください。",
+        "en": "“{value}” is too large an amount (at most ¥1,000,000,000,000); check the digits and the column.",
+    },
     "fractional_money": {
         "ja": "「{value}」: 金額は1円単位の整数で入力してください。",
         "en": "“{value}”: amounts must be whole yen.",

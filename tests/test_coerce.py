@@ -84,7 +84,7 @@ def test_money_rejected(typed, code):
     assert code_of(parse_money, typed) == code
 
 
-@given(st.integers(min_value=0, max_value=10**13))
+@given(st.integers(min_value=0, max_value=10**12))
 def test_money_round_trips_through_every_form(amount):
     forms = [str(amount), f"{amount:,}", f"¥{amount:,}", f"￥{amount:,}円",
              f"{amount:,}".translate(FULL_WIDTH) + "円", amount, float(amount)]
@@ -228,6 +228,25 @@ def test_text_is_never_evaluated(typed, text):
     assert parse_text(typed) == text
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["100000000000億", "1.1兆円", 1e19, 5 * 10**18, 10**400, "9" * 400, 10**12 + 1,
+     "1,000,000,000,001"],
+)
+def test_amounts_above_one_cho_yen_are_a_cell_error(typed):
+    """Issue 11 #3: a typo of a few digits must be a cell error, never a wrapped total."""
+    assert code_of(parse_money, typed) == "money_too_large"
+    assert parse_money("1兆円") == parse_money(10**12) == 10**12
+
+
+@pytest.mark.parametrize("huge", [10**400, -(10**400), "9" * 400])
+def test_huge_numbers_in_other_columns_are_cell_errors(huge):
+    """A 400-digit number cell raised OverflowError from float() (issue 11 #3)."""
+    assert code_of(parse_percent, huge) == "percent_out_of_range"
+    assert code_of(parse_date, huge) in ("date_out_of_range", "invalid_date")
+    assert code_of(parse_number, huge) == "invalid_number"
+
+
 def test_number():
     assert parse_number("１，２３４．５") == 1234.5
     assert code_of(parse_number, "1,2") == "invalid_number"
@@ -237,7 +256,8 @@ def test_number():
 
 CELLS = st.one_of(
     st.text(), st.text(alphabet="0123456789,.¥￥円万億千kKM%％-年月日/令和R元 　()"),
-    st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
+    st.integers(), st.integers(min_value=10**300, max_value=10**420),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none(),
     st.dates(), st.datetimes(),
     st.floats(min_value=-10, max_value=10).map(PercentValue),
 )
