@@ -15,16 +15,27 @@ import datetime as dt
 import difflib
 import zoneinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from .errors import ConfigError
+from .yamlfile import cut, load_yaml, quote, read_bounded
+
+#: a rep's name, as the roster lists it (a 5 MB "name" kept `validate` busy for minutes)
+OwnerName = Annotated[str, StringConstraints(max_length=100)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # .inf and NaN are not numbers anyone means in a config (and overflow later)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SpreadsheetConfig(_Strict):
@@ -34,7 +45,7 @@ class SpreadsheetConfig(_Strict):
     credentials: str | None = None
     endpoint: str | None = None
     #: google: give up retrying 429/5xx/connection errors after this many seconds
-    retry_seconds: float = Field(default=60.0, ge=0)
+    retry_seconds: float = Field(default=60.0, ge=0, le=3600)
 
 
 class ForecastConfig(_Strict):
@@ -42,8 +53,8 @@ class ForecastConfig(_Strict):
 
 
 class StaleConfig(_Strict):
-    default_days: int = Field(default=14, ge=0)
-    by_stage: dict[str, int] = Field(default_factory=dict)
+    default_days: int = Field(default=14, ge=0, le=3650)
+    by_stage: dict[str, int] = Field(default_factory=dict, max_length=100)
 
 
 class WinRateConfig(_Strict):
@@ -67,11 +78,12 @@ class EnforceConfig(_Strict):
 
 class ScheduleConfig(_Strict):
     #: a run holds the spreadsheet this long; another scheduled runner skips meanwhile
-    lease_minutes: float = Field(default=10.0, ge=0)
+    lease_minutes: float = Field(default=10.0, ge=0, le=24 * 60)
 
 
 class TabsConfig(_Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     # `register` would shadow ABCMeta.register on a pydantic model, hence the alias
     register_tab: str | None = Field(default=None, alias="register")
@@ -86,7 +98,7 @@ class Config(_Strict):
     language: Literal["ja", "en"] = "ja"
     timezone: str = "Asia/Tokyo"
     fiscal_year_start_month: int = Field(default=4, ge=1, le=12)
-    owners: list[str] = Field(default_factory=list)
+    owners: list[OwnerName] = Field(default_factory=list, max_length=10_000)
     forecast: ForecastConfig = Field(default_factory=ForecastConfig)
     stale: StaleConfig = Field(default_factory=StaleConfig)
     win_rate: WinRateConfig = Field(default_factory=WinRateConfig)
@@ -97,7 +109,8 @@ class Config(_Strict):
     base: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default="<config>", exclude=True)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
     @field_validator("timezone")
     @classmethod
@@ -138,15 +151,9 @@ class Config(_Strict):
 
 
 def read_text(path: Path, kind: str) -> str:
-    """The text of a ``kind`` file (config, job …), or a one-line :class:`ConfigError`."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: {kind} file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a {kind} file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    """The text of a ``kind`` file (config, job …), at most 1 MB, or a one-line
+    :class:`ConfigError`."""
+    return read_bounded(path, kind)
 
 
 def load_config(path: str | Path) -> Config:
@@ -157,13 +164,7 @@ def load_config(path: str | Path) -> Config:
 
 def parse_config(text: str, path: Path) -> Config:
     """Parse config YAML ``text`` as if read from ``path``."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", exc)
-        raise ConfigError(f"{path}:{where} not valid YAML ({problem})") from None
+    data = load_yaml(text, path)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -185,9 +186,9 @@ def _first_error(path: Path, exc: ValidationError, data: dict[str, Any]) -> str:
         close = difflib.get_close_matches(loc[-1], parent_fields, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else (
             f"; known keys: {', '.join(parent_fields)}" if parent_fields else "")
-        return f"{path}: {key}: unknown key{hint}"
+        return f"{path}: {cut(key)}: unknown key{hint}"
     message = err["msg"].removeprefix("Value error, ")
-    return f"{path}: {key}: {message} (got {err.get('input')!r})"
+    return f"{path}: {cut(key)}: {message} (got {quote(err.get('input'))})"
 
 
 def _fields_at(loc: list[str]) -> list[str]:

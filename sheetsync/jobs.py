@@ -36,12 +36,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from . import pipeline
 from .config import Config, load_config, read_text
 from .cron import Cron, CronError, parse_cron
 from .errors import ConfigError, LeaseHeldError, SheetsyncError
+from .yamlfile import load_yaml
 
 JOB_KEYS = ("name", "cron", "config", "command", "description")
 REQUIRED_KEYS = ("name", "cron", "config", "command")
@@ -87,13 +86,7 @@ def parse_job(text: str, path: Path, *, check_config: bool = True) -> Job:
     ``check_config=False`` skips loading the config file (doctests, export previews); the
     job then carries a default :class:`Config`.
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}:" if mark is not None else ""
-        raise ConfigError(f"{path}:{where} not valid YAML "
-                          f"({getattr(exc, 'problem', exc)})") from None
+    data = load_yaml(text, path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a mapping with the keys {', '.join(JOB_KEYS)}")
     for key in data:
