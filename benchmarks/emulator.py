@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from registers import make_register  # noqa: E402
 
-from sheetsync.backends.google_read import SPREADSHEET_FIELDS, VALUE_PARAMS  # noqa: E402
+from sheetsync.backends.google.read import SPREADSHEET_FIELDS, VALUE_PARAMS  # noqa: E402
 from sheetsync.testing.load import load_grids  # noqa: E402
 
 REGISTER = "案件一覧"

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from sheetsync.backends import Backend
 from sheetsync.backends.google import GoogleBackend
-from sheetsync.backends.google_credentials import credentials_from_file
+from sheetsync.backends.google.credentials import credentials_from_file
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.cli import cli
 from sheetsync.demo import write_demo_workbook

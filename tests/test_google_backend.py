@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from sheetsync import pipeline
-from sheetsync.backends import google_http, google_write
 from sheetsync.backends.google import GoogleBackend, spreadsheet_key
-from sheetsync.backends.google_credentials import credentials_from_file
+from sheetsync.backends.google import http_client as google_http
+from sheetsync.backends.google import write as google_write
+from sheetsync.backends.google.credentials import credentials_from_file
 from sheetsync.cli import cli
 from sheetsync.config import parse_config
 from sheetsync.errors import (

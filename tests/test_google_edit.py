@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from sheetsync.backends import google_http
 from sheetsync.backends.base import ReadResult
 from sheetsync.backends.google import GoogleBackend
-from sheetsync.backends.google_credentials import credentials_from_file
+from sheetsync.backends.google import http_client as google_http
+from sheetsync.backends.google.credentials import credentials_from_file
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.demo import REPS, write_demo_workbook
 from sheetsync.errors import BackendError, FileChangedError

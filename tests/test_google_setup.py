@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 import yaml
 
-from sheetsync.backends import google_http
 from sheetsync.backends.base import ReadResult, SheetEditor
 from sheetsync.backends.google import GoogleBackend
-from sheetsync.backends.google_credentials import credentials_from_file
-from sheetsync.backends.google_render import LEGACY_PROTECTION_NOTE, PROTECTION_NOTE
-from sheetsync.backends.google_setup import (
+from sheetsync.backends.google import http_client as google_http
+from sheetsync.backends.google.credentials import credentials_from_file
+from sheetsync.backends.google.register_setup import (
     HEADER_PROTECTION_NOTE,
     NOTE_PREFIX,
     number_format_type,
 )
+from sheetsync.backends.google.render import LEGACY_PROTECTION_NOTE, PROTECTION_NOTE
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.demo import REPS, write_demo_workbook
 from sheetsync.dictionary import DICTIONARY_TAB, dictionary_tab

@@ -19,14 +19,14 @@ import pytest
 from google.oauth2.service_account import Credentials
 from gspread.utils import ValueRenderOption
 
-from sheetsync.backends import google_write
 from sheetsync.backends.cell_width import display_width, number_width
+from sheetsync.backends.columns import MAX_WIDTH, column_widths
 from sheetsync.backends.google import GoogleBackend
-from sheetsync.backends.google_credentials import credentials_from_file
-from sheetsync.backends.google_render import pixels, print_link_column, render_tab
+from sheetsync.backends.google import write as google_write
+from sheetsync.backends.google.credentials import credentials_from_file
+from sheetsync.backends.google.render import pixels, print_link_column, render_tab
 from sheetsync.backends.workbook import WorkbookBackend
-from sheetsync.backends.xlsx_page import edit_print_titles
-from sheetsync.backends.xlsx_render import MAX_WIDTH, column_widths
+from sheetsync.backends.workbook.page import edit_print_titles
 from sheetsync.tabspec import ChartSpec, Column, CondFormat, Link, PageSetup, TabSpec
 from sheetsync.testing.emulator import Emulator
 from sheetsync.testing.emulator.numfmt import format_value

@@ -19,9 +19,10 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from sheetsync.backends import xlsx_write, xlsx_zip
 from sheetsync.backends.base import Backend
 from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.backends.workbook import write as xlsx_write
+from sheetsync.backends.workbook import zip_copy as xlsx_zip
 from sheetsync.errors import AccessDeniedError, BackendError, FileChangedError, NotFoundError
 from sheetsync.grid import PercentValue
 from sheetsync.tabspec import ChartSpec, Column, CondFormat, Link, TabSpec
@@ -412,7 +413,7 @@ def test_refuses_when_the_file_changes_during_the_write(book: Path,
             z.writestr("customXml/item9.xml", "<x/>")
         return out
 
-    monkeypatch.setattr("sheetsync.backends.workbook.splice", splice_and_edit)
+    monkeypatch.setattr("sheetsync.backends.workbook.backend.splice", splice_and_edit)
     with pytest.raises(FileChangedError):
         backend.write([forecast_spec()], read)
     assert b"customXml/item9.xml" in book.read_bytes()
@@ -597,7 +598,7 @@ def test_app_xml_sheet_list_is_dropped_only_when_tabs_are_added(book: Path) -> N
 def test_style_merger_on_a_prefixed_stylesheet_without_containers() -> None:
     from xml.etree import ElementTree as ET
 
-    from sheetsync.backends.xlsx_styles import DxfSpec, StyleMerger, XfSpec
+    from sheetsync.backends.workbook.styles import DxfSpec, StyleMerger, XfSpec
 
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     original = (f'<x:styleSheet xmlns:x="{main}"><x:fonts count="1"><x:font><x:sz val="10"/>'

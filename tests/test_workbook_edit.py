@@ -16,9 +16,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from sheetsync.backends import xlsx_parts
 from sheetsync.backends.base import ReadResult
 from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.backends.workbook import parts as xlsx_parts
 from sheetsync.demo import REPS, write_demo_workbook
 from sheetsync.errors import BackendError
 from sheetsync.fixes import CellEdit, plan_fixes

@@ -20,8 +20,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from sheetsync.backends.base import ReadResult, SheetEditor
 from sheetsync.backends.workbook import WorkbookBackend
-from sheetsync.backends.xlsx_sheetxml import WorksheetXml
-from sheetsync.backends.xlsx_validation import LISTS_TAB, MARKER, render_rule
+from sheetsync.backends.workbook.sheet_xml import WorksheetXml
+from sheetsync.backends.workbook.validation import LISTS_TAB, MARKER, render_rule
 from sheetsync.demo import REPS, write_demo_workbook
 from sheetsync.dictionary import DICTIONARY_TAB, dictionary_tab
 from sheetsync.dictionary import headers as dictionary_headers

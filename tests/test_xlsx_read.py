@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sheetsync.backends.number_format import DATE, OTHER, PERCENT, classify_format
 from sheetsync.backends.workbook import WorkbookBackend
-from sheetsync.backends.xlsx_numfmt import DATE, OTHER, PERCENT, classify_format
-from sheetsync.backends.xlsx_text import decode, encode
+from sheetsync.backends.workbook.text import decode, encode
 from sheetsync.errors import BackendError, NotFoundError
 from sheetsync.grid import PercentValue
 

@@ -1,4 +1,11 @@
-"""Backends: where the register lives. :func:`open_backend` picks one from the config."""
+"""Backends: where the register lives. :func:`open_backend` picks one from the config.
+
+Two implementations of one protocol (:mod:`.base`), each a package of its own:
+:mod:`.workbook` (a local ``.xlsx``) and :mod:`.google` (Google Sheets through gspread and
+google-auth, imported only for ``backend: google``). What both use sits here: the protocol,
+number formats (:mod:`.number_format`), and how columns are measured (:mod:`.columns`,
+:mod:`.cell_width`).
+"""
 
 from __future__ import annotations
 

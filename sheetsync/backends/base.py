@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from ..grid import CellValue, Grid, TabInfo
 from ..tabspec import TabSpec
@@ -87,14 +87,24 @@ class EditResult:
     written: WriteResult | None = None
 
 
+#: How a backend protects the tabs of ``RegisterSetup.protect_tabs`` — what each can do:
+#: ``no_password`` (a workbook: Excel's sheet protection without a password, which anyone
+#: can lift under Review → Unprotect Sheet; Excel has no warning-only protection) or
+#: ``warning_only`` (Google: editors may still edit after a warning).
+Protection = Literal["no_password", "warning_only"]
+
+
 @runtime_checkable
 class SheetEditor(Protocol):
     """The two writes that touch the register, for `schema apply` and `fix --apply` only."""
 
+    #: how this backend protects sheetsync's tabs (see :data:`Protection`)
+    protection: Protection
+
     def apply_setup(self, setup: RegisterSetup, read: ReadResult) -> WriteResult:
         """Put ``setup`` into the spreadsheet in one atomic write: number formats on the
         register's ``format_rows``, data validation, header notes, header style and freeze,
-        warning-only protections, and ``setup.tabs``. Cell values are never changed.
+        protections (as :attr:`protection` says), and ``setup.tabs``. Cell values are never changed.
         Idempotent: applying twice leaves one set of rules; rules sheetsync did not create
         are left alone."""
         ...

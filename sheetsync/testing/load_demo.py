@@ -19,8 +19,8 @@ from pathlib import Path
 
 import gspread
 
-from ..backends.google_credentials import credentials_from_file
-from ..backends.google_http import sheets_http_client
+from ..backends.google.credentials import credentials_from_file
+from ..backends.google.http_client import sheets_http_client
 from ..backends.workbook import WorkbookBackend
 from ..demo import write_demo_workbook
 from ..errors import SheetsyncError

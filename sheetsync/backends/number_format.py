@@ -1,4 +1,7 @@
-"""Number formats of an ``.xlsx`` package: which cells hold dates, which percentages.
+"""Number formats: which cells hold dates, which percentages; the format a value needs.
+
+Excel and Google read the same format codes (``yyyy/mm/dd``, ``0%``), so both backends
+classify a column's pattern here; the built-in format ids only occur in ``.xlsx`` packages.
 
 A number cell is a date when its style's number format is a date format (the rule openpyxl's
 ``is_date_format`` applies: the first section, quoted literals and ``[...]`` locale/colour
@@ -9,7 +12,12 @@ Built-in format ids are those of ECMA-376 §18.8.30, plus the East Asian built-i
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from typing import Any
+
+from ..grid import PercentValue
+from ..tabspec import NUMBER_FORMATS
 
 OTHER = 0
 DATE = 1
@@ -97,3 +105,14 @@ def classify_format_id(num_fmt_id: int, custom: dict[int, str]) -> int:
     if code is None:
         code = BUILTIN_FORMATS.get(num_fmt_id)
     return classify_format(code)
+
+
+def default_format(value: Any) -> str | None:
+    """The number format a value needs to read back as itself (dates, percentages)."""
+    if isinstance(value, PercentValue):
+        return "0%"
+    if isinstance(value, dt.datetime):
+        return NUMBER_FORMATS["datetime"]
+    if isinstance(value, dt.date):
+        return NUMBER_FORMATS["date"]
+    return None

@@ -2,17 +2,17 @@
 
 A run costs at most two reads — ``spreadsheets.get`` (tab properties and number-format
 types, no values) and one ``values:batchGet`` — and one ``spreadsheets.batchUpdate`` that
-rewrites every owned tab (see :mod:`.google_write`; only a body over 2 MB is split, through
+rewrites every owned tab (see :mod:`.write`; only a body over 2 MB is split, through
 hidden staging tabs). The register tab is never written by ``write``; only `schema apply`
 (:meth:`GoogleBackend.apply_setup`: formats, rules, notes, protections — never a value) and
 `fix --apply` (:meth:`GoogleBackend.edit_cells`) touch it, each in one batchUpdate
-(:mod:`.google_setup`).
+(:mod:`.register_setup`).
 
 Credentials: ``spreadsheet.credentials`` (a service-account key file), else
 ``GOOGLE_APPLICATION_CREDENTIALS``, else Application Default Credentials — with the
-spreadsheets scope only (:mod:`.google_credentials`). ``spreadsheet.endpoint`` sends the API
+spreadsheets scope only (:mod:`.credentials`). ``spreadsheet.endpoint`` sends the API
 traffic to another root (a local emulator, a proxy) through gspread's ``http_client`` seam
-(:mod:`.google_http`, which also retries and maps errors).
+(:mod:`.http_client`, which also retries and maps errors).
 
 >>> backend = GoogleBackend.from_config(load_config("config.yaml"))   # doctest: +SKIP
 >>> read = backend.read(["案件一覧"])                                   # doctest: +SKIP
@@ -37,16 +37,16 @@ from gspread.urls import (
 from gspread.utils import absolute_range_name, extract_id_from_url
 from requests import Response
 
-from ..config import Config
-from ..errors import BackendError, ConfigError
-from ..gcpause import paused_gc
-from ..grid import Grid, TabInfo
-from ..tabspec import TabSpec
-from . import google_write
-from .base import EditResult, ReadResult, WriteResult
-from .google_credentials import describe_identity, load_credentials
-from .google_http import SheetsHTTPClient, sheets_http_client
-from .google_read import (
+from ...config import Config
+from ...errors import BackendError, ConfigError
+from ...gcpause import paused_gc
+from ...grid import Grid, TabInfo
+from ...tabspec import TabSpec
+from ..base import EditResult, Protection, ReadResult, WriteResult
+from . import write as write_plan
+from .credentials import describe_identity, load_credentials
+from .http_client import SheetsHTTPClient, sheets_http_client
+from .read import (
     SPREADSHEET_FIELDS,
     VALUE_PARAMS,
     format_kinds,
@@ -55,8 +55,7 @@ from .google_read import (
     sheet_infos,
     typed_rows,
 )
-from .google_render import render_tab
-from .google_setup import (
+from .register_setup import (
     EDIT_FIELDS,
     STATE_FIELDS,
     SheetState,
@@ -68,7 +67,8 @@ from .google_setup import (
     setup_requests,
     sheet_states,
 )
-from .google_write import (
+from .render import render_tab
+from .write import (
     BATCH_UPDATE,
     STAGING_SUFFIX,
     UNKNOWN,
@@ -82,8 +82,8 @@ from .google_write import (
 )
 
 if TYPE_CHECKING:
-    from ..enforce import RegisterSetup
-    from ..fixes import CellEdit
+    from ...enforce import RegisterSetup
+    from ...fixes import CellEdit
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 _JSON = {"Content-Type": "application/json; charset=UTF-8"}
@@ -123,6 +123,9 @@ def _json(response: Response) -> dict[str, Any]:
 
 class GoogleBackend:
     """A Google spreadsheet opened by key; ``register_tab`` names the tab never written."""
+
+    #: protected ranges with ``warningOnly``: an editor is warned, never locked out
+    protection: Protection = "warning_only"
 
     def __init__(
         self,
@@ -232,7 +235,7 @@ class GoogleBackend:
         """Formats, validation, header notes and style, freeze, warning-only protections
         and ``setup.tabs``, in one batchUpdate after the reads ``read`` made (one more
         ``spreadsheets.get`` only when ``read`` did not come from this backend). See
-        :mod:`.google_setup`: sheetsync's rule replaces any other rule inside a managed
+        :mod:`.register_setup`: sheetsync's rule replaces any other rule inside a managed
         column (Google keeps one rule per cell); other columns' rules, people's header
         notes and protected ranges are left alone. Never writes a value."""
         protect = {n.casefold() for n in setup.protect_tabs}
@@ -320,7 +323,7 @@ class GoogleBackend:
               ) -> tuple[list[Call], int]:
         """The write calls of ``tabs``; ``extra`` bytes of other requests will join the
         final batch (they count when choosing the tabs to stage)."""
-        limit = google_write.MAX_REQUEST_BYTES
+        limit = write_plan.MAX_REQUEST_BYTES
         targets, ids = self._targets(tabs, read)
         leftovers = [t for t in read.tabs if t.name.endswith(STAGING_SUFFIX)]
         staged = choose_staged(targets, 40 * len(leftovers) + extra, limit)

@@ -1,6 +1,6 @@
 """The zip/OPC layer of an ``.xlsx`` file: opening it, parts, relationships, content types.
 
-Shared by the fast reader (:mod:`.xlsx_read`) and the splicing writer (:mod:`.xlsx_write`).
+Shared by the fast reader (:mod:`.read`) and the splicing writer (:mod:`.write`).
 Nothing here interprets cells.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
-from ..errors import BackendError
+from ...errors import BackendError
 
 REL_OFFICE_DOCUMENT = "/officeDocument"
 REL_STYLES = "/styles"

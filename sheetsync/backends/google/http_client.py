@@ -28,7 +28,7 @@ from google.auth import exceptions as auth_exceptions
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from requests import Response
 
-from ..errors import (
+from ...errors import (
     AccessDeniedError,
     BackendError,
     CredentialsError,
@@ -50,7 +50,7 @@ MAX_MESSAGE = 300
 TOKEN_FAILURE = "the token endpoint failed"
 
 _KEY_RE = re.compile(r"/v4/spreadsheets/([^/:?]+)")
-# the write generation's compare-and-set failed (google_write.generation_requests)
+# the write generation's compare-and-set failed (write.generation_requests)
 _LOST_RACE = re.compile(r"requests\[\d+\]\.createDeveloperMetadata\b.*already exists", re.I)
 
 

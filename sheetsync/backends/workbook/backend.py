@@ -1,11 +1,11 @@
 """The workbook backend: a local ``.xlsx`` file.
 
-Reading uses the fast reader of :mod:`.xlsx_read`; writing splices the owned tabs into the
-original package (:mod:`.xlsx_write`) so the register and every rep-owned tab stay
+Reading uses the fast reader of :mod:`.read`; writing splices the owned tabs into the
+original package (:mod:`.write`) so the register and every rep-owned tab stay
 byte-for-byte as they were, then replaces the file atomically: temp file in the same
 folder, fsync, previous file kept as ``<name>.bak``, ``os.replace``. A write refuses to run
 when the file changed since it was read, and never writes the register tab. Only
-``apply_setup`` (:mod:`.xlsx_setup`) and ``edit_cells`` (:mod:`.xlsx_cells`) touch the
+``apply_setup`` (:mod:`.register_setup`) and ``edit_cells`` (:mod:`.edits`) touch the
 register, surgically and in the same atomic way.
 """
 
@@ -23,20 +23,20 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import AccessDeniedError, BackendError, FileChangedError, NotFoundError
-from ..gcpause import paused_gc
-from ..tabspec import TabSpec
-from .base import EditResult, ReadResult, WriteResult
-from .xlsx_cells import check_edits, write_edits
-from .xlsx_package import Package
-from .xlsx_read import read_tabs, read_workbook_info
-from .xlsx_render import internal_link
-from .xlsx_setup import setup_package
-from .xlsx_write import splice
+from ...errors import AccessDeniedError, BackendError, FileChangedError, NotFoundError
+from ...gcpause import paused_gc
+from ...tabspec import TabSpec
+from ..base import EditResult, Protection, ReadResult, WriteResult
+from .edits import check_edits, write_edits
+from .package import Package
+from .read import read_tabs, read_workbook_info
+from .register_setup import setup_package
+from .render import internal_link
+from .write import splice
 
 if TYPE_CHECKING:
-    from ..enforce import RegisterSetup
-    from ..fixes import CellEdit
+    from ...enforce import RegisterSetup
+    from ...fixes import CellEdit
 
 
 def file_version(data: bytes) -> str:
@@ -46,6 +46,9 @@ def file_version(data: bytes) -> str:
 
 class WorkbookBackend:
     """A local ``.xlsx`` workbook; ``register_tab`` names the rep-owned tab never written."""
+
+    #: sheet protection without a password: Excel has no warning-only protection
+    protection: Protection = "no_password"
 
     def __init__(self, path: Path | str, *, register_tab: str | None = None) -> None:
         self.path = Path(path)
@@ -105,7 +108,7 @@ class WorkbookBackend:
     # -- the register (schema apply, fix --apply) ------------------------------------
     def apply_setup(self, setup: RegisterSetup, read: ReadResult) -> WriteResult:
         """Formats, validation, notes, freeze, protections and ``setup.tabs`` in one atomic
-        write (:mod:`.xlsx_setup`); no write at all when the file already has them."""
+        write (:mod:`.register_setup`); no write at all when the file already has them."""
         data = self._load()
         self._check_unchanged(data, read)
         self._check_not_open()
@@ -122,7 +125,7 @@ class WorkbookBackend:
         tabs_for: Callable[[list[CellEdit]], Sequence[TabSpec]] | None = None,
     ) -> EditResult:
         """Write the edits whose cells still hold ``edit.old`` in the file as it is now,
-        plus ``tabs_for(applied)``, in one atomic write (:mod:`.xlsx_cells`)."""
+        plus ``tabs_for(applied)``, in one atomic write (:mod:`.edits`)."""
         data = self._load()
         check = check_edits(data, self.path, edits)
         tabs = list(tabs_for(check.applied)) if tabs_for is not None else []

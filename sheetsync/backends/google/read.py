@@ -4,7 +4,7 @@
    the write generation (developer metadata), the ids and descriptions of the protected
    ranges and, per cell, only ``effectiveFormat.numberFormat.type`` — what tells a date or
    a percentage from a plain number (no values) — and the cell's note, if any (`schema
-   apply` keeps the header notes people wrote; see :mod:`.google_setup`);
+   apply` keeps the header notes people wrote; see :mod:`.register_setup`);
 2. one ``values:batchGet`` (``UNFORMATTED_VALUE``, ``SERIAL_NUMBER``) for every tab wanted.
 
 :func:`typed_rows` joins them into the grid contract of :mod:`sheetsync.grid`, the same the
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..grid import CellValue, PercentValue, TabInfo, serial_to_datetime
+from ...grid import CellValue, PercentValue, TabInfo, serial_to_datetime
 
 SPREADSHEET_FIELDS = (
     "properties(title,locale,timeZone),"
@@ -33,7 +33,7 @@ VALUE_PARAMS = {
     "majorDimension": "ROWS",
 }
 
-#: the spreadsheet-level developer metadata counting sheetsync's writes (see google_write)
+#: the spreadsheet-level developer metadata counting sheetsync's writes (see write)
 GENERATION_KEY = "sheetsync.generation"
 GENERATION_ID = 0x5EE7_5C
 

@@ -28,9 +28,9 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..grid import TabInfo
-from .google_read import GENERATION_ID, GENERATION_KEY
-from .google_render import RenderedTab, dumps
+from ...grid import TabInfo
+from .read import GENERATION_ID, GENERATION_KEY
+from .render import RenderedTab, dumps
 
 #: the largest request body sent in one piece (tests lower it)
 MAX_REQUEST_BYTES = 2_000_000

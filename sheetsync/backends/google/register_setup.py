@@ -28,16 +28,16 @@ compare-and-set):
   register's header row when ``protect_header`` — whose description starts with
   ``sheetsync``. Protected ranges with such a description are deleted first, so applying
   twice leaves one set; the others are left alone. Ids are derived from the sheet id
-  (:func:`~.google_render.protection_id`), so applying twice gives an identical sheet.
+  (:func:`~.render.protection_id`), so applying twice gives an identical sheet.
 
 Everything the batch needs to know about the sheet — frozen rows, protected ranges, the
 notes near the top of each tab — comes from the metadata read of ``read`` (see
-:data:`~.google_read.SPREADSHEET_FIELDS`; :func:`sheet_states`). Values are never written.
+:data:`~.read.SPREADSHEET_FIELDS`; :func:`sheet_states`). Values are never written.
 
 **edit_cells** (:func:`check_edits`, :func:`edit_requests`): the edited tabs are read
 again just before the write — ``spreadsheets.get`` for number-format types (and which cells
-hold formulas) and one ``values:batchGet`` with :data:`~.google_read.VALUE_PARAMS`, typed by
-:func:`~.google_read.typed_rows` exactly as ``read`` types them — and an edit is kept only
+hold formulas) and one ``values:batchGet`` with :data:`~.read.VALUE_PARAMS`, typed by
+:func:`~.read.typed_rows` exactly as ``read`` types them — and an edit is kept only
 when its cell holds ``edit.old``: the same value of the same kind (``"80"`` ≠ ``80``; a
 ``PercentValue`` equals only a ``PercentValue``) and no formula. Each kept edit is one
 ``updateCells`` with the typed ``userEnteredValue`` (text as ``stringValue``, never a
@@ -59,13 +59,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..enforce import ColumnSetup, RegisterSetup, Rule
-from ..errors import BackendError
-from ..fixes import CellEdit, EditCheck, split_edits
-from ..grid import Grid, PercentValue, TabInfo, date_to_serial
-from ..headers import HEADER_SEARCH_ROWS
-from ..textnorm import is_blank
-from .google_render import (
+from ...enforce import ColumnSetup, RegisterSetup, Rule
+from ...errors import BackendError
+from ...fixes import CellEdit, EditCheck, split_edits
+from ...grid import Grid, PercentValue, TabInfo, date_to_serial
+from ...headers import HEADER_SEARCH_ROWS
+from ...textnorm import is_blank
+from ..number_format import default_format
+from .render import (
     HEADER_FILL,
     LEGACY_PROTECTION_NOTE,
     PROTECTION_NOTE,
@@ -73,7 +74,6 @@ from .google_render import (
     protection_id,
     rgb,
 )
-from .xlsx_cells import default_format
 
 #: sheetsync's header notes start with this line; notes without it belong to people
 NOTE_PREFIX = "sheetsync:\n"
@@ -117,7 +117,7 @@ class SheetState:
 
 def sheet_states(meta: Mapping[str, Any]) -> dict[str, SheetState]:
     """Each tab's :class:`SheetState` (title → state) from a ``spreadsheets.get`` answer
-    with :data:`~.google_read.SPREADSHEET_FIELDS` (or :data:`STATE_FIELDS`)."""
+    with :data:`~.read.SPREADSHEET_FIELDS` (or :data:`STATE_FIELDS`)."""
     out: dict[str, SheetState] = {}
     for sheet in meta.get("sheets") or ():
         props = sheet.get("properties") or {}
@@ -446,7 +446,7 @@ def extend_batch(body: bytes, requests: Sequence[str]) -> bytes:
     if not requests:
         return body
     if not body.endswith(b"]}"):
-        raise ValueError("not a batchUpdate body built by google_write.batch_body")
+        raise ValueError("not a batchUpdate body built by write.batch_body")
     sep = b"" if body.endswith(b"[]}") else b","
     return body[:-2] + sep + ",".join(requests).encode("utf-8") + b"]}"
 

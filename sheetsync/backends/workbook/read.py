@@ -24,17 +24,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
-from ..errors import BackendError
-from ..grid import CellValue, Grid, PercentValue, TabInfo, serial_to_datetime
-from .xlsx_numfmt import OTHER, PERCENT, classify_format_id
-from .xlsx_package import (
+from ...errors import BackendError
+from ...grid import CellValue, Grid, PercentValue, TabInfo, serial_to_datetime
+from ..number_format import OTHER, PERCENT, classify_format_id
+from .package import (
     REL_SHARED_STRINGS,
     REL_STYLES,
     Package,
     local,
     parse_attrs,
 )
-from .xlsx_text import TextCache, rich_text
+from .text import TextCache, rich_text
 
 # 1904 date system: serial 0 is 1904-01-01, i.e. serial 1462 of the 1900 system
 DAYS_1904 = 1462

@@ -22,11 +22,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from ..enforce import Rule
-from ..grid import date_to_serial
-from .xlsx_package import parse_attrs, xml_escape
-from .xlsx_read import DAYS_1904
-from .xlsx_render import quote_sheet
+from ...enforce import Rule
+from ...grid import date_to_serial
+from .package import parse_attrs, xml_escape
+from .read import DAYS_1904
+from .render import quote_sheet
 
 MARKER = "sheetsync"
 LISTS_TAB = "_sheetsync_lists"

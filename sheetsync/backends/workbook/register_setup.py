@@ -6,10 +6,10 @@ What changes, and nothing else:
 * the register's sheet XML — the ``s`` attribute of the cells in each column's
   ``format_rows`` (the cell's style cloned with the new number format; an empty cell gets a
   ``<c r=… s=…/>``), the header row's cells (bold, and a light fill unless a rep already
-  filled them), ``<dataValidations>`` (see :mod:`.xlsx_validation` for how sheetsync's
+  filled them), ``<dataValidations>`` (see :mod:`.validation` for how sheetsync's
   rules are told from others), the ``<pane>`` freezing the rows down to the header (a larger
   freeze, or a column freeze, the reps set is kept) and ``<legacyDrawing>``;
-* the register's comments part and VML drawing (header notes, :mod:`.xlsx_comments`);
+* the register's comments part and VML drawing (header notes, :mod:`.comments`);
 * ``<sheetProtection>`` on the owned tabs of ``protect_tabs`` that exist. Excel has no
   warning-only protection: the protection has no password, so *Review → Unprotect Sheet* is
   one click for a manager who needs to override. A tab that already has a
@@ -30,12 +30,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..enforce import ColumnSetup, RegisterSetup
-from ..errors import BackendError
-from ..tabspec import Column, TabSpec
-from .xlsx_comments import CT_COMMENTS, CT_VML, merge_comments, merge_vml
-from .xlsx_package import Package, parse_attrs
-from .xlsx_parts import (
+from ...enforce import ColumnSetup, RegisterSetup
+from ...errors import BackendError
+from ...tabspec import Column, TabSpec
+from .comments import CT_COMMENTS, CT_VML, merge_comments, merge_vml
+from .package import Package, parse_attrs
+from .parts import (
     PackageEdit,
     find_sheet,
     guard_tabs,
@@ -44,10 +44,11 @@ from .xlsx_parts import (
     with_tabs,
     worksheet_part,
 )
-from .xlsx_read import WorkbookInfo
-from .xlsx_render import PROTECTION, column_letter
-from .xlsx_sheetxml import CellOp, WorksheetXml, has_value, restyle
-from .xlsx_validation import (
+from .read import WorkbookInfo
+from .render import PROTECTION, column_letter
+from .sheet_xml import CellOp, WorksheetXml, has_value, restyle
+from .style_variants import XfCloner
+from .validation import (
     LISTS_TAB,
     MAX_ROW,
     inline_list,
@@ -55,7 +56,6 @@ from .xlsx_validation import (
     merge_validations,
     render_rule,
 )
-from .xlsx_xf import XfCloner
 
 
 @dataclass

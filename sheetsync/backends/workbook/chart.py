@@ -1,7 +1,7 @@
 """The chart of a :class:`~sheetsync.tabspec.TabSpec`, drawn by openpyxl.
 
 openpyxl renders a one-chart workbook in memory; its drawing and chart parts are taken from
-it and spliced into the real package by :mod:`.xlsx_write` (which writes their rels). The
+it and spliced into the real package by :mod:`.write` (which writes their rels). The
 chart sits at ``ChartSpec.anchor`` (else to the right of the table, level with the header),
 ``width_px`` × ``height_px`` at 96 dpi, series titled by their header cells, categories as
 text (``FY2026-Q1``), axes shown.
@@ -14,8 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from ..tabspec import ChartSpec, TabSpec
-from .xlsx_render import column_letter, quote_sheet
+from ...tabspec import ChartSpec, TabSpec
+from .render import column_letter, quote_sheet
 
 CM_PER_INCH, DPI = 2.54, 96
 

@@ -15,10 +15,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .xlsx_package import parse_attrs
-from .xlsx_read import column_index
-from .xlsx_render import display_width
-from .xlsx_text import decode, encode
+from ..cell_width import display_width
+from .package import parse_attrs
+from .read import column_index
+from .text import decode, encode
 
 AUTHOR = "sheetsync"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

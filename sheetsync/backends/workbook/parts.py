@@ -14,9 +14,9 @@ import re
 import zipfile
 from collections.abc import Sequence
 
-from ..errors import BackendError
-from ..tabspec import TabSpec
-from .xlsx_package import (
+from ...errors import BackendError
+from ...tabspec import TabSpec
+from .package import (
     Package,
     free_part_name,
     parse_rels,
@@ -24,10 +24,10 @@ from .xlsx_package import (
     rels_part,
     xml_escape,
 )
-from .xlsx_read import SheetEntry, WorkbookInfo, read_workbook_info
-from .xlsx_styles import StyleMerger
-from .xlsx_write import CT_STYLES, splice
-from .xlsx_zip import copy_member, write_member
+from .read import SheetEntry, WorkbookInfo, read_workbook_info
+from .styles import StyleMerger
+from .write import CT_STYLES, splice
+from .zip_copy import copy_member, write_member
 
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

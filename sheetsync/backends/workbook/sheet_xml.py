@@ -15,9 +15,9 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import BackendError
-from .xlsx_read import column_index
-from .xlsx_render import column_letter
+from ...errors import BackendError
+from .read import column_index
+from .render import column_letter
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_NS_STRICT = "http://purl.oclc.org/ooxml/officeDocument/relationships"

@@ -3,40 +3,34 @@
 The sheet XML is written directly (openpyxl would take seconds for the large owned tabs
 such as the hidden snapshot): note row, bold/filled/bordered header frozen below it, number
 formats by column (its own pattern, else by kind), column widths that fit, internal
-hyperlinks, conditional formats, the page setup (:mod:`.xlsx_page`) and the ``<drawing>``
+hyperlinks, conditional formats, the page setup (:mod:`.page`) and the ``<drawing>``
 reference of the chart. Text is always an inline string — a value starting with ``=``,
 ``+``, ``-`` or ``@`` stays text, never a formula. Charts are drawn by openpyxl
-(:mod:`.xlsx_chart`). The output depends only on the spec and the style indices, so
+(:mod:`.chart`). The output depends only on the spec and the style indices, so
 rendering the same spec twice gives the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import math
-import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BackendError
-from ..grid import date_to_serial
-from ..tabspec import NUMBER_FORMATS, Column, CondFormat, Link, TabSpec
-from .cell_width import display_width, number_width
-from .xlsx_package import xml_escape
-from .xlsx_page import page_setup, sheet_properties
-from .xlsx_read import DAYS_1904
-from .xlsx_styles import DxfSpec, StyleMerger, XfSpec
-from .xlsx_text import encode
+from ...errors import BackendError
+from ...grid import date_to_serial
+from ...tabspec import NUMBER_FORMATS, CondFormat, Link, TabSpec
+from ..columns import column_widths, plain_value
+from .package import xml_escape
+from .page import page_setup, sheet_properties
+from .read import DAYS_1904
+from .styles import DxfSpec, StyleMerger, XfSpec
+from .text import encode
 
 HEADER_FILL = "FFDDEBF7"
-MAX_WIDTH = 60.0
-MIN_WIDTH = 6.0
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
 MAX_LINKS = 65530  # Excel's limit of hyperlinks per sheet
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
-WIDTH_SAMPLE_ROWS = 5000
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -94,76 +88,6 @@ def collect_styles(spec: TabSpec, merger: StyleMerger) -> SheetStyles:
     )
 
 
-# -- values ----------------------------------------------------------------------------
-
-def _plain(value: Any) -> Any:
-    """numpy/pandas/Decimal scalars → Python values; NaN/NaT/NA/inf → None."""
-    t = type(value)
-    if value is None or t in _PLAIN_TYPES:
-        return value
-    if t is float:
-        return value if math.isfinite(value) else None
-    name = t.__name__
-    if name in ("NAType", "NaTType"):
-        return None
-    if isinstance(value, bool) or (name in ("bool_", "bool") and "numpy" in t.__module__):
-        return bool(value)
-    if isinstance(value, (dt.date, Link)):
-        return value
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, (numbers.Real, decimal.Decimal)):
-        f = float(value)
-        return f if math.isfinite(f) else None
-    return str(value)
-
-
-_PLAIN_TYPES = frozenset({str, bool, int, dt.date, dt.datetime, Link})
-
-
-def _value_width(value: Any, column: Column) -> float:
-    """Display width of one (plain) value in ``column``, as its number format shows it."""
-    if value is None:
-        return 0.0
-    if isinstance(value, Link):
-        return display_width(value.text)
-    if isinstance(value, str):
-        return display_width(value)
-    if isinstance(value, bool):
-        return 5.0
-    if isinstance(value, dt.datetime):
-        return 16.0 if column.kind != "date" else 10.0
-    if isinstance(value, dt.date):
-        return 10.0
-    if isinstance(value, (int, float)):
-        if column.kind in ("date", "datetime"):
-            return 16.0 if column.kind == "datetime" else 10.0
-        return number_width(value, column.pattern)
-    return float(len(str(value)))
-
-
-def column_width(spec: TabSpec, index: int) -> float:
-    """Width of column ``index``: wide enough for its bold header and the sampled values
-    (+ 2 characters of padding), at least the given ``Column.width``; capped at
-    :data:`MAX_WIDTH` unless the given width is larger."""
-    col = spec.columns[index]
-    best = display_width(col.header) * 1.1  # bold
-    for row in spec.rows[:WIDTH_SAMPLE_ROWS]:
-        if index < len(row):
-            w = _value_width(_plain(row[index]), col)
-            if w > best:
-                best = w
-    fitted = min(MAX_WIDTH, max(MIN_WIDTH, best + 2.0))
-    return round(max(fitted, float(col.width or 0.0)), 2)
-
-
-def column_widths(spec: TabSpec) -> list[float]:
-    """Widths (characters) of the columns of ``spec``: see :func:`column_width`."""
-    return [column_width(spec, i) for i in range(len(spec.columns))]
-
-
 # -- the sheet -------------------------------------------------------------------------
 
 def _number(value: float | int) -> str:
@@ -208,7 +132,7 @@ class _RowWriter:
         return self.letters[i]
 
     def cell(self, value: Any, ref: str, i: int) -> str:
-        value = _plain(value)
+        value = plain_value(value)
         if value is None:
             return ""
         kind = self.kinds[i] if i < len(self.kinds) else "text"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from .xlsx_package import local, xml_escape
-from .xlsx_render import HEADER_FILL
-from .xlsx_styles import StyleMerger
+from .package import local, xml_escape
+from .render import HEADER_FILL
+from .styles import StyleMerger
 
 _NO_FILL = ("none", "gray125", "")
 

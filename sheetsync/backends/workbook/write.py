@@ -1,13 +1,13 @@
 """Splice sheetsync's tabs into an existing ``.xlsx`` package, touching nothing else.
 
-The owned tabs are rendered (:mod:`.xlsx_render`) and written into a copy of the original
+The owned tabs are rendered (:mod:`.render`) and written into a copy of the original
 zip: an owned tab that exists is replaced in place (same position, ``sheetId`` and
 ``r:id``; the drawing/chart parts only it used are dropped), a new one is appended. Every
 other part — the register's sheet XML, images and charts of rep-owned tabs, shared strings,
 defined names, data validation — is copied as stored. The few shared parts that must
 change are edited as text, keeping their other bytes: ``styles.xml`` (styles appended),
 ``workbook.xml`` (new ``<sheet>`` entries, ``state``, the print titles of the written tabs:
-:mod:`.xlsx_page`), its rels, ``[Content_Types].xml``, ``calcChain.xml`` (entries of
+:mod:`.page`), its rels, ``[Content_Types].xml``, ``calcChain.xml`` (entries of
 replaced tabs removed) and ``docProps/app.xml`` (the sheet list, ``TitlesOfParts``, dropped
 when tabs are added: it is optional and Excel rebuilds it).
 """
@@ -21,10 +21,10 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import BackendError
-from ..tabspec import TabSpec
-from .xlsx_chart import render_chart
-from .xlsx_package import (
+from ...errors import BackendError
+from ...tabspec import TabSpec
+from .chart import render_chart
+from .package import (
     Package,
     Relationship,
     free_part_name,
@@ -32,11 +32,11 @@ from .xlsx_package import (
     relative_target,
     xml_escape,
 )
-from .xlsx_page import edit_print_titles, print_titles
-from .xlsx_read import SheetEntry, WorkbookInfo
-from .xlsx_render import SheetStyles, collect_styles, render_sheet
-from .xlsx_styles import StyleMerger
-from .xlsx_zip import copy_member, write_member
+from .page import edit_print_titles, print_titles
+from .read import SheetEntry, WorkbookInfo
+from .render import SheetStyles, collect_styles, render_sheet
+from .styles import StyleMerger
+from .zip_copy import copy_member, write_member
 
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

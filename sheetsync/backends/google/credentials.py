@@ -18,7 +18,7 @@ from google.auth.credentials import Credentials
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 
-from ..errors import CredentialsError
+from ...errors import CredentialsError
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 _REQUIRED = ("client_email", "private_key", "token_uri")

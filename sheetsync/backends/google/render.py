@@ -1,10 +1,11 @@
 """Render a :class:`~sheetsync.tabspec.TabSpec` as Sheets API ``batchUpdate`` requests.
 
-The choices mirror the workbook renderer (:mod:`.xlsx_render`): a note row in italic grey,
-a bold, filled, bordered header frozen below it, number formats by column (its own pattern,
-else :data:`~sheetsync.tabspec.NUMBER_FORMATS` by kind), column widths (characters →
-pixels, East Asian characters counting double), internal links, conditional formats with a
-not-blank guard and a chart at its anchor (else right of the table).
+The choices mirror the workbook renderer (:mod:`sheetsync.backends.workbook.render`): a note
+row in italic grey, a bold, filled, bordered header frozen below it, number formats by column
+(its own pattern, else :data:`~sheetsync.tabspec.NUMBER_FORMATS` by kind), column widths
+(:func:`~sheetsync.backends.columns.column_widths`, characters → pixels), internal links,
+conditional formats with a not-blank guard and a chart at its anchor (else right of the
+table).
 
 Printing: the Sheets API has no print settings. The frozen header is what Google repeats on
 every printed page, and a tab with a note and a :class:`~sheetsync.tabspec.PageSetup` gets
@@ -27,11 +28,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..grid import date_to_serial
-from ..tabspec import NUMBER_FORMATS, ChartSpec, Column, CondFormat, Link, PageSetup, TabSpec
-from .cell_width import display_width
-from .xlsx_numfmt import DATE, PERCENT, classify_format
-from .xlsx_render import _plain, column_letter, column_widths
+from gspread.utils import rowcol_to_a1
+
+from ...grid import date_to_serial
+from ...tabspec import NUMBER_FORMATS, ChartSpec, Column, CondFormat, Link, PageSetup, TabSpec
+from ..cell_width import display_width
+from ..columns import column_widths, plain_value
+from ..number_format import DATE, PERCENT, classify_format
 
 HEADER_FILL = "#DDEBF7"
 NOTE_COLOUR = "#595959"
@@ -376,12 +379,12 @@ def conditional_request(cf: CondFormat, spec: TabSpec, sheet_id: int, index: int
         raise ValueError(f"tab {spec.name!r}: conditional format on unknown column "
                          f"{exc.args[0]!r}") from exc
     first = spec.first_data_row
-    cell = f"{column_letter(c)}{first}"
+    cell = rowcol_to_a1(first, c + 1)
     if cf.op == "contains":
         condition: dict[str, Any] = {"type": "TEXT_CONTAINS", "values": [
             {"userEnteredValue": str(cf.value if cf.value is not None else "")}]}
     elif other is not None:
-        ref = f"{column_letter(other)}{first}"
+        ref = rowcol_to_a1(first, other + 1)
         formula = (f"=AND(ISNUMBER({cell}),ISNUMBER({ref}),{cell}{_OPS[cf.op]}{ref})"
                    if cf.op != "eq" else f'=AND({cell}<>"",{cell}={ref})')
         condition = {"type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": formula}]}
@@ -533,7 +536,7 @@ class _Encoder:
     def slow(self, value: Any, row: int, column: int) -> str:
         """Any value the fast path did not handle (numpy, Decimal, Link, datetime …)."""
         style = self.style
-        value = _plain(value)
+        value = plain_value(value)
         if value is None:
             return style.empty
         if isinstance(value, bool):

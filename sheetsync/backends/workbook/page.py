@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ..tabspec import PageSetup, TabSpec
-from .xlsx_package import parse_attrs, xml_escape
+from ...tabspec import PageSetup, TabSpec
+from .package import parse_attrs, xml_escape
 
 PRINT_TITLES = "_xlnm.Print_Titles"
 A4 = 9  # ECMA-376 paperSize

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
-from .xlsx_package import local, xml_escape
+from .package import local, xml_escape
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 

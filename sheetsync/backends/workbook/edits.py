@@ -2,7 +2,7 @@
 the plan was made from.
 
 :func:`check_edits` re-reads the edited tabs from the current file bytes with the reader
-of :mod:`.xlsx_read` (the same typing as every read) and keeps an edit only when its cell
+of :mod:`.read` (the same typing as every read) and keeps an edit only when its cell
 holds ``edit.old`` — the same value *and* the same kind (``"80"`` ≠ ``80``, a
 :class:`~sheetsync.grid.PercentValue` only equals a ``PercentValue``). A cell holding a
 formula is skipped too, whatever its cached value: replacing it would drop the formula (and
@@ -27,11 +27,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..fixes import CellEdit, EditCheck, split_edits
-from ..grid import PercentValue, date_to_serial
-from ..tabspec import NUMBER_FORMATS, TabSpec
-from .xlsx_package import Package
-from .xlsx_parts import (
+from ...fixes import CellEdit, EditCheck, split_edits
+from ...grid import PercentValue, date_to_serial
+from ...tabspec import TabSpec
+from ..number_format import default_format
+from .package import Package
+from .parts import (
     PackageEdit,
     find_sheet,
     guard_tabs,
@@ -40,10 +41,10 @@ from .xlsx_parts import (
     with_tabs,
     worksheet_part,
 )
-from .xlsx_read import DAYS_1904, read_tabs
-from .xlsx_sheetxml import CellOp, WorksheetXml, cell_style, has_formula
-from .xlsx_text import encode
-from .xlsx_xf import XfCloner
+from .read import DAYS_1904, read_tabs
+from .sheet_xml import CellOp, WorksheetXml, cell_style, has_formula
+from .style_variants import XfCloner
+from .text import encode
 
 
 def check_edits(data: bytes, path: Path, edits: Sequence[CellEdit]) -> EditCheck:
@@ -62,17 +63,6 @@ def check_edits(data: bytes, path: Path, edits: Sequence[CellEdit]) -> EditCheck
                                              if e.tab == tab})
     return split_edits(edits, grids, lambda e: has_formula(
         elements.get(e.tab, {}).get((e.row, e.column))))
-
-
-def default_format(value: Any) -> str | None:
-    """The number format a value needs to read back as itself (dates, percentages)."""
-    if isinstance(value, PercentValue):
-        return "0%"
-    if isinstance(value, dt.datetime):
-        return NUMBER_FORMATS["datetime"]
-    if isinstance(value, dt.date):
-        return NUMBER_FORMATS["date"]
-    return None
 
 
 def _number(value: float | int) -> str:
