@@ -1,0 +1,84 @@
+"""The commented ``config.yaml`` that ``sheetsync demo`` writes next to its workbook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .generate import REPS
+
+#: in the first line of a config written by `sheetsync demo`
+DEMO_MARKER = "(sheetsync demo)"
+
+_CONFIG_TEMPLATE = {
+    "ja": """\
+# sheetsync の設定ファイル (sheetsync demo) 。全項目の説明は config.example.yaml を参照。
+spreadsheet:
+  backend: workbook            # workbook（ローカルの .xlsx）| google（Google スプレッドシート）
+  path: {path}{path_pad}# このファイルからの相対パス
+  # key: 1AbC…                 # google: スプレッドシートのキーまたは URL
+  # credentials: sa.json       # google: サービスアカウントの鍵
+# schema: schemas/deal_register.yaml   # 省略時は同梱の標準スキーマ
+language: {language}                 # ja | en: タブ名とメッセージの言語
+timezone: Asia/Tokyo         # 「今日」を決めるタイムゾーン
+fiscal_year_start_month: 4   # 期首月（4 = 4月始まり: FY2026 = 2026/4/1〜2027/3/31）
+owners:                      # 担当者の名簿: 担当者列はこのどれか（空なら誰でも可）
+{owners}
+forecast:
+  period: quarter            # 売上予測の単位: quarter（四半期）| month（月）
+stale:
+  default_days: 14           # この日数より更新のない進行中案件を要フォローに
+  by_stage:                  # フェーズごとの日数（フェーズの値: lead, meeting, proposal …）
+    lead: 30
+    negotiation: 7
+win_rate:
+  window_months: 12          # 受注率の集計期間（直近の月数）
+""",
+    "en": """\
+# sheetsync configuration (sheetsync demo). config.example.yaml documents every key.
+spreadsheet:
+  backend: workbook            # workbook (a local .xlsx) | google (a Google Sheet)
+  path: {path}{path_pad}# relative to this file
+  # key: 1AbC…                 # google: spreadsheet key or full URL
+  # credentials: sa.json       # google: service-account key
+# schema: schemas/deal_register.yaml   # omit to use the packaged default schema
+language: {language}                 # ja | en: tab names and messages
+timezone: Asia/Tokyo         # the zone that decides what "today" is
+fiscal_year_start_month: 4   # 4 = April: FY2026 = 2026-04-01 … 2027-03-31
+owners:                      # the team roster: Owner must be one of these (empty = anyone)
+{owners}
+forecast:
+  period: quarter            # forecast per quarter | month
+stale:
+  default_days: 14           # open deals not updated for longer need follow-up
+  by_stage:                  # per-stage limits, by stage value (lead, meeting, proposal …)
+    lead: 30
+    negotiation: 7
+win_rate:
+  window_months: 12          # win rate over closed deals of the last N months
+""",
+}
+
+
+def _yaml_scalar(text: str) -> str:
+    dumped = yaml.safe_dump(text, allow_unicode=True, default_flow_style=True, width=1000)
+    return dumped.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def write_demo_config(
+    path: Path, workbook_name: str = "deals.xlsx", language: str = "ja"
+) -> None:
+    """Write a commented ``config.yaml`` for the demo workbook (which sits next to it)."""
+    if language not in ("ja", "en"):
+        raise ValueError(f"language must be 'ja' or 'en', got {language!r}")
+    workbook = _yaml_scalar(workbook_name)
+    text = _CONFIG_TEMPLATE[language].format(
+        path=workbook,
+        path_pad=" " * max(1, 23 - len(workbook)),
+        language=language,
+        owners="\n".join(f"  - {_yaml_scalar(rep)}" for rep in REPS),
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
