@@ -16,12 +16,15 @@ import importlib.resources
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from .errors import SchemaError
 from .textnorm import match_key
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 FieldType = Literal["string", "text", "enum", "money", "percent", "date", "number", "integer"]
 FIELD_TYPES: tuple[str, ...] = (
@@ -181,11 +184,36 @@ class Schema:
 # ------------------------------------------------------------------------------- loading
 
 
+def packaged_schemas() -> Traversable:
+    """The folder of schema files that ships with sheetsync.
+
+    An installed sheetsync has it as the package ``sheetsync._schemas`` (pyproject.toml maps
+    the repository's top-level ``schemas/`` there). A source checkout has no such package:
+    when ``sheetsync`` is imported from the repository itself — ``python -m sheetsync`` run at
+    its root puts the root first on ``sys.path``, shadowing any installed copy — the folder is
+    the ``schemas/`` next to the package. Every reader of packaged schema files goes through
+    here, so both layouts behave the same.
+
+    >>> packaged_schemas().joinpath(DEFAULT_SCHEMA).is_file()
+    True
+    """
+    try:
+        return importlib.resources.files("sheetsync._schemas")
+    except ModuleNotFoundError as exc:
+        if exc.name != "sheetsync._schemas":
+            raise
+    checkout = Path(__file__).resolve().parent.parent / "schemas"
+    if not (checkout / DEFAULT_SCHEMA).is_file():
+        raise SchemaError(f"<packaged {DEFAULT_SCHEMA}>", "",
+                          "not found: sheetsync is neither installed with its schemas nor "
+                          f"run from a source checkout ({checkout} is missing); reinstall "
+                          "it with `python -m pip install .`")
+    return checkout
+
+
 def default_schema_text() -> str:
     """The YAML text of the packaged default schema."""
-    return importlib.resources.files("sheetsync._schemas").joinpath(DEFAULT_SCHEMA).read_text(
-        encoding="utf-8"
-    )
+    return packaged_schemas().joinpath(DEFAULT_SCHEMA).read_text(encoding="utf-8")
 
 
 def load_schema(path: str | Path | None = None) -> Schema:
