@@ -1,8 +1,8 @@
 """The configuration file (``config.yaml``): every key, checked, with one-line errors.
 
-Keys and defaults are fixed by DESIGN.md; ``config.example.yaml`` documents each. Unknown
-keys are errors (a typo must not silently fall back to a default). Relative paths are
-relative to the config file.
+Keys and defaults: docs/definitions.md, "Configuration"; ``config.example.yaml`` documents
+each. Unknown keys are errors (a typo must not silently fall back to a default). Relative
+paths are relative to the config file.
 
 >>> cfg = parse_config("spreadsheet: {path: deals.xlsx}\\nlanguage: en\\n", Path("/x/c.yaml"))
 >>> cfg.workbook_path, cfg.language, cfg.forecast.period

@@ -119,7 +119,7 @@ class RunResult:
         return self.checked.timings
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON contract of DESIGN.md (plus ``tabs_written``): one key per report."""
+        """The JSON contract (docs/definitions.md, plus ``tabs_written``): one key per report."""
         out: dict[str, Any] = {
             "as_of": self.as_of.isoformat(),
             "validation": self.report.to_json(),

@@ -145,9 +145,10 @@ def condition_text(schema: Schema, fld: Field, language: str) -> str:
     return (" or " if language == "en" else "、または").join(parts)
 
 
-#: The field that holds a parked deal's review date (DESIGN: for 保留, 次回アクション日 is the
-#: review date). A blank one on a hold row gets its own message: the generic "required when
-#: フェーズが保留" would not tell the rep that the date asked for is when to look again.
+#: The field that holds a parked deal's review date (docs/definitions.md: for 保留,
+#: 次回アクション日 is the review date). A blank one on a hold row gets its own message: the
+#: generic "required when フェーズが保留" would not tell the rep that the date asked for is
+#: when to look again.
 REVIEW_DATE_FIELD = "next_action_date"
 HOLD_REVIEW_CODE = "hold_review_date_required"
 

@@ -1,4 +1,5 @@
-"""Every accepted and rejected form of DESIGN.md's "What reps type", plus properties."""
+"""Every accepted and rejected form of docs/definitions.md's "What reps may type", plus
+properties."""
 
 from __future__ import annotations
 

@@ -134,3 +134,20 @@ def test_load_demo_fails_loudly_without_an_emulator(installed: Install, tmp_path
     assert loaded.stdout == ""
     assert "load_demo: " in loaded.stderr and "Traceback" not in loaded.stderr
     assert "is the emulator running" in loaded.stderr
+
+
+def test_a_failing_trial_stops_its_emulator_and_removes_its_files(tmp_path: Path) -> None:
+    """Step 2 fails: the block stops at its guard, the harness reports it, and neither the
+    background emulator nor key.json / config.yaml outlive it."""
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash")
+    smoke = _load_ci("smoke")
+    port = _free_port()
+    script = smoke.trial_script(ROOT / "README.md", port=port)
+    step2 = next(line for line in script.splitlines() if line.startswith("KEY=$("))
+    script = script.replace(step2, "KEY=$(sleep 2; false)")
+    with pytest.raises(smoke.SmokeError, match="step 2 failed") as failed:
+        smoke.run_trial(tmp_path, smoke.user_env(Path(sys.executable).parent), script=script)
+    assert "exit status 1" in str(failed.value)
+    assert not any((tmp_path / name).exists() for name in smoke.TRIAL_WRITES)
+    assert smoke.port_is_free(port)

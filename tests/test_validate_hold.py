@@ -86,7 +86,7 @@ def test_other_required_when_messages_are_unchanged() -> None:
 
 
 def test_a_hold_deal_still_needs_its_expected_close() -> None:
-    """`open` includes hold stages (DESIGN: 受注予定日 is required for open deals)."""
+    """`open` includes hold stages (docs/definitions.md: 受注予定日 is required for open deals)."""
     result = check([held(expected_close=None)])
     ((code, cell, message),) = errors(result)
     assert (code, cell) == ("required_when", "I2")

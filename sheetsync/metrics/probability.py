@@ -1,4 +1,5 @@
-"""The win probability of each deal, as DESIGN.md defines it (shared by every report)."""
+"""The win probability of each deal, as docs/definitions.md defines it (shared by every
+report)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from typing import Literal
 
 PeriodKind = Literal["quarter", "month"]
 
-#: DESIGN.md defaults (schema data, repeated here only so tests can build settings quickly)
+#: the default schema's values (docs/definitions.md), repeated here only so tests can build
+#: settings quickly
 DEFAULT_STAGE_PROBABILITY: Mapping[str, float] = MappingProxyType(
     {
         "lead": 10.0,
@@ -102,7 +103,7 @@ class MetricsSettings:
 
     @classmethod
     def default(cls, as_of: dt.date, **overrides: object) -> MetricsSettings:
-        """DESIGN.md's default stages, ranks and lead sources (for tests and the demo)."""
+        """The default schema's stages, ranks and lead sources (for tests and the demo)."""
         values: dict[str, object] = {
             "as_of": as_of,
             "stage_probability": DEFAULT_STAGE_PROBABILITY,

@@ -2,7 +2,7 @@
 
 The report module: the table, its JSON rows (``stale``) and its tab.
 
-Reasons (DESIGN.md, "Computed tabs"), always listed in this order:
+Reasons (docs/definitions.md, "要フォロー案件"), always listed in this order:
 
 - ``no_update``: days since the last update exceed the stage's limit
   (``stale_by_stage``, else ``stale_default_days``); the last update is the latest of
@@ -13,7 +13,7 @@ Reasons (DESIGN.md, "Computed tabs"), always listed in this order:
 - ``hold_review_due``: a deal parked in a hold stage (保留) whose 次回アクション日 — its review
   date — is before as-of. A parked deal gets no other reason.
 
-Order ("most urgent first"; DESIGN.md leaves it open): more reasons first; then overdue
+Order ("most urgent first"; docs/definitions.md states it too): more reasons first; then overdue
 deals first; then ``days_since_update`` descending with unknown first; then amount descending
 with blank last; then 案件ID, then register row — a total order, so row order of the input
 never shows.

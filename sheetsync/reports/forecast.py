@@ -1,6 +1,6 @@
 """売上予測 (forecast): the ヨミ表 a manager defends in the weekly ヨミ会.
 
-Exact definitions: DESIGN.md, "Computed tabs → 売上予測". In short, per period × owner plus a
+Exact definitions: docs/definitions.md, "売上予測". In short, per period × owner plus a
 team row per period: target, 受注済 (won), the open pipeline by confidence, and the landings
 — コミット着地 = won + commit (≥ 80 %), ベストケース着地 = won + best case (≥ 50 %), 加重着地 =
 won + weighted.
@@ -13,7 +13,7 @@ A period that ended before as-of is ``closed`` (実績確定): only target and w
 Periods: every base period (quarter or month) of the fiscal year containing as-of and of the
 next one, then the halves and the years of both. Halves and years sum their base periods.
 
-Choices DESIGN.md leaves open:
+Details (docs/definitions.md states them too):
 
 - ``weighted`` is computed exactly — Σ amount × probability with the probability taken to
   1/10,000 of a percentage point — and rounded half up once per owner row (what
@@ -65,7 +65,7 @@ from sheetsync.reports.base import (
 from sheetsync.schema import Label
 from sheetsync.tabspec import ChartSpec, CondFormat, TabSpec
 
-#: the JSON contract's keys, in order (DESIGN.md, "Machine-readable output")
+#: the JSON contract's keys, in order (docs/definitions.md, "The JSON contract")
 FORECAST_KEYS: dict[str, JsonKind] = {
     "period": "text",
     "owner": "text",

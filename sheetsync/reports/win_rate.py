@@ -2,7 +2,7 @@
 
 The report module: the table, its JSON rows and its tab.
 
-Exact definitions (DESIGN.md, "Computed tabs"). Choices DESIGN.md leaves open:
+Exact definitions: docs/definitions.md, "受注率", which states these details too:
 
 - Window: 完了日 in [as_of − window_months, as_of], both ends inclusive; the start is whole
   calendar months back with the day clamped (2026-03-31 − 1 month = 2026-02-28).
