@@ -18,8 +18,8 @@ from .dictionary import DICTIONARY_TAB, dictionary_tab
 from .enforce import RegisterSetup, plan_setup
 from .errors import BackendError, ConfigError
 from .fixes import CellEdit, plan_fixes, select_fields
-from .history import HISTORY_TAB, Change, Retention, history_tab, normalised_text
-from .pipeline import Checked, check
+from .history import HISTORY_TAB, Recorded, Retention, cell_value, history_tab
+from .pipeline import Checked, check, protect_owned_tabs
 from .report import ERRORS_TAB, run_note
 from .reports import tab_names
 from .tabspec import TabSpec
@@ -82,7 +82,7 @@ class FixResult:
     checked: Checked
     edits: list[CellEdit]
     outcome: EditResult | None = None
-    history: list[Change] = field(default_factory=list)
+    history: list[Recorded] = field(default_factory=list)
 
 
 def fix_register(config: Config, *, columns: Iterable[str] | None = None, apply: bool = False,
@@ -105,28 +105,36 @@ def fix_register(config: Config, *, columns: Iterable[str] | None = None, apply:
         # recorded in 変更履歴 only when the team has one (it appears with the first run)
         if history_grid is None or not applied:
             return []
-        result.history = _changes(checked, applied, now)
-        return [history_tab(
+        result.history = _recorded(checked, applied, now)
+        tabs = [history_tab(
             history_grid, result.history, schema=checked.schema, language=config.language,
             note=_note(checked, now), as_of=checked.as_of,
             retention=Retention(config.history.retention_rows, config.history.retention_days),
         )]
+        protect_owned_tabs(checked, tabs)  # as a run would write it
+        return tabs
 
     result.outcome = _editor(checked).edit_cells(edits, checked.read, tabs_for)
     return result
 
 
-def _changes(checked: Checked, applied: list[CellEdit], now: dt.datetime) -> list[Change]:
-    values = checked.validation.values
-    index = {row: i for i, row in enumerate(checked.validation.rows)}
+def _recorded(checked: Checked, applied: list[CellEdit], now: dt.datetime) -> list[Recorded]:
+    """The 変更履歴 rows of the applied edits: the cell as it was typed → as it was written,
+    the deal's owner, and what kind of fix it was."""
+    validation = checked.validation
+    values = validation.values
+    index = {row: i for i, row in enumerate(validation.rows)}
+    owner_col = validation.header.columns.get("owner") if validation.header else None
     stamp = now.replace(tzinfo=None, second=0, microsecond=0)
-    changes = []
+    language = checked.config.language
+    rows = []
     for edit in applied:
         i = index.get(edit.row)
-        deal_id = values["deal_id"][i] if i is not None else None
-        owner = values["owner"][i] if i is not None else None
-        old, _ = edit.describe()
-        changes.append(Change(stamp, deal_id if isinstance(deal_id, str) else "",
-                              edit.field, old, normalised_text(values[edit.field][i], None)
-                              if i is not None else "", owner if isinstance(owner, str) else ""))
-    return changes
+        deal_id = values["deal_id"][i] if i is not None and "deal_id" in values else None
+        owner = None
+        if i is not None and owner_col is not None and "owner" in values:
+            owner = cell_value(values["owner"][i],
+                               checked.register.cell(edit.row, owner_col + 1))
+        rows.append(Recorded(stamp, deal_id if isinstance(deal_id, str) else "", edit.field,
+                             edit.old, edit.new, owner, edit.kind(language)))
+    return rows

@@ -133,20 +133,24 @@ def fix(config_path: Path, columns: tuple[str, ...], do_apply: bool, fmt: str) -
     if fmt == "json":
         def item(e):
             old, new = e.describe()
-            return {"cell": e.cell, "column": e.label, "old": old, "new": new}
+            return {"cell": e.cell, "column": e.label, "old": old, "new": new,
+                    "kind": e.kind(config.language), "kinds": [k.code for k in e.kinds]}
         data = {"changes": [item(e) for e in result.edits], "applied": None, "skipped": None}
         if outcome is not None:
             data["applied"] = [e.cell for e in outcome.applied]
             data["skipped"] = [{"cell": e.cell, "now": str(now)} for e, now in outcome.skipped]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
+    from .history import KIND_HEADER  # the column 変更履歴 names the kind in, too
+
     console = _console()
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for head in (("Cell", "セル"), ("Column", "列"), ("Now", "現在"), ("Canonical", "修正後")):
+    for head in (("Cell", "セル"), ("Column", "列"), ("Now", "現在"), ("Canonical", "修正後"),
+                 (KIND_HEADER.en, KIND_HEADER.ja)):
         table.add_column(head[0] if en else head[1], overflow="fold")
     for e in result.edits:
         old, new = e.describe()
-        table.add_row(f"{e.tab}!{e.cell}", e.label, old, new)
+        table.add_row(f"{e.tab}!{e.cell}", e.label, old, new, e.kind(config.language))
     if result.edits:
         console.print(table)
     count = len(result.edits)

@@ -7,6 +7,10 @@ in a hidden tab of the same spreadsheet, and records field-level changes in **�
 Both are written in the run's single atomic write, so a run on any machine continues
 where the last one left off. Pure functions; the pipeline does the I/O.
 
+What 変更履歴 shows of a value — observed by a run (from the snapshot's text, read back by
+:func:`stored_value`) or written by `sheetsync fix` (the cell as typed and as written) — is
+decided by one function, :func:`show_value`.
+
 Rules: a deal's first sighting is not a change (it only enters the snapshot); a deal that
 disappears is recorded once as removed; a changed 案件ID is a removal plus a first sighting;
 running twice with no edits records nothing. Rows whose 案件ID is blank, invalid or
@@ -21,11 +25,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Union
 
 import pandas as pd
 
-from .grid import CellValue, Grid
+from .grid import CellValue, Grid, PercentValue
 from .lease import Lease
 from .schema import Field, Label, Schema
 from .tabspec import Column, TabSpec
@@ -51,8 +55,14 @@ _HISTORY_HEADERS = {
     "old": Label("変更前", "Old value"),
     "new": Label("変更後", "New value"),
     "owner": Label("担当者", "Owner"),
+    # what `sheetsync fix` did to the cell (空白除去, 文字列→日付 …); blank for a rep's edit
+    "kind": Label("修正内容", "Fix"),
 }
+#: the header of the column naming a fix's kind (変更履歴 and the `fix` preview)
+KIND_HEADER = _HISTORY_HEADERS["kind"]
 REMOVED = Label("（削除）", "(removed)")
+#: the snapshot stores a cell that failed validation as typed, behind this prefix
+_UNREADABLE = "?"
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,9 @@ class Snapshot:
 @dataclass(frozen=True)
 class Change:
     """One observed change of one field of one deal (``field`` is the schema name, or
-    ``None`` for a removed deal)."""
+    ``None`` for a removed deal). ``old``, ``new`` and ``owner`` are the snapshot's texts
+    (``60`` for 60 %, ``?abc`` for an unreadable ``abc``): :meth:`recorded` turns them into
+    the cell values 変更履歴 shows."""
 
     observed_at: dt.datetime | dt.date
     deal_id: str
@@ -91,6 +103,39 @@ class Change:
     old: str
     new: str
     owner: str
+
+    def recorded(self, schema: Schema, language: str) -> Recorded:
+        fld = _field(schema, self.field or "deal_name")  # a removal shows the deal's name
+        owner = _field(schema, "owner")
+        return Recorded(self.observed_at, self.deal_id, self.field,
+                        stored_value(self.old, fld, language),
+                        stored_value(self.new, fld, language),
+                        stored_value(self.owner, owner, language))
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A cell that failed validation, kept as typed (never as a guess at what it meant)."""
+
+    typed: str
+
+
+#: a value 変更履歴 shows: a cell value as typed or as written by `fix`, or an unreadable one
+HistoryValue = Union[CellValue, Unreadable]  # noqa: UP007  (evaluated at runtime on 3.10)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One row of 変更履歴 before it is rendered: the values as cells hold them, and for a
+    change `sheetsync fix` made, what kind of fix it was (in the team's language)."""
+
+    observed_at: dt.datetime | dt.date
+    deal_id: str
+    field: str | None
+    old: HistoryValue
+    new: HistoryValue
+    owner: HistoryValue
+    kind: str = ""
 
 
 @dataclass
@@ -123,12 +168,19 @@ def split_signature(signature: str) -> list[str]:
             for part in signature.split("\t")]
 
 
+def cell_value(parsed: Any, raw: CellValue) -> HistoryValue:
+    """A validated cell as history keeps it: the parsed value, or for a cell that failed
+    validation (``INVALID``) an :class:`Unreadable` holding what was typed."""
+    return Unreadable(display_value(raw)) if parsed is INVALID else parsed
+
+
 def normalised_text(value: Any, raw: CellValue) -> str:
     """A parsed cell value as the snapshot stores it (``INVALID`` cells as typed, with ``?``)."""
+    value = cell_value(value, raw)
     if value is None:
         return ""
-    if value is INVALID:
-        text = "?" + display_value(raw)
+    if isinstance(value, Unreadable):
+        text = _UNREADABLE + value.typed
     elif isinstance(value, dt.date):
         text = value.isoformat()
     elif isinstance(value, float):
@@ -189,6 +241,68 @@ def _plain_text(values: list[Any]) -> bool:
 
 def fingerprint(signature: str) -> str:
     return hashlib.blake2b(signature.encode("utf-8"), digest_size=8).hexdigest()
+
+
+# ----------------------------------------------------------------------------- showing
+
+
+def show_value(value: HistoryValue, field_type: str | None = None) -> str:
+    """The text 変更履歴 and the `fix` preview show for a cell value — the one place that
+    decides it, so a unit is never added twice and no internal marker shows.
+
+    Text is shown as typed (``６０％`` stays ``６０％``), a percent cell as its percentage, a
+    date as the register formats it, an amount in a money column as yen, an unreadable cell
+    as typed:
+
+    >>> show_value("６０％", "percent"), show_value(PercentValue(0.6), "percent")
+    ('６０％', '60%')
+    >>> show_value(1200000, "money"), show_value(dt.date(2026, 10, 20), "date")
+    ('¥1,200,000', '2026/10/20')
+    >>> show_value(Unreadable("高橋さん"), "string"), show_value(None)
+    ('高橋さん', '')
+    """
+    if isinstance(value, Unreadable):
+        return value.typed
+    if (field_type == "money" and isinstance(value, (int, float))
+            and not isinstance(value, bool) and float(value).is_integer()):
+        return f"¥{int(value):,}"
+    return display_value(value)
+
+
+def stored_value(text: str, fld: Field | None, language: str) -> HistoryValue:
+    """The cell value a snapshot text stands for (the inverse of :func:`normalised_text`,
+    read with the field's type): a choice as its label, an amount as a number, a percentage
+    as a percent cell, a date as a date, an unreadable cell as :class:`Unreadable`. Text the
+    field's type cannot read (the schema changed since) stays text.
+
+    >>> from sheetsync.schema import load_schema
+    >>> stored_value("60", load_schema().field("probability"), "ja")
+    PercentValue(0.6)
+    >>> stored_value("won", load_schema().field("stage"), "en")
+    'Won'
+    """
+    if not text:
+        return None
+    if fld is None:
+        return text
+    # a free-text field never fails validation: there a leading "?" is the rep's
+    if text.startswith(_UNREADABLE) and (fld.type not in ("string", "text") or fld.roster):
+        return Unreadable(text.removeprefix(_UNREADABLE))
+    try:
+        if fld.type == "enum":
+            choice = next((c for c in fld.choices if c.value == text), None)
+            return choice.label(language) if choice else text
+        if fld.type == "money" or fld.type == "integer":
+            return int(text)
+        if fld.type == "percent":
+            return PercentValue(float(text) / 100)
+        if fld.type == "number":
+            return float(text)
+        if fld.type == "date":
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        return text
+    return text
 
 
 # ----------------------------------------------------------------------------- observing
@@ -336,7 +450,7 @@ class Retention:
 
 def history_tab(
     existing: Grid | None,
-    changes: Sequence[Change],
+    changes: Sequence[Change | Recorded],
     *,
     schema: Schema,
     language: str,
@@ -344,24 +458,24 @@ def history_tab(
     as_of: dt.date,
     retention: Retention = Retention(),
 ) -> TabSpec:
-    """変更履歴: new changes on top of the rows already there (carried over as they are),
-    newest first, capped by ``retention``."""
-    keys = list(_HISTORY_HEADERS)
-    columns = [
-        Column("observed_at", _HISTORY_HEADERS["observed_at"](language), "datetime", 17),
-        Column("deal_id", _HISTORY_HEADERS["deal_id"](language), "text", 14),
-        Column("field", _HISTORY_HEADERS["field"](language), "text", 14),
-        Column("old", _HISTORY_HEADERS["old"](language), "text", 24),
-        Column("new", _HISTORY_HEADERS["new"](language), "text", 24),
-        Column("owner", _HISTORY_HEADERS["owner"](language), "text", 12),
-    ]
+    """変更履歴: new changes (a run's :class:`Change`, or what `fix` wrote as
+    :class:`Recorded`) on top of the rows already there (carried over as they are), newest
+    first, capped by ``retention``. Every value is shown by :func:`show_value`."""
+    widths = {"observed_at": 17, "deal_id": 14, "field": 14, "old": 24, "new": 24,
+              "owner": 12, "kind": 16}
+    columns = [Column(key, head(language), "datetime" if key == "observed_at" else "text",
+                      widths[key]) for key, head in _HISTORY_HEADERS.items()]
+    owner = _field(schema, "owner")
     new_rows = []
-    for c in changes:
-        fld = schema.field(c.field) if c.field and schema.has_field(c.field) else None
-        label = fld.label(language) if fld else (c.field or REMOVED(language))
-        new_rows.append([c.observed_at, c.deal_id, label, shown(fld, c.old, language),
-                         shown(fld, c.new, language), c.owner])
-    old_rows = _existing_rows(existing, len(keys))
+    for change in changes:
+        r = change.recorded(schema, language) if isinstance(change, Change) else change
+        fld = _field(schema, r.field) if r.field else None
+        label = fld.label(language) if fld else (r.field or REMOVED(language))
+        field_type = fld.type if fld else None
+        new_rows.append([r.observed_at, r.deal_id, label, show_value(r.old, field_type),
+                         show_value(r.new, field_type),
+                         show_value(r.owner, owner.type if owner else None), r.kind or None])
+    old_rows = _existing_rows(existing, len(columns))
     rows = new_rows + old_rows
     if retention.days is not None:
         limit = as_of - dt.timedelta(days=retention.days)
@@ -370,18 +484,8 @@ def history_tab(
                    note=note, freeze_columns=2)
 
 
-def shown(fld: Field | None, text: str, language: str) -> str:
-    """A normalised value the way people read it: choice labels, yen with separators."""
-    if fld is None or not text or text.startswith("?"):
-        return text.removeprefix("?")
-    if fld.type == "enum":
-        choice = next((c for c in fld.choices if c.value == text), None)
-        return choice.label(language) if choice else text
-    if fld.type == "money" and text.isdigit():
-        return f"¥{int(text):,}"
-    if fld.type == "percent":
-        return f"{text}%"
-    return text
+def _field(schema: Schema, name: str) -> Field | None:
+    return schema.field(name) if schema.has_field(name) else None
 
 
 def _existing_rows(grid: Grid | None, width: int) -> list[list[CellValue]]:

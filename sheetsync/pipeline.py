@@ -324,9 +324,16 @@ def build_tabs(
         ),
         snapshot_tab(observation.snapshot, lease),
     ]
-    # once the team has put the schema into the sheet (`schema apply` wrote 項目定義), every
-    # run keeps sheetsync's tabs protected: a rewritten tab would otherwise lose it
-    if checked.config.enforce.protect_tabs and checked.read.tab(DICTIONARY_TAB(language)):
+    protect_owned_tabs(checked, tabs)
+    return tabs
+
+
+def protect_owned_tabs(checked: Checked, tabs: list[TabSpec]) -> None:
+    """Once the team has put the schema into the sheet (`schema apply` wrote 項目定義, with
+    ``enforce.protect_tabs``), every visible tab sheetsync writes keeps its protection — a
+    run's tabs, and 変更履歴 when `fix --apply` rewrites it: a rewritten tab would otherwise
+    lose it."""
+    if (checked.config.enforce.protect_tabs
+            and checked.read.tab(DICTIONARY_TAB(checked.config.language))):
         for tab in tabs:
             tab.protected = not tab.hidden
-    return tabs

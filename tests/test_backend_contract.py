@@ -392,4 +392,5 @@ def test_schema_apply_and_fix_through_the_cli(demo_sheet: DemoSheet,
     assert result["skipped"] == [{"cell": raced["cell"], "now": "999万円"}]
     # only the rep's cell is left to fix, holding what the rep typed
     again = json.loads(_cli("fix", "--config", config, "--format", "json").output)
-    assert again["changes"] == [{**raced, "old": "999万円", "new": "¥9,990,000"}]
+    assert again["changes"] == [{**raced, "old": "999万円", "new": "¥9,990,000",
+                                 "kind": "単位換算", "kinds": ["unit"]}]

@@ -74,16 +74,17 @@ def test_history_over_edits_removals_readds_and_id_changes(book):
     edit(book, edit_d1)
     third = run(book, dt.date(2026, 11, 10))
     day3 = dt.datetime(2026, 11, 10)
-    assert history(book) == [
-        (day3, "D-1", "フェーズ", "提案", "見積提出", "佐藤"),
-        (day3, "D-1", "見込金額", "¥1,200,000", "¥1,500,000", "佐藤"),
-        (day3, "D-1", "受注予定日", "2026-12-20", "2027-01-31", "佐藤"),
+    assert history(book) == [  # a rep's edit: no fix kind (the last column)
+        (day3, "D-1", "フェーズ", "提案", "見積提出", "佐藤", None),
+        (day3, "D-1", "見込金額", "¥1,200,000", "¥1,500,000", "佐藤", None),
+        (day3, "D-1", "受注予定日", "2026/12/20", "2027/01/31", "佐藤", None),
     ]
     assert len(third.changes) == 3
 
     edit(book, lambda ws: ws.delete_rows(row_of(ws, "D-2")))
     run(book, dt.date(2026, 11, 12))
-    assert history(book)[0] == (dt.datetime(2026, 11, 12), "D-2", "（削除）", "更改", None, "鈴木")
+    assert history(book)[0] == (dt.datetime(2026, 11, 12), "D-2", "（削除）", "更改", None, "鈴木",
+                                None)
     assert run(book, dt.date(2026, 11, 15)).changes == []  # a removal is recorded once
 
     edit(book, lambda ws: ws.append(deal("D-2", owner="鈴木", client="B社")))
