@@ -370,14 +370,15 @@ def test_failure_mid_write_leaves_the_file_unchanged(book: Path, where: str,
     elif where == "render":
         monkeypatch.setattr(xlsx_write, "render_chart", boom)
     else:
-        real = os.replace
+        # the last step puts the new file at the workbook's name (no-replace link)
+        real_link = os.link
 
-        def replace(src: str, dst: str) -> None:
+        def link(src: str, dst: str, *args: object, **kwargs: object) -> None:
             if Path(dst) == book:
                 boom()
-            real(src, dst)
+            real_link(src, dst, *args, **kwargs)
 
-        monkeypatch.setattr(os, "replace", replace)
+        monkeypatch.setattr(os, "link", link)
     with pytest.raises((OSError, BackendError)):
         backend.write([forecast_spec(), stale_spec()], read)
     assert book.read_bytes() == before
@@ -435,7 +436,14 @@ def test_clear_errors_for_missing_locked_and_open_files(book: Path, tmp_path: Pa
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkstemp", denied)
+    real_open = os.open
+
+    def no_temp_file(path: str, *args: object, **kwargs: object) -> int:
+        if str(path).endswith(".tmp"):
+            denied()
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_temp_file)
     with pytest.raises(AccessDeniedError, match="permission denied"):
         backend.write([forecast_spec()], read)
     monkeypatch.undo()

@@ -231,14 +231,15 @@ def test_failure_mid_write_leaves_the_file_byte_identical(
     if where == "zip":
         monkeypatch.setattr(xlsx_parts, "write_member", boom)
     else:
-        real = os.replace
+        # the last step puts the new file at the workbook's name (no-replace link)
+        real_link = os.link
 
-        def replace(src: str, dst: str) -> None:
+        def link(src: str, dst: str, *args: object, **kwargs: object) -> None:
             if Path(dst) == book:
                 boom()
-            real(src, dst)
+            real_link(src, dst, *args, **kwargs)
 
-        monkeypatch.setattr(os, "replace", replace)
+        monkeypatch.setattr(os, "link", link)
     with pytest.raises((OSError, BackendError)):
         backend.edit_cells(edits, read)
     assert book.read_bytes() == before

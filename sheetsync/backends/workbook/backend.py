@@ -14,10 +14,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import os
-import shutil
-import stat
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -27,6 +23,7 @@ from ...errors import AccessDeniedError, BackendError, FileChangedError, NotFoun
 from ...gcpause import paused_gc
 from ...tabspec import TabSpec
 from ..base import EditResult, Protection, ReadResult, WriteResult
+from .commit import Conflict, commit, recover
 from .edits import check_edits, write_edits
 from .package import Package
 from .read import read_tabs, read_workbook_info
@@ -65,6 +62,9 @@ class WorkbookBackend:
 
     # -- reading ---------------------------------------------------------------------
     def _load(self) -> bytes:
+        dest = self.path.resolve() if self.path.is_symlink() else self.path
+        with contextlib.suppress(OSError):
+            recover(dest, self.backup_path)  # what a killed run left behind
         try:
             return self.path.read_bytes()
         except FileNotFoundError as exc:
@@ -140,13 +140,14 @@ class WorkbookBackend:
                           WriteResult(tabs=names, location=str(self.path), requests=1))
 
     def _check_unchanged(self, data: bytes, read: ReadResult) -> None:
-        if file_version(data) == read.version:
-            return
+        if file_version(data) != read.version:
+            raise FileChangedError(self._changed(read))
+
+    def _changed(self, read: ReadResult) -> str:
         at = self._read_at.get(read.version)
         when = f" at {at:%H:%M:%S}" if at else ""
-        raise FileChangedError(
-            f"{self.path} changed on disk since it was read{when}; nothing was written. "
-            "Run again to use the current file.")
+        return (f"{self.path} changed on disk since it was read{when}; nothing was written. "
+                "Run again to use the current file.")
 
     def _check_not_open(self) -> None:
         name = self.path.name
@@ -159,61 +160,22 @@ class WorkbookBackend:
                     "Nothing was written.")
 
     def _replace(self, new: bytes, read: ReadResult) -> None:
+        """Put ``new`` in place of the version ``read`` saw, keeping it as ``.bak`` — never
+        over a save that landed meanwhile (:mod:`.commit`)."""
         # a symlinked workbook: replace the file it points to, keep the link
         dest = self.path.resolve() if self.path.is_symlink() else self.path
-        folder = dest.parent
-        tmp: str | None = None
-        bak_tmp: str | None = None
         try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(new)
-                fh.flush()
-                os.fsync(fh.fileno())
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, stat.S_IMODE(dest.stat().st_mode))
-            self._check_unchanged(self._load(), read)
-            fd, bak_tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".bak.tmp",
-                                           dir=self.backup_path.parent)
-            os.close(fd)
-            os.unlink(bak_tmp)
-            try:
-                os.link(dest, bak_tmp)
-            except OSError:
-                shutil.copy2(dest, bak_tmp)
-            os.replace(bak_tmp, self.backup_path)
-            bak_tmp = None
-            os.replace(tmp, dest)
-            tmp = None
-            _fsync_dir(folder)
+            commit(dest, new, read.version, self.backup_path, lambda: self._changed(read))
+        except Conflict as exc:
+            raise FileChangedError(str(exc)) from None
         except PermissionError as exc:
             raise AccessDeniedError(
                 f"cannot write {self.path}: permission denied (read-only, or locked by "
                 "another program?); nothing was written") from exc
-        except BackendError:
-            raise
         except OSError as exc:
             raise BackendError(
                 f"cannot write {self.path}: {exc.strerror or exc}; nothing was written") \
                 from exc
-        finally:
-            for leftover in (tmp, bak_tmp):
-                if leftover is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(leftover)
 
     def link(self, read: ReadResult, tab: str, cell: str) -> str:
         return internal_link(tab, cell)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
