@@ -1,25 +1,39 @@
 """``sheetsync`` command line: parse options, call the library, render the result.
 
-Exceptions become exit codes in one place (:class:`_Group`): configuration and usage
-errors exit 2, an unreachable or unwritable spreadsheet exits 3, validation errors in the
-data exit 1, a clean run exits 0.
+Exceptions become exit codes in one place (:class:`~sheetsync.cli_options.SheetsyncGroup`):
+configuration and usage errors exit 2, an unreachable or unwritable spreadsheet exits 3,
+validation errors in the data exit 1, a clean run exits 0. The options several commands
+share live in :mod:`sheetsync.cli_options`; the commands that write into the register
+(`schema`, `fix`) in :mod:`sheetsync.cli_schema`, registered below.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from rich.console import Console
 
 from . import pipeline
-from .coerce import CoercionError, parse_date
-from .config import Config, load_config
+from .cli_messages import aborted, translate, usage_hint
+from .cli_options import (
+    EXIT_CLEAN,
+    EXIT_INVALID,
+    EXIT_USAGE,
+    SheetsyncGroup,
+    as_of_option,
+    config_option,
+    format_option,
+    new_console,
+    open_config,
+    remember_language,
+    usage_language,
+)
+from .cli_schema import fix, schema_group
+from .config import Config
 from .errors import SheetsyncError
 from .render import (
     dumps,
@@ -30,66 +44,6 @@ from .render import (
     summary_line,
 )
 from .reports.forecast import current_row, landing_line
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_CLEAN, EXIT_INVALID, EXIT_USAGE, EXIT_BACKEND = 0, 1, 2, 3
-
-
-class _Group(click.Group):
-    """Maps every :class:`SheetsyncError` to a one-line message and its exit code."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SheetsyncError as exc:
-            click.echo(f"sheetsync: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-# ----------------------------------------------------------------- shared option factories
-
-
-def _parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
-                 ) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return parse_date(value)
-    except CoercionError:
-        raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def config_option(func: F) -> F:
-    return click.option(
-        "--config", "-c", "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=lambda: os.environ.get("SHEETSYNC_CONFIG", "config.yaml"),
-        show_default="config.yaml or $SHEETSYNC_CONFIG",
-        help="Configuration file (see config.example.yaml).",
-    )(func)
-
-
-def as_of_option(func: F) -> F:
-    return click.option(
-        "--as-of", "as_of", callback=_parse_as_of, metavar="YYYY-MM-DD",
-        help="Use this date as today for every date rule (default: today in the config's "
-             "time zone).",
-    )(func)
-
-
-def format_option(*choices: str) -> Callable[[F], F]:
-    def decorate(func: F) -> F:
-        return click.option(
-            "--format", "-f", "fmt", type=click.Choice(choices), default=choices[0],
-            show_default=True, help="Output: a table for people, JSON for machines"
-            + (", GitHub Actions annotations" if "github" in choices else "") + ".",
-        )(func)
-    return decorate
-
-
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
 
 
 def _progress(console: Console, language: str) -> pipeline.Progress:
@@ -111,7 +65,7 @@ def _progress(console: Console, language: str) -> pipeline.Progress:
 # -------------------------------------------------------------------------------- commands
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=SheetsyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sheetsync")
 def cli() -> None:
     """sheetsync keeps a shared deal register (案件管理) honest.
@@ -131,8 +85,8 @@ def validate(config_path: Path, fmt: str, as_of: dt.date | None) -> None:
     Exit code 0: clean (warnings allowed); 1: errors found; 2: bad config; 3: the
     spreadsheet could not be read.
     """
-    config = load_config(config_path)
-    checked = pipeline.check(config, as_of=as_of, progress=_progress(_console(),
+    config = open_config(config_path)
+    checked = pipeline.check(config, as_of=as_of, progress=_progress(new_console(),
                                                                      config.language))
     report = checked.report
     if fmt == "json":
@@ -142,7 +96,7 @@ def validate(config_path: Path, fmt: str, as_of: dt.date | None) -> None:
             click.echo(line)
         click.echo(summary_line(report, checked.register.name, config.language))
     else:
-        print_report(_console(), report, checked.register.name, config.language)
+        print_report(new_console(), report, checked.register.name, config.language)
     sys.exit(EXIT_INVALID if report.errors else EXIT_CLEAN)
 
 
@@ -157,8 +111,8 @@ def run(config_path: Path, fmt: str, as_of: dt.date | None, dry_run: bool) -> No
     Writes 売上予測, 受注率, 要フォロー案件 and 入力エラー (names follow `language`);
     the register itself is never modified.
     """
-    config = load_config(config_path)
-    console = _console()
+    config = open_config(config_path)
+    console = new_console()
     result = pipeline.run(config, as_of=as_of, dry_run=dry_run,
                           progress=_progress(console, config.language))
     if fmt == "json":
@@ -210,33 +164,35 @@ def _current_team_row(rows: list[dict[str, Any]], result: pipeline.RunResult
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--language", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
               help="Language of the demo's tabs and messages.")
-@click.option("--force", is_flag=True, help="Overwrite deals.xlsx/config.yaml in DIRECTORY.")
-def demo(directory: Path, language: str, force: bool) -> None:
+@as_of_option(help="Build the demo as of this day and run as of it, so the same day gives "
+                   "the same output (default: today in Asia/Tokyo).")
+@click.option("--force", is_flag=True,
+              help="Overwrite an existing deals.xlsx/config.yaml in DIRECTORY (edits in them "
+                   "are lost).")
+def demo(directory: Path, language: str, as_of: dt.date | None, force: bool) -> None:
     """Write a demo register to DIRECTORY (default ./sheetsync-demo) and run on it.
 
     Creates DIRECTORY/deals.xlsx (about 300 deals, a few deliberate input errors, a 目標
     tab) and DIRECTORY/config.yaml, then runs the whole job and tells you what to open.
+    When DIRECTORY already holds either file (you may have edited it), nothing is written
+    unless you pass --force.
     """
-    from .demo import DEMO_MARKER, write_demo_config, write_demo_workbook
+    from .demo import write_demo_config, write_demo_workbook
 
+    remember_language(language)
     workbook = directory / "deals.xlsx"
     config_path = directory / "config.yaml"
     existing = [p for p in (workbook, config_path) if p.exists()]
-    is_demo = config_path.exists() and DEMO_MARKER in config_path.read_text(encoding="utf-8",
-                                                                            errors="replace")
-    if existing and not (is_demo or force):
-        raise click.UsageError(
-            f"{existing[0]} already exists and is not a sheetsync demo; "
-            "choose another directory or pass --force"
-        )
+    if existing and not force:
+        raise SheetsyncError(f"{existing[0]} already exists (edits in it would be lost); "
+                             "pass --force to overwrite it")
     directory.mkdir(parents=True, exist_ok=True)
-    config_probe = Config()
-    today = config_probe.today()
+    today = as_of or Config().today()  # the demo config's zone is the default one
     stats = write_demo_workbook(workbook, today=today, language=language)
     write_demo_config(config_path, workbook.name, language=language)
-    config = load_config(config_path)
-    console = _console()
-    result = pipeline.run(config, progress=_progress(console, language))
+    config = open_config(config_path)
+    console = new_console()
+    result = pipeline.run(config, as_of=today, progress=_progress(console, language))
     # dropdowns, formats and header notes, so opening the demo shows the rules at work
     from .apply import apply_schema
 
@@ -323,19 +279,31 @@ def jobs_export(target: str, project_dir: Path | None, job: str | None) -> None:
     click.echo(export_job(chosen, target, ExportContext.detect(project_dir)), nl=False)
 
 
+cli.add_command(schema_group)
+cli.add_command(fix)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: usage errors are one line, never a traceback."""
+    """Console-script entry point: usage errors are one line, never a traceback.
+
+    Under ``language: ja`` sheetsync's own words are Japanese (the hint, a message sheetsync
+    wrote such as a bad --as-of); click's own usage wording stays as click writes it.
+    """
     try:
         code = cli.main(args=argv, prog_name="sheetsync", standalone_mode=False)
     except click.UsageError as exc:
+        language = usage_language(exc.ctx)
+        if isinstance(exc, click.BadParameter):
+            exc.message = translate(exc.message, language)
         command = exc.ctx.command_path if exc.ctx else "sheetsync"
-        click.echo(f"sheetsync: {exc.format_message()} (see `{command} --help`)", err=True)
+        click.echo(f"sheetsync: {exc.format_message()}{usage_hint(command, language)}",
+                   err=True)
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         click.echo(f"sheetsync: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("sheetsync: aborted", err=True)
+        click.echo(f"sheetsync: {aborted(usage_language(None))}", err=True)
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
@@ -344,7 +312,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
-
-
-# the commands that write into the register live in their own module
-from . import cli_schema  # noqa: E402, F401

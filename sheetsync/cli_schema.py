@@ -1,4 +1,5 @@
-"""`sheetsync schema show|apply` and `sheetsync fix` (registered on the main group)."""
+"""`sheetsync schema show|apply` and `sheetsync fix`: the commands that look at or write
+into the register itself (:mod:`sheetsync.cli` adds them to the main group)."""
 
 from __future__ import annotations
 
@@ -11,28 +12,30 @@ from rich.table import Table
 
 from . import dictionary
 from .apply import apply_schema, fix_register
-from .cli import _console, cli, config_option, format_option
-from .config import Config, load_config
+from .cli_options import config_option, format_option, new_console, open_config
+from .config import Config
 from .enforce import RegisterSetup
 from .render import dumps
 from .schema import load_schema
 
 
-@cli.group("schema")
+@click.group("schema")
 def schema_group() -> None:
     """Show the field dictionary, or put the schema into the sheet itself."""
 
 
 @schema_group.command("show")
-@click.option("--config", "-c", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Use this config's schema, language and owners "
-                                 "(default: the packaged schema).")
+@config_option(optional=True)
 @format_option("table", "json", "markdown")
 @click.option("--language", type=click.Choice(["ja", "en"]), default=None,
               help="Language of the labels (default: the config's, else ja).")
 def schema_show(config_path: Path | None, fmt: str, language: str | None) -> None:
-    """Print the field dictionary: labels, types, examples, rules, allowed values."""
-    config = load_config(config_path) if config_path else Config()
+    """Print the field dictionary: labels, types, examples, rules, allowed values.
+
+    The schema, language and owners are the config's (./config.yaml when it exists, as for
+    every command); without a config, the packaged schema.
+    """
+    config = open_config(config_path) if config_path else Config()
     schema = load_schema(config.schema_path)
     language = language or config.language
     rows = dictionary.entries(schema, language, config.owners)
@@ -47,7 +50,7 @@ def schema_show(config_path: Path | None, fmt: str, language: str | None) -> Non
             table.add_column(head[key], overflow="fold")
         for r in rows:
             table.add_row(r.label, r.type, r.example, r.required, r.choices, r.description)
-        _console().print(table)
+        new_console().print(table)
 
 
 @schema_group.command("apply")
@@ -57,14 +60,15 @@ def schema_apply(config_path: Path, dry_run: bool) -> None:
     """Put the schema into the sheet: dropdowns and rules, formats, header notes,
     protections and a 項目定義 tab. Cell values are never changed; applying twice is the
     same as once."""
-    config = load_config(config_path)
+    config = open_config(config_path)
     result = apply_schema(config, dry_run=dry_run)
-    console = _console()
+    console = new_console()
     console.print(_plan_table(result.setup, config.language))
     en = config.language == "en"
     if result.setup.protect_tabs:
-        console.print(("Protected (warning only): " if en else "保護（警告のみ）: ")
-                      + ", ".join(result.setup.protect_tabs))
+        protection = getattr(result.checked.backend, "protection", None)
+        label = _PROTECTION.get(protection, ("Protected", "保護"))
+        console.print(f"{label[0] if en else label[1]}: " + ", ".join(result.setup.protect_tabs))
     kept = sum(len(c.kept_rows) for c in result.setup.columns)
     if kept:
         console.print(
@@ -77,6 +81,14 @@ def schema_apply(config_path: Path, dry_run: bool) -> None:
                       "[yellow]--dry-run: 何も変更していません。[/yellow]")
     elif result.written:
         console.print(("Applied to " if en else "適用しました: ") + result.written.location)
+
+
+#: what each backend's protection is (SheetEditor.protection), as the team reads it: Excel
+#: has no warning-only protection, so the workbook's is a protection without a password
+_PROTECTION = {
+    "no_password": ("Protected (no password)", "保護（パスワードなし）"),
+    "warning_only": ("Protected (warning only)", "保護（警告のみ）"),
+}
 
 
 def _plan_table(setup: RegisterSetup, language: str) -> Table:
@@ -112,7 +124,7 @@ def _letter(column: int) -> str:
     return rowcol_to_a1(1, column + 1)[:-1]
 
 
-@cli.command("fix")
+@click.command("fix")
 @config_option
 @click.option("--columns", multiple=True, metavar="COLUMNS",
               help="Only these columns (labels or keys, comma-separated; repeatable).")
@@ -126,7 +138,7 @@ def fix(config_path: Path, columns: tuple[str, ...], do_apply: bool, fmt: str) -
     writes the cells that still hold what was read, in one write; a cell a rep changed
     meanwhile is skipped and listed. Invalid cells are never touched.
     """
-    config = load_config(config_path)
+    config = open_config(config_path)
     result = fix_register(config, columns=columns, apply=do_apply)
     en = config.language == "en"
     outcome = result.outcome
@@ -143,7 +155,7 @@ def fix(config_path: Path, columns: tuple[str, ...], do_apply: bool, fmt: str) -
         return
     from .history import KIND_HEADER  # the column 変更履歴 names the kind in, too
 
-    console = _console()
+    console = new_console()
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for head in (("Cell", "セル"), ("Column", "列"), ("Now", "現在"), ("Canonical", "修正後"),
                  (KIND_HEADER.en, KIND_HEADER.ja)):

@@ -237,7 +237,7 @@ def test_missing_register_tab_exits_3(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "Sheet1"
     wb.save(tmp_path / "deals.xlsx")
-    (tmp_path / "c.yaml").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "c.yaml").write_text("language: en\n", encoding="utf-8")  # (ja: test_cli_messages)
     result = CliRunner().invoke(cli, ["validate", "-c", str(tmp_path / "c.yaml")])
     assert result.exit_code == 3
     assert "案件一覧 / Deals not found (tabs present: Sheet1)" in result.output
@@ -275,8 +275,6 @@ def test_demo_command_writes_workbook_config_and_tabs(tmp_path):
     assert str((target / "deals.xlsx").resolve()) in result.output.replace("\n", "")
     assert "着地見込み ¥" in result.output and "入力エラー: 9件" in result.output
     assert "要フォロー案件" in openpyxl.load_workbook(target / "deals.xlsx").sheetnames
-    again = invoke("demo", str(target))  # its own files may be regenerated
-    assert again.exit_code == 0
 
 
 def test_demo_refuses_to_overwrite_someone_elses_files(tmp_path):
@@ -284,6 +282,57 @@ def test_demo_refuses_to_overwrite_someone_elses_files(tmp_path):
     result = CliRunner().invoke(cli, ["demo", str(tmp_path)])
     assert result.exit_code == 2 and "--force" in result.output
     assert (tmp_path / "deals.xlsx").read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize("name", ["deals.xlsx", "config.yaml"])
+def test_demo_never_silently_overwrites_a_demo_a_rep_may_have_edited(tmp_path, name):
+    """Issue 10 #8: a second `sheetsync demo DIR` regenerated DIR, edits and all."""
+    target = tmp_path / "demo"
+    assert invoke("demo", str(target), "--language", "en", *AS_OF).exit_code == 0
+    (target / "deals.xlsx").write_bytes(b"edited")  # (any change stands for a rep's edits)
+    (target / "other.xlsx").touch()
+    if name == "config.yaml":
+        (target / "deals.xlsx").unlink()
+    before = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+    result = CliRunner().invoke(cli, ["demo", str(target), "--language", "en", *AS_OF])
+    assert result.exit_code == 2
+    assert result.output == (f"sheetsync: {target / name} already exists (edits in it would "
+                             "be lost); pass --force to overwrite it\n")
+    assert {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()} == before
+    ja = CliRunner().invoke(cli, ["demo", str(target), *AS_OF])  # the demo's language: ja
+    assert ja.exit_code == 2 and ja.output == (
+        f"sheetsync: {target / name} は既にあります（編集した内容が失われます）。"
+        "上書きするには --force を付けてください\n")
+    forced = invoke("demo", str(target), "--language", "en", "--force", *AS_OF)
+    assert forced.exit_code == 0 and (target / "deals.xlsx").read_bytes() != b"edited"
+
+
+def test_demo_as_of_builds_and_runs_the_demo_of_that_day(tmp_path, monkeypatch):
+    """`sheetsync demo DIR --as-of DAY` prints the same thing whatever today is."""
+    from sheetsync.config import Config
+
+    outputs = []
+    for today, folder in ((dt.date(2027, 6, 1), "a"), (dt.date(2026, 12, 10), "b")):
+        monkeypatch.setattr(Config, "today", lambda self, now=None, day=today: day)
+        monkeypatch.chdir(tmp_path)
+        result = invoke("demo", folder, "--as-of", "2026-12-04")
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output.replace(str(tmp_path / folder), "DIR")
+                       .replace(f"{folder}/config.yaml", "DIR/config.yaml"))
+    assert outputs[0] == outputs[1]
+    assert "FY2026-Q3 着地見込み" in outputs[0]  # 2026-12-04, not 2027-06-01 (FY2027-Q1)
+    written = openpyxl.load_workbook(tmp_path / "a" / "deals.xlsx")
+    expected_path = tmp_path / "expected.xlsx"
+    write_demo_workbook(expected_path, today=dt.date(2026, 12, 4))
+    expected = openpyxl.load_workbook(expected_path)
+    # (`schema apply` restyles register cells; the IDs, the title and the targets it leaves)
+    register, reference = written["案件一覧"], expected["案件一覧"]
+    assert [c.value for c in register["A"]] == [c.value for c in reference["A"]]
+    assert [[c.value for c in row] for row in written["目標"].iter_rows()] == \
+        [[c.value for c in row] for row in expected["目標"].iter_rows()]
+    run = json.loads(invoke("run", "-c", str(tmp_path / "a" / "config.yaml"), "--dry-run",
+                            "-f", "json", "--as-of", "2026-12-04").output)
+    assert run["as_of"] == "2026-12-04"
 
 
 def test_every_command_has_help():

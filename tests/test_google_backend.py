@@ -581,7 +581,7 @@ def test_cli_errors_exit_3_without_secrets(
         emulator: Emulator, service_account_key: Path, demo_sid: str) -> None:
     info = json.loads(service_account_key.read_text())
     config = demo_config(emulator, service_account_key, service_account_key.parent, demo_sid,
-                         "  retry_seconds: 0.3\n")
+                         "  retry_seconds: 0.3\nlanguage: en\n")  # (ja: test_cli_messages)
     emulator.faults.fail_next(10_000, 429, retry_after=0)
     result = run_cli(config)
     assert result.exit_code == 3
@@ -591,7 +591,7 @@ def test_cli_errors_exit_3_without_secrets(
     emulator.strict_auth = True  # the key's account may edit all: unshare via a new account
     stranger = service_account_key.parent / "stranger.json"
     emulator.write_service_account_key(stranger, "stranger@demo.iam.gserviceaccount.com")
-    result = run_cli(demo_config(emulator, stranger, stranger.parent, demo_sid))
+    result = run_cli(demo_config(emulator, stranger, stranger.parent, demo_sid, "language: en\n"))
     assert result.exit_code == 3
     assert "stranger@demo.iam.gserviceaccount.com: share the sheet with it as Editor" \
         in result.stderr

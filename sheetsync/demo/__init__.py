@@ -3,9 +3,9 @@
 :func:`write_demo_workbook` writes an ``.xlsx`` the way a real sales team's register looks
 after 18 months of hand editing: a title row above the header, an alias or two in the
 header, a column sheetsync does not know, about 300 deals by 6 reps over every stage, and
-every messy-but-valid form of DESIGN.md's "What reps type" (¥/￥/円/万/億/千円 amounts,
-full-width digits, 令和 dates, serial numbers, stage aliases with trailing spaces, percent
-cells, text that starts with ``=``). A handful of cells are plainly invalid — one of each
+every messy-but-valid form of "What reps may type" in docs/definitions.md (¥/￥/円/万/億/千円
+amounts, full-width digits, 令和 dates, serial numbers, stage aliases with trailing spaces,
+percent cells, text that starts with ``=``). A handful of cells are plainly invalid — one of each
 kind — and :class:`DemoStats` names them, so a test can check that validation finds exactly
 those. A 目標 (targets) tab and a tab sheetsync does not own complete the workbook.
 

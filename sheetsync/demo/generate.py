@@ -327,8 +327,8 @@ class Generator:
     def landings(self, deals: Sequence[Deal]) -> dict[tuple[str, int], dict[str, float]]:
         """Per (quarter key, rep): ``won``, ``commit``, ``best`` (open amounts at ≥ 80 % and
         ≥ 50 %) and ``weighted``, over the valid deals, placed as 売上予測 places them
-        (DESIGN.md): won by 完了日, open by 受注予定日 but an overdue one in today's quarter,
-        保留 nowhere."""
+        (docs/definitions.md): won by 完了日, open by 受注予定日 but an overdue one in today's
+        quarter, 保留 nowhere."""
         stage_pct = {c.value: c.probability or 0.0 for c in self.schema.stage_field.choices}
         rank_pct = {c.value: c.probability or 0.0 for c in self.schema.field("rank").choices}
         result: dict[tuple[str, int], dict[str, float]] = defaultdict(
