@@ -10,12 +10,16 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 
 from ...errors import BackendError
+
+#: what reading a damaged zip member can raise
+_ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error)
 
 REL_OFFICE_DOCUMENT = "/officeDocument"
 REL_STYLES = "/styles"
@@ -106,7 +110,7 @@ class Package:
             raise BackendError(f"{self.path}: the workbook is damaged (part {part} is missing)")
         try:
             return self.zip.read(name)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except _ZIP_ERRORS as exc:  # zlib.error: compressed bytes damaged
             raise BackendError(f"{self.path}: the workbook is damaged ({part}: {exc})") from exc
 
     def read_head(self, part: str, size: int = 4096) -> bytes:
@@ -117,7 +121,7 @@ class Package:
         try:
             with self.zip.open(name) as fh:
                 return fh.read(size)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except _ZIP_ERRORS:
             return b""
 
     def rels(self, part: str) -> list[Relationship]:

@@ -14,6 +14,13 @@ about 1.5 s for the same file (``benchmarks/workbook_io.py``). The values are th
   an empty string is an empty cell (``None``);
 * booleans → ``bool``; error values → their text (``"#N/A"``);
 * formulas → their cached value (``None`` when the file has none).
+
+A damaged file is refused, never read in part (:class:`DamagedError`, one line, exit 3): a
+part the workbook lists but the zip lacks, a sheet or string table cut short (its closing
+tag missing), a row beyond 1,048,576 or a column beyond XFD (Excel's limits: a hostile
+``<row r="2000000000">`` would otherwise allocate gigabytes), a cell text longer than
+32,767 characters. The small parts (workbook, styles, relationships) are parsed as XML; the
+big ones are scanned, which is what keeps a 100,000-row read near 1.5 s.
 """
 
 from __future__ import annotations
@@ -38,6 +45,12 @@ from .text import TextCache, rich_text
 
 # 1904 date system: serial 0 is 1904-01-01, i.e. serial 1462 of the 1900 system
 DAYS_1904 = 1462
+#: Excel's limits: what no real workbook exceeds
+MAX_ROWS, MAX_COLUMNS, MAX_CELL_CHARS = 1_048_576, 16_384, 32_767
+
+
+class DamagedError(BackendError):
+    """The workbook is damaged: a part is missing, cut short, or beyond Excel's limits."""
 
 T_N, T_S, T_INLINE, T_STR, T_B, T_E, T_D = range(7)
 _TYPE_CODES = {"n": T_N, "s": T_S, "inlineStr": T_INLINE, "str": T_STR, "b": T_B, "e": T_E,
@@ -83,10 +96,14 @@ def read_workbook_info(pkg: Package) -> WorkbookInfo:
     rels = {rel.id: rel for rel in pkg.rels(part)}
     info = WorkbookInfo(part=part)
     for rel in rels.values():
-        if rel.is_type(REL_STYLES) and rel.part and pkg.has(rel.part):
-            info.styles_part = rel.part
-        elif rel.is_type(REL_SHARED_STRINGS) and rel.part and pkg.has(rel.part):
-            info.shared_strings_part = rel.part
+        if rel.is_type(REL_STYLES) or rel.is_type(REL_SHARED_STRINGS):
+            if not rel.part or not pkg.has(rel.part):
+                # without them dates read as numbers and text as blanks: refuse instead
+                raise damaged(pkg, rel.part or rel.id, "listed but missing from the file")
+            if rel.is_type(REL_STYLES):
+                info.styles_part = rel.part
+            else:
+                info.shared_strings_part = rel.part
     for el in root:
         name = local(el.tag)
         if name == "workbookPr":
@@ -113,7 +130,19 @@ def _parse_xml(pkg: Package, part: str) -> ET.Element:
     try:
         return ET.fromstring(pkg.read(part))
     except ET.ParseError as exc:
-        raise BackendError(f"{pkg.path}: the workbook is damaged ({part}: {exc})") from exc
+        raise damaged(pkg, part, str(exc)) from exc
+
+
+def damaged(pkg: Package, part: str, problem: str) -> DamagedError:
+    """The one-line refusal of a damaged workbook (nothing is read, nothing written)."""
+    return DamagedError(f"{pkg.path}: the workbook is damaged ({part}: {problem}); nothing "
+                        "was written — let Excel repair it, or use the .bak copy if there is one")
+
+
+def _ends_with(data: bytes, tag: bytes) -> bool:
+    """Whether ``data`` ends (whitespace aside) with the closing ``tag``: a part cut short
+    does not."""
+    return data[-len(tag) - 64:].rstrip().endswith(tag)
 
 
 def read_style_kinds(pkg: Package, part: str | None) -> list[int]:
@@ -152,6 +181,9 @@ def read_shared_strings(pkg: Package, part: str | None) -> list[str | None]:
         return []
     data = pkg.read(part)
     prefix = _prefix(data[:2048])
+    if not _ends_with(data, f"</{prefix}sst>".encode()) and not re.search(
+            rb"<(?:\w+:)?sst\b[^>]*/>\s*$", data[-256:]):
+        raise damaged(pkg, part, "the shared string table is cut short")
     p = re.escape(prefix)
     # fast path: one <t> (Japanese Excel adds phonetic runs and properties after it)
     pattern = re.compile(
@@ -160,13 +192,24 @@ def read_shared_strings(pkg: Package, part: str | None) -> list[str | None]:
     texts = TextCache()
     out: list[str | None] = []
     append = out.append
-    for plain, other in pattern.findall(data.decode("utf-8")):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise damaged(pkg, part, f"not UTF-8 at byte {exc.start}") from None
+    for plain, other in pattern.findall(text):
         if plain:
             append(texts[plain])
         elif other:
             append(rich_text(other, prefix) or None)
         else:
             append(None)
+    expected = len(re.findall(rf"<{p}si[\s/>]".encode(), data))
+    if expected != len(out):
+        raise damaged(pkg, part, f"{expected - len(out)} of {expected} shared strings "
+                                 "cannot be read")
+    if any(v is not None and len(v) > MAX_CELL_CHARS for v in out):
+        raise damaged(pkg, part, f"a shared string is longer than {MAX_CELL_CHARS:,} "
+                                 "characters (Excel's limit)")
     return out
 
 
@@ -199,12 +242,6 @@ def column_index(letters: str | bytes) -> int:
     for ch in letters.upper():
         n = n * 26 + ord(ch) - 64
     return n - 1
-
-
-class _Columns(dict[bytes, int]):
-    def __missing__(self, letters: bytes) -> int:
-        ci = self[letters] = column_index(letters)
-        return ci
 
 
 class _Texts(dict[bytes, "str | None"]):
@@ -301,17 +338,35 @@ def _iso_date(text: str) -> CellValue:
     return value.date() if value.time() == dt.time(0) else value
 
 
+class SheetDamage(ValueError):
+    """What is wrong with a sheet's XML (the caller names the file and the part)."""
+
+
+class _Columns(dict[bytes, int]):
+    def __missing__(self, letters: bytes) -> int:
+        ci = column_index(letters)
+        if ci >= MAX_COLUMNS:
+            raise SheetDamage(f"column {letters.decode('ascii', 'replace')} is beyond XFD")
+        self[letters] = ci
+        return ci
+
+
 def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
-    """Rows of one worksheet part: gaps filled with ``None``, trailing empties trimmed."""
+    """Rows of one worksheet part: gaps filled with ``None``, trailing empties trimmed.
+    :class:`SheetDamage` when the part is cut short or beyond Excel's limits."""
     prefix = _prefix(xml[:2048])
     cell_re, value_re, inline_re = _sheet_patterns(prefix)
     pb = prefix.encode()
+    if not _ends_with(xml, b"</" + pb + b"worksheet>"):
+        raise SheetDamage("the sheet is cut short")
     start = xml.find(b"<" + pb + b"sheetData")
     if start < 0:
         return []
     end = xml.find(b"</" + pb + b"sheetData>", start)
     if end < 0:
-        end = len(xml)
+        if re.match(rb"<(?:\w+:)?sheetData\b[^>]*/>", xml[start:start + 256]):
+            return []
+        raise SheetDamage("the sheet's data is cut short")
     row_open = b"<" + pb + b"row"
 
     rows: list[list[CellValue]] = []
@@ -336,6 +391,8 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
             if rowtag:
                 m = row_r(rowtag)
                 idx = int(m.group(1)) - 1 if m else last + 1
+                if idx >= MAX_ROWS:
+                    raise SheetDamage(f"row {idx + 1:,} is beyond Excel's {MAX_ROWS:,}")
                 n = len(rows)
                 if idx >= n:
                     if idx > n:
@@ -351,9 +408,11 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
                 ci = colmap[col]
             elif b"r=" in attrs:
                 m = _CELL_R_RE.search(attrs)
-                ci = column_index(m.group(1)) if m else ci + 1
+                ci = colmap[m.group(1).upper()] if m else ci + 1
             else:
                 ci += 1
+            if ci >= MAX_COLUMNS:
+                raise SheetDamage(f"a cell is beyond column XFD in row {last + 1:,}")
             if it:
                 val = texts[it]
             else:
@@ -385,6 +444,9 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
                     val = value_of(v, tcode, skind)
             if val is None:
                 continue
+            if type(val) is str and len(val) > MAX_CELL_CHARS:
+                raise SheetDamage(f"a cell in row {last + 1:,} holds more than "
+                                  f"{MAX_CELL_CHARS:,} characters (Excel's limit)")
             n = len(cur)
             if ci == n:
                 cur.append(val)
@@ -440,8 +502,15 @@ def read_tabs(pkg: Package, names: Iterable[str] | None = None,
         hidden = sheet.state in ("hidden", "veryHidden")
         if sheet in todo:
             rows: list[list[CellValue]] = []
-            if conv is not None and sheet.is_worksheet and sheet.part and pkg.has(sheet.part):
-                rows = parse_sheet(pkg.read(sheet.part), conv)
+            if not sheet.rel_type or (sheet.is_worksheet
+                                      and (not sheet.part or not pkg.has(sheet.part))):
+                raise damaged(pkg, sheet.part or f"{info.part} {sheet.rid or '(no r:id)'}",
+                              f"tab {sheet.name!r} has no sheet data in the file")
+            if conv is not None and sheet.is_worksheet and sheet.part:
+                try:
+                    rows = parse_sheet(pkg.read(sheet.part), conv)
+                except SheetDamage as exc:
+                    raise damaged(pkg, sheet.part, f"tab {sheet.name!r}: {exc}") from None
             grid = Grid(sheet.name, rows)
             grids[sheet.name] = grid
             n_rows, n_cols = len(rows), grid.width
