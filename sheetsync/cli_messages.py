@@ -91,6 +91,10 @@ _JA: list[tuple[str, Template]] = [
      "（`sheetsync validate` で確認してください）"),
     (r"skipped: another runner \((?P<holder>.+)\) holds this spreadsheet"
      r"(?: until (?P<until>.+))?; nothing was written", _lease),
+    (r"skipped: the spreadsheet changed after this run read it \(another runner wrote it, or "
+     r"someone saved it\); nothing was written",
+     "スキップ: 読み込んだ後にスプレッドシートが変更されました（別の実行の書き込みか、"
+     "誰かの保存）。何も書き込んでいません"),
     # -- Google (backends/google/http_client.py, credentials.py)
     (r"The spreadsheet (?P<key>\S+) is not shared with (?P<who>.+): share the sheet with it "
      r"as Editor",

@@ -74,3 +74,15 @@ class LeaseHeldError(SheetsyncError):
         when = f" until {until}" if until else ""
         super().__init__(f"skipped: another runner ({holder}) holds this spreadsheet{when}; "
                          "nothing was written")
+
+
+class ChangedSinceReadSkip(LeaseHeldError):
+    """A scheduled run lost the race: someone wrote the spreadsheet after it read it (another
+    runner, or a rep's save). The other write stands; this run is a skip."""
+
+    def __init__(self) -> None:
+        self.holder = ""
+        self.until = None
+        SheetsyncError.__init__(
+            self, "skipped: the spreadsheet changed after this run read it (another runner "
+                  "wrote it, or someone saved it); nothing was written")

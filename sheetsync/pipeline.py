@@ -19,7 +19,13 @@ import pandas as pd
 from .backends import Backend, ReadResult, WriteResult, open_backend
 from .config import Config
 from .dictionary import DICTIONARY_TAB
-from .errors import ConfigError, FileChangedError, LeaseHeldError, TabMissingError
+from .errors import (
+    ChangedSinceReadSkip,
+    ConfigError,
+    FileChangedError,
+    LeaseHeldError,
+    TabMissingError,
+)
 from .gcpause import paused_gc
 from .grid import Grid
 from .history import (
@@ -257,7 +263,9 @@ def run(
     if respect_lease and held is not None and held.held_by_other(runner, run_at):
         raise LeaseHeldError(held.owner, held.expires.astimezone(run_at.tzinfo).strftime(
             "%Y-%m-%d %H:%M %Z"))
-    lease = new_lease(runner, run_at, config.schedule.lease_minutes)
+    # only a scheduled run holds the spreadsheet for its slot; a manual run's lease ends with
+    # the run, so a manager refreshing at 8:55 never cancels the 9:00 job
+    lease = new_lease(runner, run_at, config.schedule.lease_minutes if respect_lease else 0)
     with _phase(timings, "compute", progress):
         settings = metrics_settings(config, checked.schema, checked.as_of)
         observation = observe_changes(checked, run_at)
@@ -275,8 +283,7 @@ def run(
                 if not respect_lease:
                     raise
                 # a scheduled run that lost the race: the other write stands, as it should
-                raise LeaseHeldError("another runner or an edit; the spreadsheet changed "
-                                     "after this run read it") from exc
+                raise ChangedSinceReadSkip() from exc
     return result
 
 

@@ -197,6 +197,8 @@ SAMPLES = [
     "`sheetsync validate`)",
     "skipped: another runner (host:42) holds this spreadsheet until 2026-11-26 10:00 JST; "
     "nothing was written",
+    "skipped: the spreadsheet changed after this run read it (another runner wrote it, or "
+    "someone saved it); nothing was written",
     "The spreadsheet 1abc is not shared with the account sheetsync runs as: share the sheet "
     "with it as Editor",
     "The spreadsheet 1abc was not found: check spreadsheet.key in the config (the long id in "
