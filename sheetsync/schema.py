@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
-
-from .errors import SchemaError
+from .errors import ConfigError, SchemaError
 from .textnorm import match_key
+from .yamlfile import load_yaml, read_bounded
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -222,23 +221,18 @@ def load_schema(path: str | Path | None = None) -> Schema:
         return parse_schema(default_schema_text(), f"<packaged {DEFAULT_SCHEMA}>")
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise SchemaError(str(path), "", "file not found") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaError(str(path), "", f"cannot be read ({exc})") from exc
+        text = read_bounded(path, "schema")  # `schema: /dev/zero` is refused, not read
+    except ConfigError as exc:
+        raise SchemaError(str(path), "", str(exc).removeprefix(f"{path}: ")) from None
     return parse_schema(text, str(path))
 
 
 def parse_schema(text: str, source: str = "<string>") -> Schema:
     """Parse schema YAML text; ``source`` names it in errors."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", exc)
-        raise SchemaError(source, where, f"not valid YAML ({problem})") from exc
+        data = load_yaml(text, source)  # bounded: size, aliases, nesting
+    except ConfigError as exc:
+        raise SchemaError(source, "", str(exc).removeprefix(f"{source}:").strip()) from None
     return _Reader(source).schema(data)
 
 

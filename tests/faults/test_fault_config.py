@@ -67,3 +67,22 @@ def test_a_device_is_not_read_to_the_end(tmp_path: Path) -> None:
         pytest.skip("no /dev/zero here")
     result = CliRunner().invoke(cli, ["validate", "-c", "/dev/zero"])
     assert result.exit_code == 2 and "larger than" in result.output
+
+
+@pytest.mark.parametrize(("schema", "expected"), [
+    ("/dev/zero", "larger than"),
+    ("bomb.yaml", "expands to more than"),
+    ("deep.yaml", "nested more than"),
+])
+def test_a_hostile_schema_file_is_one_short_line_exit_2(tmp_path: Path, schema: str,
+                                                        expected: str) -> None:
+    if schema == "/dev/zero" and not Path(schema).exists():
+        pytest.skip("no /dev/zero here")
+    (tmp_path / "bomb.yaml").write_text(CASES["alias bomb under owners"][0], encoding="utf-8")
+    (tmp_path / "deep.yaml").write_text("fields: " + "[" * 3000 + "]" * 3000 + "\n",
+                                        encoding="utf-8")
+    config = tmp_path / "config.yaml"
+    config.write_text(f"schema: {schema}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", "-c", str(config)])
+    assert result.exit_code == 2, result.output[:300]
+    assert expected in result.output and len(result.output) < 400
