@@ -306,6 +306,33 @@ def parse_integer(value: Any) -> int:
     return int(number)
 
 
+#: what a spreadsheet shows for a formula that failed: never an ID or a name
+ERROR_VALUES = frozenset({
+    "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA",
+})
+#: the longest ID or name (a ``string`` field): a 1 MB "案件ID" is a paste gone wrong
+MAX_STRING = 255
+
+
+def parse_string(value: Any) -> str:
+    """Read a short text — an ID, a name: trimmed like :func:`parse_text`, but a TRUE/FALSE
+    cell, a formula's error value (``#N/A``) or more than :data:`MAX_STRING` characters is an
+    error, not a name.
+
+    >>> parse_string(" D-001 ")
+    'D-001'
+    """
+    if isinstance(value, bool):
+        raise CoercionError("boolean_not_text")
+    text = parse_text(value)
+    if text.upper() in ERROR_VALUES:
+        raise CoercionError("error_value")
+    if len(text) > MAX_STRING:
+        raise CoercionError("text_too_long", max=MAX_STRING, length=f"{len(text):,}")
+    return text
+
+
 def parse_text(value: Any) -> str:
     """Read text: trimmed, never evaluated. Numbers keep their digits (``1001``, not ``1001.0``)."""
     if isinstance(value, str):

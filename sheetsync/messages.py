@@ -65,6 +65,18 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "ja": "「{value}」は日付として範囲外です（1950年〜2199年）。数値が日付列に入っていませんか。",
         "en": "“{value}” is outside 1950–2199 as a date. Is a number in the date column?",
     },
+    "boolean_not_text": {
+        "ja": "「{value}」は論理値（TRUE/FALSE）のセルです。{column}は文字で入力してください。",
+        "en": "“{value}” is a TRUE/FALSE cell; type {column} as text.",
+    },
+    "error_value": {
+        "ja": "「{value}」は数式のエラー値です。数式を直すか、値を入力してください。",
+        "en": "“{value}” is a formula error; fix the formula or type the value.",
+    },
+    "text_too_long": {
+        "ja": "{column}は{max}文字までです（{length}文字あります）。",
+        "en": "{column} is at most {max} characters (this one has {length}).",
+    },
     "invalid_number": {
         "ja": "「{value}」は数値として読めません。",
         "en": "“{value}” is not a number.",

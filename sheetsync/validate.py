@@ -29,12 +29,14 @@ import pandas as pd
 from gspread.utils import rowcol_to_a1
 
 from .coerce import (
+    MAX_STRING,
     CoercionError,
     parse_date,
     parse_integer,
     parse_money,
     parse_number,
     parse_percent,
+    parse_string,
     parse_text,
 )
 from .grid import CellValue, Grid, PercentValue
@@ -110,7 +112,7 @@ def field_parser(fld: Field, language: str, owners: Sequence[str] = ()) -> Parse
 
         return parse_owner
     base: Parser = {
-        "string": parse_text,
+        "string": parse_string,
         "text": parse_text,
         "money": parse_money,
         "percent": parse_percent,
@@ -268,9 +270,13 @@ def _parse_column(
     """
     column = [row[col] for row in rows]
     kinds = set(map(type, column))
-    if parser is parse_text and kinds <= {str, type(None)}:
-        # text columns (IDs, names) are mostly distinct: trimming is all there is to do
-        return [None if v is None else (v.strip() or None) for v in column], []
+    if parser in (parse_text, parse_string) and kinds <= {str, type(None)}:
+        # text columns (IDs, names) are mostly distinct: trimming is all there is to do —
+        # unless an ID or a name is too long or a formula's error value (then: one by one)
+        trimmed = [None if v is None else (v.strip() or None) for v in column]
+        if parser is parse_text or not any(
+                v is not None and (len(v) > MAX_STRING or v[0] == "#") for v in trimmed):
+            return trimmed, []
     if (bool in kinds or PercentValue in kinds) and len(kinds & _NUMERIC) > 1:
         # 1 == 1.0 == True and 0.8 == PercentValue(0.8) hash alike but parse differently
         keys: list[Any] = [(type(v), v) for v in column]
