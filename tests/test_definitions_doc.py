@@ -180,7 +180,7 @@ def test_code_points_to_the_page_not_to_design_notes() -> None:
     assert DOC.is_file()
     cited = [f"{path.relative_to(ROOT)}:{n}"
              for folder in ("sheetsync", "tests", "benchmarks")
-             for path in sorted((ROOT / folder).rglob("*.py")) if path != Path(__file__)
+             for path in sorted((ROOT / folder).rglob("*.py")) if path != Path(__file__).resolve()
              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(r"DESIGN\b|design notes", line)]
     for doc_file in ("README.md", "schemas/README.md", "jobs/README.md", "config.example.yaml"):
