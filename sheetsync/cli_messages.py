@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 #: "after 3 attempts over 1.5 s", as google/http_client.py says how long it tried
 _SPENT = r"after (?P<attempts>\d+) attempts? over (?P<seconds>[\d.]+) s"
@@ -142,7 +143,12 @@ _JA: list[tuple[str, Template]] = [
      "「{value}」は日付として読めません（YYYY-MM-DD で指定してください）"),
 ]
 
-_COMPILED = [(re.compile(pattern, re.S), template) for pattern, template in _JA]
+
+@cache
+def compiled() -> list[tuple[re.Pattern[str], Template]]:
+    """:data:`_JA` compiled, once, when a message is first translated (not at import: every
+    command imports this module, few ever show an error)."""
+    return [(re.compile(pattern, re.S), template) for pattern, template in _JA]
 
 
 def translate(message: str, language: str) -> str:
@@ -150,7 +156,7 @@ def translate(message: str, language: str) -> str:
     English or not one of sheetsync's known messages."""
     if language != "ja":
         return message
-    for pattern, template in _COMPILED:
+    for pattern, template in compiled():
         m = pattern.fullmatch(message)
         if m is None:
             continue

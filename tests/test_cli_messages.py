@@ -227,14 +227,14 @@ SAMPLES = [
 def test_every_catalogue_entry_translates_a_message_the_code_writes():
     used = set()
     for message in SAMPLES:
-        matches = [i for i, (pattern, _) in enumerate(cli_messages._COMPILED)
+        matches = [i for i, (pattern, _) in enumerate(cli_messages.compiled())
                    if pattern.fullmatch(message)]
         assert matches, message
         used.add(matches[0])
         ja = translate(message, "ja")
         assert ja != message and "{" not in ja, message
         assert translate(message, "en") == message
-    assert used == set(range(len(cli_messages._COMPILED)))  # no entry without a sample
+    assert used == set(range(len(cli_messages.compiled())))  # no entry without a sample
 
 
 # ------------------------------------------------------------------------ schema show
