@@ -44,7 +44,7 @@ from ...grid import Grid, TabInfo
 from ...tabspec import TabSpec
 from ..base import EditResult, Protection, ReadResult, WriteResult
 from . import write as write_plan
-from .credentials import describe_identity, load_credentials
+from .credentials import describe_identity, load_credentials, route_token_uri
 from .http_client import SheetsHTTPClient, sheets_http_client
 from .read import (
     SPREADSHEET_FIELDS,
@@ -141,6 +141,7 @@ class GoogleBackend:
             raise ConfigError(f"spreadsheet.endpoint: {endpoint!r} is not an http(s) URL "
                               "(e.g. http://127.0.0.1:8765)")
         self.register_tab = register_tab
+        credentials = route_token_uri(credentials, endpoint)
         self.credentials = credentials
         self._generations: dict[str, str | None] = {}  # version read → write generation
         self._states: dict[str, dict[str, SheetState]] = {}  # version read → tab states

@@ -102,6 +102,31 @@ def credentials_from_file(path: Path) -> Credentials:
         f"{ENV_VARIABLE} at it and leave spreadsheet.credentials unset")
 
 
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+def route_token_uri(creds: Credentials, endpoint: str | None) -> Credentials:
+    """With ``spreadsheet.endpoint`` set, credentials that would ask Google's own token URL
+    (an ``authorized_user`` file has no ``token_uri`` of its own) ask ``<endpoint>/token``
+    instead — all of a run's Google traffic goes where the config says. A key naming its own
+    token URI (the emulator's) keeps it."""
+    if not endpoint:
+        return creds
+    uri = getattr(creds, "_token_uri", None)
+    if uri is None or uri.rstrip("/") != GOOGLE_TOKEN_URI:
+        return creds
+    routed = endpoint.rstrip("/") + "/token"
+    for name in ("with_token_uri",):
+        method = getattr(creds, name, None)
+        if callable(method):
+            try:
+                return method(routed)
+            except (TypeError, ValueError, NotImplementedError):
+                break
+    creds._token_uri = routed  # type: ignore[attr-defined]  # no public setter there
+    return creds
+
+
 def describe_identity(creds: Credentials) -> str:
     """``the service account x@y`` when the credentials know their email, else a phrase."""
     email = getattr(creds, "service_account_email", None) or getattr(

@@ -9,7 +9,9 @@ subclass adds three things to the plain one:
   whatever the key's ``token_uri`` says);
 * **retries** — 429, 500, 502, 503, 504, dropped connections and timeouts are retried with
   exponential backoff and full jitter, waiting at least what ``Retry-After`` asks, until
-  ``retry_seconds`` have passed; other 4xx answers are never retried;
+  ``retry_seconds`` have passed — a stalled request included (its read timeout is what is
+  left of them); other 4xx answers are never retried, and a token endpoint that fails
+  (rather than refuses the key) is retried like the API;
 * **errors** — every failure becomes one :mod:`sheetsync.errors` exception with a one-line
   message, here and nowhere else. Messages never carry a token, a key or a header.
 """
@@ -96,6 +98,19 @@ def google_message(response: Response) -> str:
     return ""
 
 
+def is_refusal(exc: auth_exceptions.RefreshError) -> bool:
+    """Whether the token endpoint *refused* the credentials (an OAuth error answer such as
+    ``invalid_grant``), rather than failing (a 502 page from a proxy, an empty body).
+
+    >>> is_refusal(auth_exceptions.RefreshError("invalid_grant", {"error": "invalid_grant"}))
+    True
+    >>> is_refusal(auth_exceptions.RefreshError("Bad Gateway", "<html>502</html>"))
+    False
+    """
+    data = exc.args[1] if len(exc.args) > 1 else None
+    return isinstance(data, dict) and isinstance(data.get("error"), str)
+
+
 def retry_after_seconds(response: Response | None) -> float | None:
     """``Retry-After`` in seconds (the HTTP-date form is ignored: Google sends seconds)."""
     if response is None:
@@ -131,6 +146,14 @@ class SheetsHTTPClient(HTTPClient):
         super().__init__(auth, session)
         self.timeout = TIMEOUT_SECONDS
 
+    def _timeout(self, start: float) -> tuple[float, float]:
+        """(connect, read) timeouts of the next attempt: never past ``retry_seconds`` from
+        the first attempt, so a stalled request cannot hold a run longer than that (but at
+        least 10 s to read an answer, however late the attempt)."""
+        connect, read = self.timeout
+        left = self.retry_seconds - (time.monotonic() - start)
+        return connect, min(read, max(10.0, left))
+
     def route(self, url: str) -> str:
         """``url`` with Google's API root replaced by ``endpoint`` (when set)."""
         if self.endpoint and url.startswith(GOOGLE_API_ROOT):
@@ -158,12 +181,12 @@ class SheetsHTTPClient(HTTPClient):
             try:
                 response = self.session.request(
                     method=method, url=url, json=json, params=params, data=data,
-                    files=files, headers=headers, timeout=self.timeout,
+                    files=files, headers=headers, timeout=self._timeout(start),
                 )
             except auth_exceptions.RefreshError as exc:
-                if not exc.retryable:
+                if not exc.retryable and is_refusal(exc):
                     raise self._refused(exc) from None
-                failure = TOKEN_FAILURE
+                failure = TOKEN_FAILURE  # a 502 from a proxy is no verdict on the key
             except auth_exceptions.TransportError:  # google-auth could not reach token_uri
                 failure = TOKEN_FAILURE
             except (requests.Timeout, requests.ConnectionError,
