@@ -2,7 +2,8 @@
 
 A cell value is one of: ``None`` (empty), ``str``, ``int``, ``float``, ``bool``,
 ``datetime.date``, ``datetime.datetime`` or :class:`PercentValue` (a number shown with a
-percent format, e.g. ``0.8`` displayed as ``80%``). Formulas are read as their cached value.
+percent format, e.g. ``0.8`` displayed as ``80%``). Formulas are read as their cached value
+(a workbook's formula without one is :class:`Uncalculated`, a ``str`` holding the formula).
 Both backends produce the same grid for the same cells: that is the backend contract.
 """
 
@@ -21,6 +22,18 @@ class PercentValue(float):
 
     def __repr__(self) -> str:
         return f"PercentValue({float(self)!r})"
+
+
+class Uncalculated(str):
+    """A formula whose result the file does not hold (saved by a program that does not
+    calculate, or a formula never recalculated): its text is the formula, ``=SUM(B2:B9)``.
+    Validation reports it instead of reading it as a blank cell. Google always answers with
+    the result, so only a workbook can hold one."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Uncalculated({str(self)!r})"
 
 
 # (Union spelled out: this alias is evaluated at runtime on Python 3.10 too)

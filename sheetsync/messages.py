@@ -65,6 +65,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "ja": "「{value}」は日付として範囲外です（1950年〜2199年）。数値が日付列に入っていませんか。",
         "en": "“{value}” is outside 1950–2199 as a date. Is a number in the date column?",
     },
+    "formula_without_value": {
+        "ja": "「{value}」は数式ですが、計算結果がファイルに保存されていません。Excel で開いて保存し直してください。",
+        "en": "“{value}” is a formula whose result the file does not hold; open the file in Excel and save it again.",
+    },
     "boolean_not_text": {
         "ja": "「{value}」は論理値（TRUE/FALSE）のセルです。{column}は文字で入力してください。",
         "en": "“{value}” is a TRUE/FALSE cell; type {column} as text.",

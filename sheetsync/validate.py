@@ -39,7 +39,7 @@ from .coerce import (
     parse_string,
     parse_text,
 )
-from .grid import CellValue, Grid, PercentValue
+from .grid import CellValue, Grid, PercentValue, Uncalculated
 from .headers import HeaderMap, blank_header_issues, map_headers
 from .issues import Issue, Report, Severity
 from .messages import join, render
@@ -289,6 +289,10 @@ def _parse_column(
     for key, raw in distinct.items():
         if raw is None or (raw.__class__ is str and not raw.strip()):
             results[key] = None
+            continue
+        if raw.__class__ is Uncalculated:  # never a blank, in any column
+            results[key] = INVALID
+            failures[key] = CoercionError("formula_without_value")
             continue
         try:
             results[key] = parser(raw)

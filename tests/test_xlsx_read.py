@@ -19,7 +19,7 @@ from sheetsync.backends.number_format import DATE, OTHER, PERCENT, classify_form
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.backends.workbook.text import decode, encode
 from sheetsync.errors import BackendError, NotFoundError
-from sheetsync.grid import PercentValue
+from sheetsync.grid import PercentValue, Uncalculated
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -202,10 +202,13 @@ def test_shared_inline_rich_strings_and_types(tmp_path: Path) -> None:
     rows = fast_grids(tmp_path, data)["S"]
     assert rows[0] == ["plain", "  padded  ", "rich text", "案件", "&<\nx", None, "\rwin"]
     assert typed(rows[1:]) == typed([[
-        "inline", "inrich", True, False, "#N/A", "ab", 2, None, None, 1.5, 3, 1000, -7]])
-    # openpyxl agrees (it keeps _x000D_ literally, Excel and this reader decode it)
+        "inline", "inrich", True, False, "#N/A", "ab", 2, Uncalculated("=1+1"), None, 1.5, 3,
+        1000, -7]])
+    # openpyxl agrees (it keeps _x000D_ literally, Excel and this reader decode it), but for
+    # the formula without a result, which it reads as a blank and this reader reports
     expected = openpyxl_grids(data)["S"]
     expected[0][6] = "\rwin"
+    expected[1][7] = Uncalculated("=1+1")
     assert typed(rows) == typed(expected)
 
 

@@ -13,7 +13,8 @@ about 1.5 s for the same file (``benchmarks/workbook_io.py``). The values are th
 * strings (shared, inline, rich text without phonetic runs, formula results) → ``str``;
   an empty string is an empty cell (``None``);
 * booleans → ``bool``; error values → their text (``"#N/A"``);
-* formulas → their cached value (``None`` when the file has none).
+* formulas → their cached value; without one, :class:`~sheetsync.grid.Uncalculated` (the
+  formula's text), which validation reports rather than reading as blank.
 
 A damaged file is refused, never read in part (:class:`DamagedError`, one line, exit 3): a
 part the workbook lists but the zip lacks, a sheet or string table cut short (its closing
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from ...errors import BackendError
-from ...grid import CellValue, Grid, PercentValue, TabInfo, serial_to_datetime
+from ...grid import CellValue, Grid, PercentValue, TabInfo, Uncalculated, serial_to_datetime
 from ..number_format import OTHER, PERCENT, classify_format_id
 from .package import (
     REL_SHARED_STRINGS,
@@ -41,7 +42,7 @@ from .package import (
     local,
     parse_attrs,
 )
-from .text import TextCache, rich_text
+from .text import TextCache, decode, rich_text
 
 # 1904 date system: serial 0 is 1904-01-01, i.e. serial 1462 of the 1900 system
 DAYS_1904 = 1462
@@ -428,6 +429,10 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
                         continue
                     m = value_re.search(other)
                     v = m.group(1) if m else b""
+                    if not v and b"<" + pb + b"f" in other:
+                        # a formula without its result: say so, never read it as blank
+                        _place(cur, ci, _uncalculated(other, prefix))
+                        continue
                 if not v:
                     continue
                 if tcode == T_S:
@@ -460,6 +465,14 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
     while rows and not rows[-1]:
         rows.pop()
     return rows
+
+
+def _uncalculated(inner: bytes, prefix: str) -> Uncalculated:
+    """The formula of a cell without a cached value (``=`` and its text, when stored)."""
+    m = re.search(rf"<{re.escape(prefix)}f\b[^>]*>([^<]*)</{re.escape(prefix)}f>".encode(),
+                  inner)
+    text = m.group(1).decode("utf-8", "replace") if m else ""
+    return Uncalculated("=" + decode(text) if text else "=…")
 
 
 def _place(row: list[CellValue], ci: int, val: CellValue) -> None:
