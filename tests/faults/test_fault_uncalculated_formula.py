@@ -21,7 +21,8 @@ def test_a_formula_without_its_result_is_reported_as_such(tmp_path: Path) -> Non
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "案件一覧"
-    ws.append(["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "見込金額", "受注予定日", "備考"])
+    ws.append(["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "見込金額", "受注予定日",
+               "備考"])
     ws.append(["D-1", "更改", "A社", "佐藤", "提案", "=1000*1200", "2026/12/20", None])
     ws.append(["D-2", "保守", "B社", "佐藤", "リード", None, "2026/12/20", "=A2&\"参照\""])
     ws.append(["D-3", "新規", "C社", "佐藤", "提案", 500_000, "2026/12/20", None])

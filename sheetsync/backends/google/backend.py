@@ -63,11 +63,12 @@ from .register_setup import (
     edit_requests,
     extend_batch,
     formula_cells,
+    is_ours,
     requests_size,
     setup_requests,
     sheet_states,
 )
-from .render import render_tab
+from .render import Residue, render_tab
 from .write import (
     BATCH_UPDATE,
     STAGING_SUFFIX,
@@ -329,9 +330,11 @@ class GoogleBackend:
         leftovers = [t for t in read.tabs if t.name.endswith(STAGING_SUFFIX)]
         staged = choose_staged(targets, 40 * len(leftovers) + extra, limit)
         if staged:
-            # a staged tab becomes its staging tab: links to it must use that id
+            # a staged new tab becomes its staging tab: links to it must use that id (a
+            # staged existing tab is pasted onto its own sheet, whose id stays)
             for i in staged:
-                targets[i].sheet_id = ids[targets[i].name] = targets[i].staging_id
+                if not targets[i].in_place:
+                    targets[i].sheet_id = ids[targets[i].name] = targets[i].staging_id
             moved = {targets[i].name for i in staged}
             for t in targets:
                 if t.rendered.link_targets & moved:
@@ -370,12 +373,16 @@ class GoogleBackend:
             if existing is None:
                 ids[spec.name] = stable_sheet_id(spec.name, taken)
                 taken.add(ids[spec.name])
+        states = self._states.get(read.version)
+        if states is None and any(found):
+            states = self._read_states()  # a read from elsewhere: one more spreadsheets.get
         targets = []
         for spec, existing in zip(tabs, found):
             staging = stable_sheet_id(staging_name(spec.name), taken)
             taken.add(staging)
+            state = (states or {}).get(existing.name) if existing is not None else None
             targets.append(Target(render_tab(spec, ids, self.key), ids[spec.name], existing,
-                                  staging))
+                                  staging, _residue(state)))
         return targets, ids
 
     def link(self, read: ReadResult, tab: str, cell: str) -> str:
@@ -385,6 +392,16 @@ class GoogleBackend:
         gid = info.tab_id if info is not None else stable_sheet_id(
             tab, {t.tab_id for t in read.tabs})
         return f"#gid={gid}&range={cell}"
+
+
+def _residue(state: SheetState | None) -> Residue | None:
+    """What rewriting an existing tab in place must clear (None: not a grid sheet, which
+    is replaced instead)."""
+    if state is None or not state.is_grid:
+        return None
+    return Residue(row_count=state.row_count, column_count=state.column_count,
+                   conditional_rules=state.conditional_rules, charts=state.charts,
+                   protections=tuple(pid for pid, note in state.protections if is_ours(note)))
 
 
 __all__ = ["GoogleBackend", "spreadsheet_key"]

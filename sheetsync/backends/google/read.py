@@ -2,7 +2,8 @@
 
 1. ``spreadsheets.get`` with :data:`SPREADSHEET_FIELDS`: titles and properties of every tab,
    the write generation (developer metadata), the ids and descriptions of the protected
-   ranges and, per cell, only ``effectiveFormat.numberFormat.type`` — what tells a date or
+   ranges, the conditional rules and charts (what rewriting a tab in place removes) and, per
+   cell, only ``effectiveFormat.numberFormat.type`` — what tells a date or
    a percentage from a plain number (no values) — and the cell's note, if any (`schema
    apply` keeps the header notes people wrote; see :mod:`.register_setup`);
 2. one ``values:batchGet`` (``UNFORMATTED_VALUE``, ``SERIAL_NUMBER``) for every tab wanted.
@@ -25,6 +26,7 @@ SPREADSHEET_FIELDS = (
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
     "protectedRanges(protectedRangeId,description),"
+    "conditionalFormats(ranges(sheetId)),charts(chartId),"
     "data(startRow,startColumn,rowData(values(note,effectiveFormat(numberFormat(type))))))"
 )
 VALUE_PARAMS = {

@@ -90,8 +90,9 @@ EDIT_FIELDS = (
 )
 #: what `schema apply` needs when the read it is given came from elsewhere
 STATE_FIELDS = (
-    "sheets(properties(sheetId,title,gridProperties),"
+    "sheets(properties(sheetId,title,sheetType,gridProperties),"
     "protectedRanges(protectedRangeId,description),"
+    "conditionalFormats(ranges(sheetId)),charts(chartId),"
     "data(startRow,startColumn,rowData(values(note))))"
 )
 
@@ -111,6 +112,9 @@ class SheetState:
     column_count: int
     frozen_rows: int = 0
     protections: tuple[tuple[int, str], ...] = ()  # (protectedRangeId, description)
+    conditional_rules: int = 0
+    charts: tuple[int, ...] = ()
+    is_grid: bool = True
     #: notes in the first HEADER_SEARCH_ROWS rows: (0-based row, 0-based column) → text
     notes: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
@@ -139,6 +143,10 @@ def sheet_states(meta: Mapping[str, Any]) -> dict[str, SheetState]:
             protections=tuple((int(p.get("protectedRangeId", 0)), str(p.get("description", "")))
                               for p in sheet.get("protectedRanges") or ()),
             notes=notes,
+            conditional_rules=len(sheet.get("conditionalFormats") or ()),
+            charts=tuple(int(c["chartId"]) for c in sheet.get("charts") or ()
+                         if "chartId" in c),
+            is_grid=props.get("sheetType", "GRID") == "GRID",
         )
     return out
 

@@ -213,6 +213,19 @@ def _date_kind(value: dt.date) -> str:
     return "datetime" if timed else "date"
 
 
+@dataclass(frozen=True)
+class Residue:
+    """What an existing sheet holds that rewriting it in place must remove first: its grid
+    size, its conditional format rules (how many), its charts and sheetsync's protected
+    ranges (ids)."""
+
+    row_count: int
+    column_count: int
+    conditional_rules: int = 0
+    charts: tuple[int, ...] = ()
+    protections: tuple[int, ...] = ()
+
+
 @dataclass
 class RenderedTab:
     """One tab's requests, ready for any sheet id (the final tab or a staging tab).
@@ -344,6 +357,43 @@ class RenderedTab:
             out.append(dumps({"addProtectedRange": {"protectedRange": {
                 "protectedRangeId": protection_id(sheet_id), "range": {"sheetId": sheet_id},
                 "warningOnly": True, "description": PROTECTION_NOTE}}}))
+        return out
+
+    def reset_requests(self, sheet_id: int, title: str, hidden: bool,
+                       residue: Residue) -> list[str]:
+        """Empty the existing sheet ``sheet_id`` for this tab, keeping the sheet itself: its
+        id — what a rep's formula pointing at the tab (``='売上予測'!F2``) is tied to, and
+        what a deleted sheet would break for good (``#REF!``) — its position, and its grid
+        (grown when the tab needs more, never shrunk under a reference)."""
+        grid: dict[str, int] = {
+            "rowCount": max(residue.row_count, self.row_count),
+            "columnCount": max(residue.column_count, self.column_count),
+            "frozenRowCount": self.spec.header_row,
+            "frozenColumnCount": (self.spec.freeze_columns
+                                  if 0 < self.spec.freeze_columns < self.column_count else 0)}
+        out = [dumps({"updateSheetProperties": {
+            "properties": {"sheetId": sheet_id, "title": title, "hidden": hidden,
+                           "gridProperties": grid},
+            "fields": "title,hidden,gridProperties(rowCount,columnCount,frozenRowCount,"
+                      "frozenColumnCount)"}}),
+            # values, formats, notes, validation: everything a cell holds
+            dumps({"updateCells": {"range": {"sheetId": sheet_id}, "fields": "*"}})]
+        out += [dumps({"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}})
+                for _ in range(residue.conditional_rules)]
+        out += [dumps({"deleteEmbeddedObject": {"objectId": chart}})
+                for chart in residue.charts]
+        out += [dumps({"deleteProtectedRange": {"protectedRangeId": pid}})
+                for pid in residue.protections]
+        return out
+
+    def rewrite_requests(self, sheet_id: int, title: str, hidden: bool,
+                         residue: Residue) -> list[str]:
+        """Everything that writes this tab over the existing sheet ``sheet_id``, in place."""
+        out = self.reset_requests(sheet_id, title, hidden, residue)
+        out += self.layout_requests(sheet_id)
+        if self.rows:
+            out.append(self.data_request(sheet_id, 0, len(self.rows)))
+        out += self.finish_requests(sheet_id)
         return out
 
     def requests(self, sheet_id: int, title: str, index: int, hidden: bool) -> list[str]:

@@ -1,10 +1,11 @@
 """Plan the write requests of one run.
 
-Normally there is exactly one ``spreadsheets.batchUpdate``: for every owned tab,
-``deleteSheet`` (when it exists) and ``addSheet`` with the same sheet id, title and
-position, then its layout, values, conditional rules and chart — so the values, formats,
-rules and charts of the previous run are all gone, and Google applies the whole batch or
-nothing.
+Normally there is exactly one ``spreadsheets.batchUpdate``. An owned tab that exists is
+rewritten **in place**: its sheet is emptied (values, formats, notes, conditional rules,
+charts, sheetsync's protection; the grid grown if needed) and written again, keeping its
+sheet id — a rep's formula pointing at it (``='売上予測'!F2``) is tied to that id, and
+deleting the sheet would turn it into ``#REF!`` for good. A new tab is added with a stable
+id. Google applies the whole batch or nothing.
 
 The batch starts with a compare-and-set of a write generation kept in developer metadata
 (:func:`generation_requests`), so a run that lost a race with another runner writes
@@ -15,11 +16,11 @@ Only when that body would exceed :data:`MAX_REQUEST_BYTES` (Google recommends at
 ``<name>~sheetsync`` (one batchUpdate for all of them: sheets, widths, headers, formats),
 filled by ``values:batchUpdate`` requests of at most that size (plain JSON values, about
 half the bytes of cell data, packed across tabs), and the run ends with one batchUpdate —
-the small tabs in full plus, per staged tab, ``deleteSheet`` of the old tab and
-``updateSheetProperties`` renaming, moving and unhiding the staging tab, then its
-conditional rules and chart. A failure
-before that last batch leaves every visible tab as it was; staging tabs left behind are
-deleted by the next write. A staged tab takes its staging tab's sheet id.
+the small tabs in full plus, per staged tab that exists, its sheet emptied in place, the
+staging tab pasted onto it (``copyPaste``) and deleted, then its layout, conditional rules
+and chart; a staged tab that is new becomes its staging tab (renamed, moved, unhidden, and
+keeping that sheet id). A failure before that last batch leaves every visible tab as it
+was; staging tabs left behind are deleted by the next write.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 
 from ...grid import TabInfo
 from .read import GENERATION_ID, GENERATION_KEY
-from .render import RenderedTab, dumps
+from .render import RenderedTab, Residue, dumps
 
 #: the largest request body sent in one piece (tests lower it)
 MAX_REQUEST_BYTES = 2_000_000
@@ -66,6 +67,12 @@ class Target:
     sheet_id: int
     existing: TabInfo | None
     staging_id: int
+    #: what the existing sheet holds (None: no existing grid sheet to rewrite in place)
+    residue: Residue | None = None
+
+    @property
+    def in_place(self) -> bool:
+        return self.existing is not None and self.residue is not None
 
     @property
     def name(self) -> str:
@@ -122,6 +129,19 @@ def _size(requests: Sequence[str]) -> int:
 
 def _delete(sheet_id: int) -> str:
     return dumps({"deleteSheet": {"sheetId": sheet_id}})
+
+
+def _paste(t: Target) -> str:
+    """``copyPaste`` of a filled staging tab onto the existing sheet (values, formats,
+    links), whose own id stays."""
+    r = t.rendered
+    rows, cols = r.row_count, r.column_count
+    return dumps({"copyPaste": {
+        "source": {"sheetId": t.staging_id, "startRowIndex": 0, "endRowIndex": rows,
+                   "startColumnIndex": 0, "endColumnIndex": cols},
+        "destination": {"sheetId": t.sheet_id, "startRowIndex": 0, "endRowIndex": rows,
+                        "startColumnIndex": 0, "endColumnIndex": cols},
+        "pasteType": "PASTE_NORMAL"}})
 
 
 #: the generation read is unknown (the read came from elsewhere): replace it unconditionally
@@ -258,6 +278,20 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
     last: list[str] = generation_requests(generation)
     for i, t in enumerate(targets):
         spec = t.rendered.spec
+        if t.in_place:  # an existing tab keeps its sheet: formulas pointing at it live on
+            assert t.residue is not None
+            if i not in staged:
+                last += t.rendered.rewrite_requests(t.sheet_id, spec.name, spec.hidden,
+                                                    t.residue)
+                continue
+            pending.remove(t.staging_id)
+            last += t.rendered.reset_requests(t.sheet_id, spec.name, spec.hidden, t.residue)
+            last.append(_paste(t))
+            last += t.rendered.layout_requests(t.sheet_id)  # widths; the note's print link
+            last += t.rendered.finish_requests(t.sheet_id)
+            last.append(_delete(t.staging_id))
+            layout.remove(t.staging_id)
+            continue
         index = None
         if t.existing is not None:
             last.append(_delete(t.existing.tab_id))

@@ -20,6 +20,7 @@ from .batch_common import (
 )
 from .dimensions import check_cells
 from .errors import RequestError
+from .formula import deleted_sheet_references
 from .state import DEFAULT_COLUMNS, DEFAULT_ROWS, Sheet, new_sheet
 
 
@@ -99,7 +100,24 @@ def delete_sheet(ctx: Context, body: dict[str, Any]) -> Reply:
         nr for nr in ctx.ss.named_ranges if as_int(nr["range"].get("sheetId")) != sheet.sheet_id
     ]
     ctx.ss.reindex()
+    _break_references(ctx, sheet.title)
     return None
+
+
+def _break_references(ctx: Context, title: str) -> None:
+    """Google ties a formula's references to the sheet, not its name: when a sheet is
+    deleted, every reference to it becomes ``#REF!`` for good — adding a sheet with the
+    same name later does not bring it back."""
+    pattern = deleted_sheet_references(title)
+    for other in ctx.ss.sheets:
+        for (row, col), cell in list(other.cells.items()):
+            uev = cell.get("userEnteredValue")
+            formula = uev.get("formulaValue") if isinstance(uev, dict) else None
+            if not isinstance(formula, str) or title not in formula.replace("''", "'"):
+                continue
+            broken = pattern.sub("#REF!", formula)
+            if broken != formula:
+                other.writable_cell(row, col)["userEnteredValue"] = {"formulaValue": broken}
 
 
 @handler("duplicateSheet")

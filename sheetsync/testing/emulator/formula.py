@@ -54,6 +54,22 @@ class Ref:
     c1: int
 
 
+#: error literals in a formula (``=#REF!+1``) and the error each evaluates to
+_ERROR_KINDS = {"#REF!": "REF", "#N/A": "N_A", "#VALUE!": "VALUE", "#DIV/0!": "DIVIDE_BY_ZERO",
+                "#NAME?": "NAME", "#NUM!": "NUM", "#NULL!": "NULL_VALUE"}
+_ERROR_MESSAGES = {"#REF!": "Reference does not exist."}
+
+
+def deleted_sheet_references(title: str) -> re.Pattern[str]:
+    """References to the sheet ``title`` in formula text (quoted or not, cells, ranges or
+    columns): what Google turns into ``#REF!`` when that sheet is deleted."""
+    quoted = "'" + re.escape(title.replace("'", "''")) + "'"
+    plain = re.escape(title)
+    cell = (r"\$?[A-Za-z]{1,3}\$?[0-9]+(?::\$?[A-Za-z]{1,3}\$?[0-9]+)?"
+            r"|\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}")
+    return re.compile(rf"(?:{quoted}|(?<![A-Za-z0-9_.']){plain})!(?:{cell})(?![A-Za-z0-9_(])")
+
+
 # The getter receives (sheet title or None, r0, r1, c0, c1) and returns rows of plain values.
 RangeGetter = Callable[[Ref], list[list[Any]]]
 
@@ -63,6 +79,7 @@ _TOKEN_RE = re.compile(
   | (?P<ref>(?:(?:'(?:[^']|'')+'|[A-Za-z_][A-Za-z0-9_.]*)!)?
         (?:\$?[A-Za-z]{1,3}\$?[0-9]+(?::\$?[A-Za-z]{1,3}\$?[0-9]+)?
          |\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3})(?![A-Za-z0-9_(]))
+  | (?P<err>\#(?:REF!|N/A|VALUE!|DIV/0!|NAME\?|NUM!|NULL!))
   | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_.]*)
   | (?P<op><=|>=|<>|[-+*/^&=<>(),%;])
@@ -192,6 +209,8 @@ class _Parser:
             return text[1:-1].replace('""', '"')
         if kind == "ref":
             return self.get(_parse_ref(text))
+        if kind == "err":  # an error literal, e.g. what a deleted sheet's reference became
+            raise FormulaError(_ERROR_KINDS[text], _ERROR_MESSAGES.get(text, text))
         if kind == "op" and text == "(":
             value = self.comparison()
             self.take(")")
