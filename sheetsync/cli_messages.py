@@ -97,6 +97,10 @@ _JA: list[tuple[str, Template]] = [
      "スキップ: 読み込んだ後にスプレッドシートが変更されました（別の実行の書き込みか、"
      "誰かの保存）。何も書き込んでいません"),
     # -- Google (backends/google/http_client.py, credentials.py)
+    (r"tabs of the spreadsheet were deleted while sheetsync was writing, twice; nothing was "
+     r"written — run again",
+     "sheetsync の書き込み中にスプレッドシートのタブが削除されました（2回）。何も書き込んで"
+     "いません。もう一度実行してください"),
     (r"The spreadsheet (?P<key>\S+) is not shared with (?P<who>.+): share the sheet with it "
      r"as Editor",
      "スプレッドシート {key} は {who} と共有されていません: 編集者として共有してください"),

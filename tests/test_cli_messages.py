@@ -199,6 +199,8 @@ SAMPLES = [
     "nothing was written",
     "skipped: the spreadsheet changed after this run read it (another runner wrote it, or "
     "someone saved it); nothing was written",
+    "tabs of the spreadsheet were deleted while sheetsync was writing, twice; nothing was "
+    "written — run again",
     "The spreadsheet 1abc is not shared with the account sheetsync runs as: share the sheet "
     "with it as Editor",
     "The spreadsheet 1abc was not found: check spreadsheet.key in the config (the long id in "

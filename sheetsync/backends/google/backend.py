@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -122,6 +123,8 @@ def _json(response: Response) -> dict[str, Any]:
 
 
 
+log = logging.getLogger("sheetsync.google")
+
 class GoogleBackend:
     """A Google spreadsheet opened by key; ``register_tab`` names the tab never written."""
 
@@ -205,9 +208,40 @@ class GoogleBackend:
         if not tabs:
             return WriteResult(tabs=[], location=self.describe(), requests=0)
         calls, n_staging = self._plan(tabs, read)
-        self._send(calls, n_staging)
+        try:
+            self._send(calls, n_staging)
+        except BackendError as exc:
+            if not _VANISHED.search(str(exc)):
+                raise
+            # someone deleted a tab sheetsync writes while it ran: nothing was applied (a
+            # batchUpdate is all or nothing); plan again on the tabs as they are now, once
+            log.info("a tab was deleted during the run (%s); planning the write again", exc)
+            read = self._refreshed(read)
+            calls, n_staging = self._plan(tabs, read)
+            try:
+                self._send(calls, n_staging)
+            except BackendError as again:
+                if not _VANISHED.search(str(again)):
+                    raise
+                raise BackendError(
+                    "tabs of the spreadsheet were deleted while sheetsync was writing, twice; "
+                    "nothing was written — run again") from None
+            return WriteResult(tabs=[t.name for t in tabs], location=self.describe(),
+                               requests=len(calls) + 1)
         return WriteResult(tabs=[t.name for t in tabs], location=self.describe(),
                            requests=len(calls))
+
+    def _refreshed(self, read: ReadResult) -> ReadResult:
+        """``read`` with the tabs as they are now (one ``spreadsheets.get``). The values
+        read and the write generation stay those of ``read``: a write by another sheetsync
+        run in between still makes this one fail."""
+        meta = _json(self.http.request(
+            "get", SPREADSHEET_URL % self.key,
+            params={"fields": SPREADSHEET_FIELDS, "prettyPrint": "false"}))
+        version = read.version + "+replanned"
+        self._generations[version] = self._generations.get(read.version, UNKNOWN)
+        self._states[version] = sheet_states(meta)
+        return dataclasses.replace(read, tabs=sheet_infos(meta), version=version)
 
     def _send(self, calls: Sequence[Call], n_staging: int) -> None:
         urls = {BATCH_UPDATE: SPREADSHEET_BATCH_UPDATE_URL % self.key,
@@ -392,6 +426,10 @@ class GoogleBackend:
         gid = info.tab_id if info is not None else stable_sheet_id(
             tab, {t.tab_id for t in read.tabs})
         return f"#gid={gid}&range={cell}"
+
+
+#: what Google answers when a request names a sheet that no longer exists
+_VANISHED = re.compile(r"No (?:sheet|grid) with id")
 
 
 def _residue(state: SheetState | None) -> Residue | None:
