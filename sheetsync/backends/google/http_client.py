@@ -48,6 +48,8 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 32.0
 #: (connect, read) timeouts of one request; a big batchUpdate may take a while to apply
 TIMEOUT_SECONDS = (15.0, 300.0)
+#: however late an attempt starts, it may wait this long for its answer
+MIN_READ_SECONDS = 10.0
 MAX_MESSAGE = 300
 TOKEN_FAILURE = "the token endpoint failed"
 
@@ -149,10 +151,10 @@ class SheetsHTTPClient(HTTPClient):
     def _timeout(self, start: float) -> tuple[float, float]:
         """(connect, read) timeouts of the next attempt: never past ``retry_seconds`` from
         the first attempt, so a stalled request cannot hold a run longer than that (but at
-        least 10 s to read an answer, however late the attempt)."""
+        least :data:`MIN_READ_SECONDS` to read an answer, however late the attempt)."""
         connect, read = self.timeout
         left = self.retry_seconds - (time.monotonic() - start)
-        return connect, min(read, max(10.0, left))
+        return connect, min(read, max(MIN_READ_SECONDS, left))
 
     def route(self, url: str) -> str:
         """``url`` with Google's API root replaced by ``endpoint`` (when set)."""
