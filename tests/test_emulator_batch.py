@@ -229,6 +229,8 @@ def test_formats_dimensions_freeze_and_resize(api: Api, emulator: Emulator, sid:
     assert header[0]["userEnteredFormat"] == {
         "textFormat": {"bold": True},
         "backgroundColor": {"red": 0.49803922},
+        # Google keeps both forms of a colour, whichever one the request set
+        "backgroundColorStyle": {"rgbColor": {"red": 0.49803922}},
     }
     assert len(header) == 3 and "userEnteredValue" not in header[2]
     assert [m["pixelSize"] for m in data["columnMetadata"]] == [100, 180, 100]

@@ -27,6 +27,12 @@ Implemented, with Google's JSON shapes and error messages:
   updateDimensionProperties, autoResizeDimensions,
   insertDimension, deleteDimension, appendDimension, moveDimension, add/deleteDimensionGroup,
   setBasicFilter, clearBasicFilter, sortRange, copyPaste, cutPaste;
+- as Google stores them: a colour set in either form is kept in both (``backgroundColor`` and
+  ``backgroundColorStyle``, ``textFormat.foregroundColor`` and ``foregroundColorStyle``,
+  border ``color`` and ``colorStyle``); a protected range lists the requesting account among
+  its editors (the service account of the token; an unknown bearer token without
+  ``--strict-auth`` is ``anonymous@sheetsync-emulator.invalid``); deleting a sheet turns every
+  formula reference to it into ``#REF!`` for good, even if a sheet of that name comes back;
 - request bodies are checked against the discovery document (unknown fields, wrong types and
   enum values are rejected like Google does); grids are limited to 10 million cells;
 - every write is all-or-nothing: it works on a copy-on-write version of the spreadsheet

@@ -28,8 +28,8 @@ from .values import Renderer
 
 @handler("updateCells")
 def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
-    rows = shapes.normalize_colors(body.get("rows", []))
-    write = cell_writer(mask(body))
+    rows = shapes.mirror_cell_colors(shapes.normalize_colors(body.get("rows", [])))
+    write = cell_writer(shapes.color_twin_paths(mask(body)))
     if "start" in body and "range" in body:
         raise RequestError("Only one of start or range may be set.")
     if "range" in body:
@@ -76,8 +76,8 @@ def update_cells(ctx: Context, body: dict[str, Any]) -> Reply:
 @handler("repeatCell")
 def repeat_cell(ctx: Context, body: dict[str, Any]) -> Reply:
     sheet, r0, r1, c0, c1 = box(ctx, body.get("range", {}))
-    write = cell_writer(mask(body), shared=True)
-    data = shapes.normalize_colors(body.get("cell", {}))
+    write = cell_writer(shapes.color_twin_paths(mask(body)), shared=True)
+    data = shapes.mirror_cell_colors(shapes.normalize_colors(body.get("cell", {})))
     for r in range(r0, r1):
         for c in range(c0, c1):
             write(sheet, r, c, data)
@@ -87,8 +87,8 @@ def repeat_cell(ctx: Context, body: dict[str, Any]) -> Reply:
 @handler("appendCells")
 def append_cells(ctx: Context, body: dict[str, Any]) -> Reply:
     sheet = sheet_of(ctx, body.get("sheetId", 0))
-    write = cell_writer(mask(body))
-    rows = shapes.normalize_colors(body.get("rows", []))
+    write = cell_writer(shapes.color_twin_paths(mask(body)))
+    rows = shapes.mirror_cell_colors(shapes.normalize_colors(body.get("rows", [])))
     start = 1 + max((r for r, _ in sheet.cells), default=-1)
     needed = start + len(rows) - sheet.row_count
     if needed > 0:

@@ -238,6 +238,10 @@ def update_sheet_properties(ctx: Context, body: dict[str, Any]) -> Reply:
         if rows < old_rows or cols < old_cols:
             _truncate(sheet, rows, cols)
     _sync_tab_color(props, paths)
+    if props.get("hidden") and not sheet.properties.get("hidden") and not any(
+            not other.properties.get("hidden") for other in ctx.ss.sheets if other is not sheet):
+        # Google refuses the whole batch: a spreadsheet always shows at least one sheet
+        raise RequestError("You can't hide all the sheets in a document.")
     new_index = props.get("index", sheet.properties.get("index", 0))
     sheet.properties = shapes.sheet_properties(props)
     if sheet.is_grid:

@@ -95,6 +95,81 @@ def normalize_colors(obj: Any) -> Any:
     return obj if out is None else out
 
 
+#: (plain colour, its style twin) inside a CellFormat, by path: Google stores and returns
+#: both forms whichever one a request sets (a ``…Style`` wins when both are set)
+COLOR_TWINS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    ((), "backgroundColor", "backgroundColorStyle"),
+    (("textFormat",), "foregroundColor", "foregroundColorStyle"),
+    *((("borders", side), "color", "colorStyle") for side in ("top", "bottom", "left", "right")),
+)
+
+
+def mirror_color_styles(fmt: Any) -> Any:
+    """A CellFormat with each colour in both forms, as Google keeps it: ``backgroundColor``
+    ↔ ``backgroundColorStyle: {rgbColor}``, ``textFormat.foregroundColor`` ↔
+    ``foregroundColorStyle``, border ``color`` ↔ ``colorStyle``. A theme colour style has
+    no plain twin. Returns ``fmt`` itself when there is nothing to add.
+
+    >>> mirror_color_styles({"backgroundColor": {"red": 1.0}})
+    {'backgroundColor': {'red': 1.0}, 'backgroundColorStyle': {'rgbColor': {'red': 1.0}}}
+    """
+    if not isinstance(fmt, dict):
+        return fmt
+    out = fmt
+    for path, plain, style in COLOR_TWINS:
+        holder: Any = out
+        for key in path:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or (plain not in holder and style not in holder):
+            continue
+        twin = dict(holder)
+        if isinstance(twin.get(style), dict) and "rgbColor" in twin[style]:
+            twin[plain] = twin[style]["rgbColor"]  # the style wins
+        elif isinstance(twin.get(plain), dict) and style not in twin:
+            twin[style] = {"rgbColor": twin[plain]}
+        else:
+            continue
+        if out is fmt:
+            out = dict(fmt)
+        parent = out
+        for key in path[:-1]:
+            parent[key] = dict(parent[key])
+            parent = parent[key]
+        if path:
+            parent[path[-1]] = twin
+        else:
+            out = {**out, **twin}
+    return out
+
+
+def color_twin_paths(paths: list[list[str]]) -> list[list[str]]:
+    """A field mask with the twin of every colour field it names added (setting
+    ``userEnteredFormat.backgroundColor`` also sets its style, and the other way round)."""
+    out = [list(p) for p in paths]
+    for p in paths:
+        for path, plain, style in COLOR_TWINS:
+            for given, twin in ((plain, style), (style, plain)):
+                if p == ["userEnteredFormat", *path, given]:
+                    extra = ["userEnteredFormat", *path, twin]
+                    if extra not in out:
+                        out.append(extra)
+    return out
+
+
+def mirror_cell_colors(data: Any) -> Any:
+    """Cell data (or a list of rows of it) with :func:`mirror_color_styles` applied to each
+    ``userEnteredFormat``."""
+    if isinstance(data, list):
+        return [mirror_cell_colors(d) for d in data]
+    if not isinstance(data, dict):
+        return data
+    if "values" in data and isinstance(data["values"], list):
+        return {**data, "values": [mirror_cell_colors(v) for v in data["values"]]}
+    fmt = data.get("userEnteredFormat")
+    mirrored = mirror_color_styles(fmt)
+    return data if mirrored is fmt else {**data, "userEnteredFormat": mirrored}
+
+
 def grid_range(value: dict[str, Any]) -> dict[str, Any]:
     """A ``GridRange`` as Google echoes it: indices kept, ``sheetId`` only when not 0."""
     out: dict[str, Any] = {}
