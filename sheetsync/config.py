@@ -55,6 +55,8 @@ class ForecastConfig(_Strict):
 class StaleConfig(_Strict):
     default_days: int = Field(default=14, ge=0, le=3650)
     by_stage: dict[str, int] = Field(default_factory=dict, max_length=100)
+    #: `close_pushed` once 受注予定日 was moved later this many times
+    max_close_pushes: int = Field(default=2, ge=1, le=100)
 
 
 class WinRateConfig(_Strict):

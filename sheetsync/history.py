@@ -15,6 +15,16 @@ Rules: a deal's first sighting is not a change (it only enters the snapshot); a 
 disappears is recorded once as removed; a changed 案件ID is a removal plus a first sighting;
 running twice with no edits records nothing. Rows whose 案件ID is blank, invalid or
 duplicated are not tracked (there is no identity to compare).
+
+What the snapshot keeps for 要フォロー案件 (docs/definitions.md, "要フォロー案件"):
+
+- ``last_changed``: the last day a change that counts as an **update** was observed. Every
+  change is recorded in 変更履歴, but one that only moves 受注予定日 later is not an update —
+  a deal that only slips must not look freshly worked on (it counts in ``close_pushes``).
+- ``close_pushes``: how many times 受注予定日 was seen moved to a later date.
+- ``stage_since``: the day the current stage was first seen — the day of the observed stage
+  change, or the deal's first sighting. Counted from the first sighting it is only a lower
+  bound (:func:`stale_columns` says which: ``stage_since_first_sighting``).
 """
 
 from __future__ import annotations
@@ -338,7 +348,7 @@ def observe(snapshot: Snapshot, current: Current, *, observed_at: dt.datetime | 
         pushed = "expected_close" in changed and _later(old.get("expected_close", ""),
                                                         new["expected_close"])
         entries[deal_id] = replace(
-            entry, last_changed=day,
+            entry, last_changed=before.last_changed if is_slip_only(changed, pushed) else day,
             stage_since=day if "stage" in changed else before.stage_since,
             close_pushes=before.close_pushes + pushed,
         )
@@ -349,6 +359,18 @@ def observe(snapshot: Snapshot, current: Current, *, observed_at: dt.datetime | 
                                   old.get("owner", "")))
     changes.sort(key=lambda c: c.deal_id)  # stable: fields stay in schema order
     return Observation(Snapshot(entries, current.fields), changes)
+
+
+def is_slip_only(changed: Sequence[str], pushed: bool) -> bool:
+    """True when the only change of a deal moves 受注予定日 later: recorded, counted as a
+    push, but not an update (a slipping deal must not drop off 要フォロー案件).
+
+    >>> is_slip_only(["expected_close"], True), is_slip_only(["expected_close"], False)
+    (True, False)
+    >>> is_slip_only(["expected_close", "next_action"], True)
+    False
+    """
+    return pushed and list(changed) == ["expected_close"]
 
 
 def _later(old: str, new: str) -> bool:
@@ -510,8 +532,12 @@ def _older(value: CellValue, limit: dt.date) -> bool:
 
 
 def stale_columns(deals: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
-    """``deals`` with ``last_observed_change``, ``stage_since`` and ``close_pushes`` from the
-    snapshot (after this run's observation)."""
+    """``deals`` with what the snapshot (after this run's observation) knows of each deal:
+    ``last_observed_change`` (the last observed update, see :func:`is_slip_only`),
+    ``stage_since``, ``close_pushes`` and ``stage_since_first_sighting`` — true when the
+    current stage is counted from the deal's first sighting (no stage change seen since), so
+    the days in stage are a lower bound; ``<NA>`` for an untracked deal.
+    """
     ids = deals["deal_id"].tolist()
     entries = [snapshot.entries.get(i) for i in ids]
 
@@ -520,9 +546,14 @@ def stale_columns(deals: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
             [getattr(e, attr) if e is not None else None for e in entries],
             index=deals.index, dtype=object)).astype("datetime64[ns]")
 
+    # a stage change seen on the first-sighting day also gives stage_since == first_seen:
+    # counted as a lower bound then, which is still true (the bound happens to be exact)
+    from_first = [pd.NA if e is None or e.stage_since is None
+                  else e.stage_since <= e.first_seen for e in entries]
     return deals.assign(
         last_observed_change=dates("last_changed"),
         stage_since=dates("stage_since"),
         close_pushes=pd.array([e.close_pushes if e is not None else pd.NA for e in entries],
                               dtype="Int64"),
+        stage_since_first_sighting=pd.array(from_first, dtype="boolean"),
     )

@@ -231,6 +231,7 @@ def metrics_settings(config: Config, schema: Schema, as_of: dt.date) -> MetricsS
         rank_probability={c.value: c.probability or 0.0 for c in schema.field("rank").choices},
         stale_default_days=config.stale.default_days,
         stale_by_stage=by_stage,
+        stale_max_close_pushes=config.stale.max_close_pushes,
         window_months=config.win_rate.window_months,
         lead_sources=tuple(c.value for c in schema.field("lead_source").choices),
         hold_stages=schema.hold_stages(),

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -38,7 +39,8 @@ _T = {
     "client": ("顧客名", "Client"),
     "stage": ("フェーズ", "Stage"),
     "amount": ("金額", "Amount"),
-    "days": ("未更新日数", "Days idle"),
+    "impact": ("影響額", "Impact"),
+    "days": ("未更新", "Idle"),
     "reasons": ("理由", "Reasons"),
 }
 
@@ -203,19 +205,25 @@ def forecast_table(rows: list[dict[str, Any]], language: str, period: str) -> Ta
 
 def stale_table(rows: list[dict[str, Any]], language: str, limit: int = 10,
                 details: dict[str, dict[str, Any]] | None = None) -> Table:
-    """The most urgent stale deals (JSON shape) as a terminal table. Every column but the
-    reasons keeps its width (an amount is never cut); the reasons wrap, in Japanese too
-    (no spaces to break at)."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    """The deals with the most money at risk (JSON ``stale`` rows, already in that order) as
+    a terminal table for 80–100 columns: 影響額 (amount × probability: what ranks them), the
+    days without an update, and the reasons by their short labels (the amount and the rest
+    are in the tab). Every column but the reasons keeps its width (an amount is never cut);
+    a reason's label is never broken."""
+    en = language == "en"
+    caption = "Impact = amount × win probability" if en else "影響額 = 見込金額 × 受注確率"
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+                  caption=caption, caption_justify="right")
     for key, justify in (("deal_id", "left"), ("owner", "left"), ("stage", "left"),
-                         ("amount", "right"), ("days", "right")):
+                         ("impact", "right"), ("days", "right")):
         table.add_column(t(key, language), justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    table.add_column(t("reasons", language), overflow="fold", ratio=1, min_width=8)
+    # as wide as the longest label; joined by a space, where Japanese can wrap too
+    widest = max(cell_len(label(language)) for label in REASON_LABELS.values())
+    table.add_column(t("reasons", language), overflow="fold", ratio=1, min_width=widest)
     for row in rows[:limit]:
-        reasons = ("、" if language != "en" else ", ").join(
-            REASON_LABELS[r](language) for r in row["reasons"])
+        reasons = (", " if en else " ").join(REASON_LABELS[r](language) for r in row["reasons"])
         stage = (details or {}).get(row["stage"], {}).get("label", row["stage"])
         days = row["days_since_update"]
-        table.add_row(row["deal_id"], row["owner"], stage, yen(row["amount"]),
+        table.add_row(row["deal_id"], row["owner"], stage, yen(row["impact"]),
                       "—" if days is None else str(days), reasons)
     return table

@@ -371,8 +371,8 @@ def test_run_tables_fit_a_narrow_terminal_without_cutting_a_number(demo, width, 
     assert "…" not in result.output
     assert all(len(line.rstrip()) <= int(width) or "着地" in line or "landing" in line
                for line in lines)  # only the one-line range is allowed to run on
-    for row in data["stale"][:10]:  # the follow-up table: full amounts
-        if row["amount"] is not None:
-            assert f"¥{row['amount']:,}" in result.output
+    for row in data["stale"][:10]:  # the follow-up table: full amounts (影響額, what ranks them)
+        if row["impact"] is not None:
+            assert f"¥{row['impact']:,}" in result.output
     team = "Team" if language == "en" else "チーム合計"  # the tab's word, not another one
     assert f" {team} " in result.output

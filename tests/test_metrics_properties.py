@@ -266,8 +266,16 @@ def test_stale_rows_are_open_with_ordered_reasons(case: tuple) -> None:
             assert r["reasons"] == ["hold_review_due"]
         elif r["days_since_update"] is None:
             assert "no_update" in r["reasons"]
-    counts = [len(r["reasons"]) for r in stale]
-    assert counts == sorted(counts, reverse=True)
+    # money at risk first (blank impact last), then the longest without an update (unknown
+    # first), then 案件ID
+    keys = [(r["impact"] is None, -(r["impact"] or 0),
+             r["days_since_update"] is not None, -(r["days_since_update"] or 0), r["deal_id"])
+            for r in stale]
+    assert keys == sorted(keys)
+    for r in stale:
+        assert (r["impact"] is None) == (r["amount"] is None)
+        if r["impact"] is not None:
+            assert abs(r["impact"] - r["amount"] * r["probability"] / 100) <= 0.5
 
 
 @settings(FAST, max_examples=20)

@@ -8,7 +8,13 @@ import pytest
 
 from sheetsync.metrics import MetricsSettings, make_deals, make_targets
 from sheetsync.reports import REPORTS, ReportInput, TabContext, report, tab_names
-from sheetsync.reports.followup import REASON_LABELS, compute_stale, reasons_text, stale_tab
+from sheetsync.reports.followup import (
+    REASON_LABELS,
+    REASONS,
+    compute_stale,
+    reasons_text,
+    stale_tab,
+)
 from sheetsync.reports.forecast import compute_forecast, forecast_tab
 from sheetsync.reports.win_rate import compute_win_rate, win_rate_tab
 from sheetsync.tabspec import NUMBER_FORMATS, Link
@@ -42,7 +48,7 @@ def test_every_report_declares_its_columns_and_json_keys() -> None:
     # every forecast tab column is a column of the frame; the JSON has every frame column
     assert {c.key for c in forecast.TAB_COLUMNS} <= set(forecast.FORECAST_COLUMNS)
     assert set(win_rate.WIN_RATE_COLUMNS) == {c.key for c in win_rate.TAB_COLUMNS}
-    assert set(followup.STALE_COLUMNS) - {"_row"} | set(followup.HISTORY_COLUMNS) == {
+    assert set(followup.STALE_COLUMNS) - {"_row", "days_in_stage_at_least"} == {
         c.key for c in followup.TAB_COLUMNS}
 
 
@@ -120,42 +126,59 @@ def test_stale_tab_links_labels_and_colours() -> None:
     tab = stale_tab(df, TabContext(
         language="ja", note="3 rows excluded", register_tab="案件一覧",
         stage_labels={"negotiation": "交渉", "lead": "リード"}))
-    assert tab.name == "要フォロー案件"
+    assert tab.name == "要フォロー案件" and tab.freeze_columns == 1
     keys = [c.key for c in tab.columns]
-    # the deal without 案件ID has two reasons: it comes first
-    lead, d1 = (dict(zip(keys, r, strict=True)) for r in tab.rows)
+    assert [c.header for c in tab.columns] == [
+        "案件ID", "案件名", "顧客名", "担当者", "フェーズ", "影響額", "理由", "次回アクション",
+        "次回期日", "未更新日数", "最終接触日", "受注予定日", "延期回数", "滞留日数", "見込金額",
+        "受注確率"]
+    kinds = {c.key: c.kind for c in tab.columns}
+    assert (kinds["impact"], kinds["amount"], kinds["probability"]) == ("money", "money", "ratio")
+    # money at risk first: D1 (¥1,600,000 at 80 %), then the deal without an amount
+    d1, lead = (dict(zip(keys, r, strict=True)) for r in tab.rows)
     assert d1["deal_id"] == Link(text="D1", tab="案件一覧", cell="A5")
     assert d1["stage"] == "交渉"
-    assert d1["reasons"] == "受注予定日超過"
+    assert d1["reasons"] == "予定日超過"
     assert d1["expected_close"] == dt.date(2026, 5, 1)
-    assert d1["amount"] == 2_000_000 and d1["days_since_update"] == 1
+    assert d1["last_activity"] == dt.date(2026, 5, 14) and d1["next_action"] == "見積"
+    assert (d1["amount"], d1["impact"], d1["probability"]) == (2_000_000, 1_600_000, 0.8)
+    assert d1["days_since_update"] == 1
     # no 案件ID: the link shows the cell
     assert lead["deal_id"] == Link(text="A9", tab="案件一覧", cell="A9")
-    assert lead["reasons"] == "更新なし・次回アクションなし"
-    assert (lead["amount"], lead["days_since_update"]) == (None, None)
+    assert lead["reasons"] == "更新なし・次回未定"
+    assert (lead["amount"], lead["impact"], lead["days_since_update"]) == (None, None, None)
     fills = [(c.column, c.op, c.value) for c in tab.conditional]
     assert fills == [
-        ("reasons", "contains", "受注予定日超過"),
+        ("reasons", "contains", "予定日超過"),
+        ("reasons", "contains", "予定日延期"),
         ("reasons", "contains", "更新なし"),
-        ("reasons", "contains", "次回アクションなし"),
-        ("reasons", "contains", "保留の見直し日超過"),
+        ("reasons", "contains", "次回期限切れ"),
+        ("reasons", "contains", "次回未定"),
+        ("reasons", "contains", "見直し日超過"),
     ]
-    assert len({c.fill for c in tab.conditional}) == 3
+    assert len({c.fill for c in tab.conditional}) == 4
     en = stale_tab(df, TabContext(language="en", register_tab="Deals"))
     assert en.name == "Follow-up"
-    assert en.rows[0][7] == "No update, No next action"
-    assert en.rows[0][4] == "lead"  # no labels given: the value
+    assert en.columns[5].header == "Impact"
+    assert en.rows[1][6] == "No update, No next action"
+    assert en.rows[1][4] == "lead"  # no labels given: the value
 
 
-def test_reason_labels() -> None:
-    assert set(REASON_LABELS) == {"no_update", "overdue_close", "no_next_action",
-                                  "hold_review_due"}
+def test_reason_labels_are_short_and_never_inside_one_another() -> None:
+    assert set(REASON_LABELS) == set(REASONS)
     assert reasons_text(["no_update", "overdue_close", "no_next_action"]) == (
-        "更新なし・受注予定日超過・次回アクションなし"
+        "更新なし・予定日超過・次回未定"
     )
     assert reasons_text([], "en") == ""
     with pytest.raises(ValueError):
         reasons_text(["no_update"], "fr")  # type: ignore[arg-type]
+    for lang, longest in (("ja", 6), ("en", 14)):
+        labels = [label(lang) for label in REASON_LABELS.values()]
+        assert max(len(t) for t in labels) <= longest, labels
+        # a colour rule matches its label in any cell (case-insensitive, as Sheets does)
+        # and never another reason's
+        assert not [(a, b) for a in labels for b in labels
+                    if a != b and a.casefold() in b.casefold()]
 
 
 def test_empty_tables_give_empty_tabs() -> None:

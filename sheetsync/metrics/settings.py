@@ -56,7 +56,8 @@ class MetricsSettings:
     fixes the row order of the win-rate tab (schema order); unknown sources sort after it.
     ``commit_probability``/``best_case_probability`` are the forecast thresholds (≥, percent).
     ``hold_stages`` are open stages that park a deal (保留): out of every forecast column and
-    every follow-up rule but ``hold_review_due``.
+    every follow-up rule but ``hold_review_due``. ``stale_max_close_pushes``: a deal whose
+    受注予定日 was moved later this many times is ``close_pushed``.
 
     >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
     >>> s.fiscal_year_start_month, s.period, sorted(s.won_stages)
@@ -72,6 +73,7 @@ class MetricsSettings:
     rank_probability: Mapping[str, float] = field(default_factory=dict)
     stale_default_days: int = 14
     stale_by_stage: Mapping[str, int] = field(default_factory=dict)
+    stale_max_close_pushes: int = 2
     window_months: int = 12
     lead_sources: tuple[str, ...] = ()
     commit_probability: float = 80.0

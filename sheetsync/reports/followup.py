@@ -1,22 +1,30 @@
-"""要フォロー案件 (stale deals): open deals that need a follow-up, most urgent first.
+"""要フォロー案件 (follow-up): open deals that need a rep's attention, money at risk first.
 
-The report module: the table, its JSON rows (``stale``) and its tab.
+The report module: the table, its JSON rows (``stale``) and its tab. Exact definitions:
+docs/definitions.md, "要フォロー案件".
 
-Reasons (docs/definitions.md, "要フォロー案件"), always listed in this order:
+Reasons, always listed in this order (:data:`REASONS`):
 
-- ``no_update``: days since the last update exceed the stage's limit
-  (``stale_by_stage``, else ``stale_default_days``); the last update is the latest of
-  最終接触日, ``last_observed_change`` (when the column exists) and 登録日. With none of them
-  known, ``days_since_update`` is null and the deal is ``no_update``.
+- ``no_update``: days since the last update exceed the stage's limit (``stale_by_stage``,
+  else ``stale_default_days``); the last update is the latest of 最終接触日,
+  ``last_observed_change`` (the last change sheetsync observed that counts as an update — one
+  that only moves 受注予定日 later does not, see :mod:`sheetsync.history`) and 登録日. With
+  none of them known, ``days_since_update`` is null and the deal is ``no_update``.
 - ``overdue_close``: 受注予定日 is before as-of.
-- ``no_next_action``: 次回アクション is blank (or only spaces), or 次回アクション日 is before as-of.
+- ``no_next_action``: 次回アクション is blank (or only spaces).
+- ``next_action_overdue``: 次回アクション is filled and 次回アクション日 is before as-of.
+- ``close_pushed``: 受注予定日 was moved later at least ``stale_max_close_pushes`` times.
 - ``hold_review_due``: a deal parked in a hold stage (保留) whose 次回アクション日 — its review
   date — is before as-of. A parked deal gets no other reason.
 
-Order ("most urgent first"; docs/definitions.md states it too): more reasons first; then overdue
-deals first; then ``days_since_update`` descending with unknown first; then amount descending
-with blank last; then 案件ID, then register row — a total order, so row order of the input
-never shows.
+Each row carries what a rep needs to act: probability, ``impact`` (影響額 = amount ×
+probability / 100, rounded half up to the yen; null without an amount), the next action and
+its date, the last contact, the days in the current stage (``days_in_stage_at_least`` when
+counted from sheetsync's first sighting) and the close pushes.
+
+Order: ``impact`` descending (blank last); then ``days_since_update`` descending (unknown
+first: nothing is known about the deal at all); then 案件ID, then register row — a total
+order, so the row order of the input never shows.
 """
 
 from __future__ import annotations
@@ -28,9 +36,11 @@ import numpy as np
 import pandas as pd
 
 from sheetsync.metrics import frames
+from sheetsync.metrics.probability import deal_probability
 from sheetsync.metrics.settings import MetricsSettings
 from sheetsync.reports.base import (
     AMBER,
+    GREY,
     RED,
     YELLOW,
     ColumnSpec,
@@ -41,6 +51,7 @@ from sheetsync.reports.base import (
     TabContext,
     check_language,
     columns,
+    is_missing,
     json_rows,
     records,
 )
@@ -54,34 +65,49 @@ STALE_COLUMNS = (
     "owner",
     "stage",
     "amount",
+    "probability",
+    "impact",
     "days_since_update",
     "reasons",
     "expected_close",
+    "next_action",
+    "next_action_date",
+    "last_activity",
+    "days_in_stage",
+    "days_in_stage_at_least",
+    "close_pushes",
     "_row",
 )
-REASONS = ("no_update", "overdue_close", "no_next_action", "hold_review_due")
-#: added when the deals carry the change history's columns (``stage_since``, ``close_pushes``)
-HISTORY_COLUMNS = ("days_in_stage", "close_pushes")
+REASONS = ("no_update", "overdue_close", "no_next_action", "next_action_overdue",
+           "close_pushed", "hold_review_due")
+#: probability is taken to 1/10,000 of a percentage point, as the forecast's weighted sum
+_UNITS = 1_000_000
 
 
 def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFrame:
-    """The 要フォロー案件 table: open deals with at least one reason, most urgent first.
+    """The 要フォロー案件 table: open deals with at least one reason, money at risk first.
 
     Columns :data:`STALE_COLUMNS`; ``reasons`` is a list of reason codes in :data:`REASONS`
-    order, ``days_since_update`` is ``Int64`` (``<NA>`` when no date is known), ``amount``
-    ``Int64``, ``expected_close`` datetime64.
+    order; ``amount``, ``impact``, ``days_since_update``, ``days_in_stage`` and
+    ``close_pushes`` are ``Int64`` (``<NA>`` when unknown), ``probability`` float (percent),
+    ``days_in_stage_at_least`` ``boolean``, the dates datetime64. The change history's columns
+    (``last_observed_change``, ``stage_since``, ``close_pushes``,
+    ``stage_since_first_sighting``: :func:`sheetsync.history.stale_columns`) are used when
+    present; without them the history's figures are unknown.
 
     >>> import datetime as dt
     >>> from sheetsync.metrics.frames import make_deals
     >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
     >>> d = make_deals([
     ...     {"deal_id": "D1", "stage": "proposal", "last_activity": "2026-04-01",
-    ...      "expected_close": "2026-04-30", "next_action": "call"},
+    ...      "expected_close": "2026-04-30", "next_action": "call", "amount": 1_000_000},
     ...     {"deal_id": "D2", "stage": "proposal", "last_activity": "2026-04-30",
     ...      "expected_close": "2026-06-30", "next_action": "visit"},
     ... ])
-    >>> compute_stale(d, s)[["deal_id", "days_since_update", "reasons"]].to_dict("records")
-    [{'deal_id': 'D1', 'days_since_update': 30, 'reasons': ['no_update', 'overdue_close']}]
+    >>> rows = compute_stale(d, s)[["deal_id", "impact", "days_since_update", "reasons"]]
+    >>> rows.to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'deal_id': 'D1', 'impact': 400000, 'days_since_update': 30,
+      'reasons': ['no_update', 'overdue_close']}]
     """
     _, _, open_ = frames.stage_masks(deals, settings.won_stages, settings.lost_stages)
     hold = frames.hold_mask(deals, settings.hold_stages) & open_
@@ -89,9 +115,8 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
     as_of = pd.Timestamp(settings.as_of)
     stage = frames.text(deals, "stage")
 
-    candidates = [frames.dates(deals, "last_activity"), frames.dates(deals, "created_on")]
-    if "last_observed_change" in deals.columns:
-        candidates.append(frames.dates(deals, "last_observed_change"))
+    candidates = [frames.dates(deals, "last_activity"), frames.dates(deals, "created_on"),
+                  frames.dates(deals, "last_observed_change")]
     last_update = pd.concat(candidates, axis=1).max(axis=1, skipna=True)
     days = frames.day_count(as_of, last_update)
     limit = stage.map(dict(settings.stale_by_stage)).fillna(settings.stale_default_days)
@@ -99,21 +124,31 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
     days_np = days.to_numpy(dtype="float64", na_value=np.nan)
     no_update = np.isnan(days_np) | (days_np > limit)
 
-    overdue = (frames.dates(deals, "expected_close") < as_of).to_numpy()
-    action = frames.text(deals, "next_action")
-    blank = action.isna().to_numpy() | (action.fillna("").astype(str).str.strip() == "").to_numpy()
-    late = (frames.dates(deals, "next_action_date") < as_of).to_numpy()
-    no_next = blank | late
+    expected_close = frames.dates(deals, "expected_close")
+    overdue = (expected_close < as_of).to_numpy()
+    action = frames.text(deals, "next_action").str.strip()
+    action = action.where(action.notna() & (action != ""), None)
+    blank = action.isna().to_numpy()
+    action_date = frames.dates(deals, "next_action_date")
+    late = (action_date < as_of).to_numpy()
+    pushes = (pd.array(deals["close_pushes"], dtype="Int64") if "close_pushes" in deals.columns
+              else pd.array([pd.NA] * len(deals), dtype="Int64"))
+    pushed = (pushes >= settings.stale_max_close_pushes).fillna(False).to_numpy(dtype=bool)
 
-    flags = np.column_stack([no_update & active, overdue & active, no_next & active,
-                             late & hold])
-    count = flags.sum(axis=1)
-    sel = count > 0
-    amount = (
-        pd.to_numeric(deals["amount"]).astype("Int64")
-        if "amount" in deals.columns
-        else (pd.Series(pd.NA, index=deals.index, dtype="Int64"))
-    )
+    flags = np.column_stack([no_update & active, overdue & active, blank & active,
+                             ~blank & late & active, pushed & active, late & hold])
+    sel = flags.any(axis=1)
+
+    amount = (pd.to_numeric(deals["amount"]).astype("Int64") if "amount" in deals.columns
+              else pd.Series(pd.NA, index=deals.index, dtype="Int64"))
+    probability = deal_probability(deals, settings).to_numpy(dtype="float64")
+    since = frames.dates(deals, "stage_since")
+    in_stage = frames.day_count(as_of, since)
+    first = (pd.array(deals["stage_since_first_sighting"], dtype="boolean")
+             if "stage_since_first_sighting" in deals.columns
+             else pd.array([pd.NA] * len(deals), dtype="boolean"))
+    first = first.copy()
+    first[in_stage.isna().to_numpy()] = pd.NA
     out = pd.DataFrame(
         {
             "deal_id": frames.text(deals, "deal_id").to_numpy()[sel],
@@ -122,45 +157,67 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
             "owner": frames.text(deals, "owner").to_numpy()[sel],
             "stage": stage.to_numpy()[sel],
             "amount": amount.array[sel],
+            "probability": probability[sel],
+            "impact": impacts(amount.array[sel], probability[sel]),
             "days_since_update": days.array[sel],
             "reasons": _reason_lists(flags[sel]),
-            "expected_close": frames.dates(deals, "expected_close").to_numpy()[sel],
+            "expected_close": expected_close.to_numpy()[sel],
+            "next_action": action.to_numpy()[sel],
+            "next_action_date": action_date.to_numpy()[sel],
+            "last_activity": frames.dates(deals, "last_activity").to_numpy()[sel],
+            "days_in_stage": in_stage.array[sel],
+            "days_in_stage_at_least": first[sel],
+            "close_pushes": pushes[sel],
             "_row": deals["_row"].to_numpy(dtype="int64")[sel],
         }
     )
-    if "stage_since" in deals.columns:
-        in_stage = frames.day_count(as_of, frames.dates(deals, "stage_since"))
-        out["days_in_stage"] = in_stage.array[sel]
-    if "close_pushes" in deals.columns:
-        out["close_pushes"] = pd.array(deals["close_pushes"], dtype="Int64")[sel]
-    for c in ("deal_id", "deal_name", "client", "owner", "stage"):
+    for c in ("deal_id", "deal_name", "client", "owner", "stage", "next_action"):
         out[c] = out[c].astype(object)
-    # sort keys: negate for descending; unknown days first (+inf), blank amount last (-1)
+    # sort keys: negate for descending; blank impact last (-1), unknown days first (+inf)
+    impact = out["impact"].to_numpy(dtype="float64", na_value=-1.0)
     d = days_np[sel]
-    a = amount.to_numpy(dtype="float64", na_value=-1.0)[sel]
     order = np.lexsort(
         (
             out["_row"].to_numpy(),
             out["deal_id"].fillna("").to_numpy(dtype=str),
-            -a,
             -np.where(np.isnan(d), np.inf, d),
-            ~flags[sel, 1],
-            -count[sel],
+            -impact,
         )
     )
-    extra = [c for c in HISTORY_COLUMNS if c in out.columns]
-    return out.iloc[order].reset_index(drop=True)[[*STALE_COLUMNS, *extra]]
+    return out.iloc[order].reset_index(drop=True)[list(STALE_COLUMNS)]
+
+
+def impacts(amount: Sequence[Any], probability: Sequence[float]) -> pd.arrays.IntegerArray:
+    """影響額 per deal: amount × probability / 100 in whole yen, rounded half up (the
+    probability taken to 1/10,000 of a point, as the forecast's weighted sum); ``<NA>``
+    where the amount is blank.
+
+    >>> impacts([1_000_001, None, 5], [50.0, 80.0, 10.0]).tolist()
+    [500001, <NA>, 1]
+    """
+    given = pd.array(amount, dtype="Int64")
+    known = ~given.isna()
+    yen = given.to_numpy(dtype="int64", na_value=0)  # amounts are ≥ 0
+    units = np.rint(np.asarray(probability, dtype="float64") * (_UNITS // 100)).astype("int64")
+    # amount × units overflows int64 above ~9e12 yen: split the amount so it never does
+    hi, lo = np.divmod(yen, _UNITS)
+    out = hi * units + (lo * units + _UNITS // 2) // _UNITS
+    result = pd.array(out, dtype="Int64")
+    result[~known] = pd.NA
+    return result
 
 
 def _reason_lists(flags: np.ndarray) -> list[list[str]]:
     # a few distinct combinations: build each list once, share nothing between rows
     codes = flags @ (1 << np.arange(len(REASONS)))
-    table = {c: [r for i, r in enumerate(REASONS) if c >> i & 1]
-             for c in range(1 << len(REASONS))}
+    table: dict[int, list[str]] = {}
+    for c in set(codes.tolist()):
+        table[c] = [r for i, r in enumerate(REASONS) if c >> i & 1]
     return [list(table[c]) for c in codes.tolist()]
 
 
-#: the JSON contract's keys (``stale`` rows), in order; the history's columns when present
+#: the JSON contract's keys (``stale`` rows), in order: the original six, then what the
+#: follow-up redesign added (docs/definitions.md, "The JSON contract")
 STALE_KEYS: dict[str, JsonKind] = {
     "deal_id": "text",
     "owner": "text",
@@ -168,45 +225,82 @@ STALE_KEYS: dict[str, JsonKind] = {
     "amount": "int",
     "days_since_update": "int",
     "reasons": "list",
+    "probability": "float",
+    "impact": "int",
+    "expected_close": "text",
+    "next_action": "text",
+    "next_action_date": "text",
+    "last_activity": "text",
+    "days_in_stage": "int",
+    "days_in_stage_at_least": "bool",
+    "close_pushes": "int",
 }
-HISTORY_KEYS: dict[str, JsonKind] = {"days_in_stage": "int", "close_pushes": "int"}
+_DATE_KEYS = ("expected_close", "next_action_date", "last_activity")
 
 
 def stale_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """``stale`` rows of the JSON contract from :func:`compute_stale`'s table."""
-    keys = {**STALE_KEYS, **{k: v for k, v in HISTORY_KEYS.items() if k in df.columns}}
-    return json_rows(df, keys)
+    """``stale`` rows of the JSON contract from :func:`compute_stale`'s table (dates as
+    ``YYYY-MM-DD``, probability in percent as in 受注確率, unknown as null)."""
+    shown = df.assign(**{k: _iso_dates(df[k]) for k in _DATE_KEYS})
+    return json_rows(shown, STALE_KEYS)
+
+
+def _iso_dates(values: pd.Series) -> pd.Series:
+    s = pd.to_datetime(values)
+    return s.dt.strftime("%Y-%m-%d").astype(object).where(s.notna(), None)
 
 
 TITLE = Label("要フォロー案件", "Follow-up")
+#: short, so several fit one cell; each names the field a rep has to fix
 REASON_LABELS: dict[str, Label] = {
     "no_update": Label("更新なし", "No update"),
-    "overdue_close": Label("受注予定日超過", "Overdue close"),
-    "no_next_action": Label("次回アクションなし", "No next action"),
-    "hold_review_due": Label("保留の見直し日超過", "Hold review due"),
+    "overdue_close": Label("予定日超過", "Overdue close"),
+    "no_next_action": Label("次回未定", "No next action"),
+    "next_action_overdue": Label("次回期限切れ", "Action overdue"),
+    "close_pushed": Label("予定日延期", "Close pushed"),
+    "hold_review_due": Label("見直し日超過", "Review due"),
 }
 REASON_SEPARATOR = Label("・", ", ")
-TAB_COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("deal_id", "案件ID", "Deal ID", "text", 12),
-    ColumnSpec("deal_name", "案件名", "Deal name", "text", 28),
-    ColumnSpec("client", "顧客名", "Client", "text", 22),
-    ColumnSpec("owner", "担当者", "Owner", "text", 12),
-    ColumnSpec("stage", "フェーズ", "Stage", "text", 12),
-    ColumnSpec("amount", "見込金額", "Amount", "money", 15),
-    ColumnSpec("days_since_update", "最終更新からの日数", "Days since update", "int", 10),
-    ColumnSpec("reasons", "理由", "Reasons", "text", 34),
-    ColumnSpec("expected_close", "受注予定日", "Expected close", "date", 12),
-    # from the change history (present once sheetsync has seen the deal change)
-    ColumnSpec("days_in_stage", "現フェーズの日数", "Days in stage", "int", 10),
-    ColumnSpec("close_pushes", "受注予定日の延期回数", "Close date pushed", "int", 10),
+#: the reasons column is coloured by the first matching reason: most serious first
+REASON_FILLS: tuple[tuple[str, str], ...] = (
+    ("overdue_close", RED),
+    ("close_pushed", RED),
+    ("no_update", AMBER),
+    ("next_action_overdue", YELLOW),
+    ("no_next_action", YELLOW),
+    ("hold_review_due", GREY),
 )
+#: what a manager reads first on the left (案件ID frozen): whose deal, what is at risk, why,
+#: what happens next; the inputs of the figures to the right
+TAB_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("deal_id", "案件ID", "Deal ID", "text", 11),
+    ColumnSpec("deal_name", "案件名", "Deal name", "text", 20),
+    ColumnSpec("client", "顧客名", "Client", "text", 16),
+    ColumnSpec("owner", "担当者", "Owner", "text", 10),
+    ColumnSpec("stage", "フェーズ", "Stage", "text", 9),
+    ColumnSpec("impact", "影響額", "Impact", "money", 13),
+    ColumnSpec("reasons", "理由", "Reasons", "text", 16),
+    ColumnSpec("next_action", "次回アクション", "Next action", "text", 18),
+    ColumnSpec("next_action_date", "次回期日", "Next due", "date", 12),
+    ColumnSpec("days_since_update", "未更新日数", "Days idle", "int", 8),
+    ColumnSpec("last_activity", "最終接触日", "Last contact", "date", 12),
+    ColumnSpec("expected_close", "受注予定日", "Expected close", "date", 12),
+    ColumnSpec("close_pushes", "延期回数", "Pushes", "int", 8),
+    ColumnSpec("days_in_stage", "滞留日数", "Days in stage", "int", 8),
+    ColumnSpec("amount", "見込金額", "Amount", "money", 13),
+    ColumnSpec("probability", "受注確率", "Win %", "ratio", 8),
+)
+#: a lower bound of the days in stage is shown ``≥12``; figure spaces (as wide as a digit)
+#: before it line the bounds up and make them sort as numbers among themselves
+AT_LEAST = "≥"
+_FIGURE_SPACE = "\u2007"
 
 
 def reasons_text(reasons: Sequence[str], language: Language = "ja") -> str:
     """Reason codes as the localised text shown in the tab.
 
     >>> reasons_text(["no_update", "no_next_action"])
-    '更新なし・次回アクションなし'
+    '更新なし・次回未定'
     """
     lang = check_language(language)
     return REASON_SEPARATOR(lang).join(REASON_LABELS[r](lang) for r in reasons)
@@ -223,6 +317,27 @@ def _reason_texts(reasons: list[list[str]], language: Language) -> list[str]:
     return out
 
 
+def days_in_stage_cells(days: Sequence[Any], at_least: Sequence[Any]) -> list[Any]:
+    """滞留日数 as the tab shows it: the number when sheetsync saw the stage begin; ``≥N``
+    (text) when counted from its first sighting of the deal; blank on that very day (``≥0``
+    says nothing) and when unknown. The bounds are padded to one width with figure spaces,
+    so they line up and sort as numbers do (a spreadsheet sorts numbers before text).
+
+    >>> days_in_stage_cells([5, 12, 0, 3, None], [False, True, True, True, None])
+    [5, '≥12', None, '\\u2007≥3', None]
+    """
+    cells: list[Any] = []
+    for d, bound in zip(days, at_least, strict=True):
+        if is_missing(d):
+            cells.append(None)
+        elif is_missing(bound) or not bound:
+            cells.append(int(d))
+        else:
+            cells.append(f"{AT_LEAST}{int(d)}" if d > 0 else None)
+    width = max((len(c) for c in cells if isinstance(c, str)), default=0)
+    return [_FIGURE_SPACE * (width - len(c)) + c if isinstance(c, str) else c for c in cells]
+
+
 def stale_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
     """要フォロー案件 / Follow-up: one row per deal, its 案件ID linking to the register row.
 
@@ -230,11 +345,11 @@ def stale_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
     >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
     >>> d = frames.make_deals([{"deal_id": "D1", "stage": "lead", "_row": 12}])
     >>> tab = stale_tab(compute_stale(d, s), TabContext(stage_labels={"lead": "リード"}))
-    >>> tab.rows[0][0], tab.rows[0][4], tab.rows[0][7]
-    (Link(text='D1', tab='案件一覧', cell='A12'), 'リード', '更新なし・次回アクションなし')
+    >>> tab.rows[0][0], tab.rows[0][4], tab.rows[0][6]
+    (Link(text='D1', tab='案件一覧', cell='A12'), 'リード', '更新なし・次回未定')
     """
     lang = check_language(context.language)
-    cols = [c for c in columns(TAB_COLUMNS, lang) if c.key in df.columns]
+    cols = columns(TAB_COLUMNS, lang)
     labels = dict(context.stage_labels)
     cells = [f"A{int(r)}" for r in df["_row"].tolist()]
     shown = df.assign(
@@ -244,21 +359,23 @@ def stale_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
         ],
         stage=[labels.get(v, v) for v in df["stage"].tolist()],
         reasons=_reason_texts(df["reasons"].tolist(), lang),
+        probability=df["probability"] / 100,
     )
+    rows = records(shown, cols)
+    at = [c.key for c in cols].index("days_in_stage")
+    for row, value in zip(rows, days_in_stage_cells(df["days_in_stage"].tolist(),
+                                                    df["days_in_stage_at_least"].tolist()),
+                          strict=True):
+        row[at] = value
     return TabSpec(
         name=TITLE(lang),
         columns=cols,
-        rows=records(shown, cols),
+        rows=rows,
         note=context.note,
         conditional=[
             # the first matching rule colours the cell: most serious reason first
             CondFormat(column="reasons", op="contains", value=REASON_LABELS[r](lang), fill=fill)
-            for r, fill in (
-                ("overdue_close", RED),
-                ("no_update", AMBER),
-                ("no_next_action", YELLOW),
-                ("hold_review_due", YELLOW),
-            )
+            for r, fill in REASON_FILLS
         ],
         freeze_columns=1,
     )
