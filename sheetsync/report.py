@@ -111,6 +111,36 @@ def errors_tab(
     )
 
 
+def errors_column(key: str) -> int:
+    """0-based column of ``key`` in the 入力エラー tab (``owner``: its 担当者 column).
+
+    >>> errors_column("owner")
+    7
+    """
+    return list(_HEADERS).index(key)
+
+
+def row_owners(grid: Grid | None, header: HeaderMap | None) -> dict[int, str]:
+    """担当者 as typed in every row of the register below its header: 1-based row → the
+    cell's text (not trimmed: what a filter on that column must match); blank cells left out.
+
+    >>> from sheetsync.headers import HeaderMap
+    >>> g = Grid("案件一覧", [["案件ID", "担当者"], ["D1", "佐藤 "], ["D2", None]])
+    >>> row_owners(g, HeaderMap(row=1, columns={"owner": 1}))
+    {2: '佐藤 '}
+    """
+    if grid is None or header is None or "owner" not in header.columns:
+        return {}
+    col = header.columns["owner"]
+    out: dict[int, str] = {}
+    for row, values in enumerate(grid.rows[header.row:], start=header.row + 1):
+        if col < len(values) and values[col] is not None:
+            text = display_value(values[col])
+            if text.strip():
+                out[row] = text
+    return out
+
+
 def _row_context(grid: Grid | None, header: HeaderMap | None, issue: Issue) -> tuple[str, str]:
     if (grid is None or header is None or issue.tab != grid.name or issue.row is None
             or issue.row <= header.row):

@@ -53,6 +53,34 @@ class Link:
 
 
 @dataclass(frozen=True)
+class FilterView:
+    """A saved view of a tab showing only the rows whose column ``column`` (0-based) holds
+    one of ``values`` exactly, below the header in row ``header_row`` (1-based).
+
+    ``key`` names it within a run (what a :class:`FilterLink` points at); ``title`` is what
+    people see. Google makes it a filter view (``addFilterView``); a workbook has no such
+    thing and ignores it (its :class:`FilterLink` opens ``tab!cell`` instead).
+    """
+
+    key: str
+    title: str
+    tab: str
+    header_row: int
+    column: int
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FilterLink(Link):
+    """A link to the filter view ``view`` (a :attr:`FilterView.key` of the same run) where
+    the backend has filter views (Google); elsewhere a link to ``tab!cell``, with ``tip``
+    as its screen tip (Excel shows it on hover: how to filter there by hand)."""
+
+    view: str = ""
+    tip: str = ""
+
+
+@dataclass(frozen=True)
 class CondFormat:
     """Colour a column's data cells when ``value op threshold`` holds.
 
@@ -122,6 +150,10 @@ class TabSpec:
     protected: bool = False
     #: print settings (None: the backend's defaults; hidden tabs are never printed)
     page: PageSetup | None = field(default_factory=PageSetup)
+    #: the filter views this tab's links open (None: the tab manages none). Writing a tab
+    #: that declares them (even an empty tuple) replaces every filter view sheetsync made
+    #: before in the spreadsheet; people's own filter views are never touched.
+    filter_views: tuple[FilterView, ...] | None = None
 
     @property
     def header_row(self) -> int:
@@ -148,6 +180,8 @@ __all__ = [
     "Column",
     "ColumnKind",
     "CondFormat",
+    "FilterLink",
+    "FilterView",
     "Link",
     "PageSetup",
     "TabSpec",

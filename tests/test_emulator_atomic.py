@@ -93,6 +93,8 @@ def make_spreadsheet(emulator: Emulator) -> str:
             {"addProtectedRange": {"protectedRange": {"range": _rng(0, 0, 1, 0, 3)}}},
             {"addChart": {"chart": chart}},
             {"setBasicFilter": {"filter": {"range": _rng(0, 0, 3, 0, 3)}}},
+            {"addFilterView": {"filter": {"filterViewId": 31, "title": "mine",
+                                          "range": _rng(0, 0, 3, 0, 3)}}},
             {
                 "addDimensionGroup": {
                     "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 3}
@@ -270,6 +272,11 @@ def requests_of_every_kind(emulator: Emulator, sid: str) -> list[dict[str, Any]]
         {"deleteDimensionGroup": {"range": {**rows, "startIndex": 1, "endIndex": 3}}},
         {"setBasicFilter": {"filter": {"range": _rng(0, 0, 2, 0, 2)}}},
         {"clearBasicFilter": {"sheetId": 0}},
+        {"addFilterView": {"filter": {
+            "filterViewId": 32, "title": "sheetsync: v", "range": _rng(0, 0, 3, 0, 3),
+            "filterSpecs": [{"columnIndex": 1, "filterCriteria": {"condition": {
+                "type": "TEXT_EQ", "values": [{"userEnteredValue": "x"}]}}}]}}},
+        {"deleteFilterView": {"filterId": 31}},
         {
             "sortRange": {
                 "range": _rng(0, 1, 3, 0, 3),

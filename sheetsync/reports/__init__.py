@@ -1,10 +1,11 @@
 """The reports sheetsync computes and writes, one module each, and the one list of them.
 
-Each report module (:mod:`.forecast`, :mod:`.win_rate`, :mod:`.followup`) computes its frame
-from the validated deals, declares its columns (ja/en labels, kinds, widths, formats), and
-builds its tab and its JSON rows; it ends with a :class:`~.base.Report` named ``REPORT``.
-The pipeline computes every report of :data:`REPORTS`, the JSON output has one top-level key
-per report (``Report.key``) and the tabs are written in this order. Adding a report means
+Each report module (:mod:`.forecast`, :mod:`.win_rate`, :mod:`.followup`, :mod:`.owners`)
+computes its frame from the validated deals, declares its columns (ja/en labels, kinds,
+widths, formats), and builds its tab and its JSON rows; it ends with a
+:class:`~.base.Report` named ``REPORT``. The pipeline computes every report of
+:data:`REPORTS`, the JSON output has one top-level key per report (``Report.key``) and the
+tabs are written in this order. Adding a report means
 adding one module and one entry here::
 
     inputs = ReportInput(deals, settings, targets)
@@ -15,11 +16,12 @@ adding one module and one entry here::
 
 from __future__ import annotations
 
-from sheetsync.reports import followup, forecast, win_rate
+from sheetsync.reports import followup, forecast, owners, win_rate
 from sheetsync.reports.base import Report, ReportInput, TabContext
 
 #: every report, in the order of their tabs
-REPORTS: tuple[Report, ...] = (forecast.REPORT, win_rate.REPORT, followup.REPORT)
+REPORTS: tuple[Report, ...] = (forecast.REPORT, win_rate.REPORT, followup.REPORT,
+                               owners.REPORT)
 
 
 def report(key: str) -> Report:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sheetsync.issues import Issue
 from sheetsync.metrics.settings import MetricsSettings
 from sheetsync.schema import Label
 from sheetsync.tabspec import Column, ColumnKind, TabSpec
@@ -42,11 +43,18 @@ def check_language(language: str) -> Language:
 @dataclass(frozen=True)
 class ReportInput:
     """What every report computes from: the validated deals (with the change history's
-    columns when known), the targets at the forecast's granularity, and the settings."""
+    columns when known), the targets at the forecast's granularity, and the settings; for
+    reports that count problems per rep, the register's validation issues and the 担当者
+    typed in each register row (1-based row → text, see :func:`sheetsync.report.row_owners`);
+    and ``computed``, the tables of the reports computed before this one (by JSON key), which
+    a report may take instead of computing them again."""
 
     deals: pd.DataFrame
     settings: MetricsSettings
     targets: pd.DataFrame | None = None
+    issues: Sequence[Issue] = ()
+    row_owners: Mapping[int, str] = field(default_factory=dict)
+    computed: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,10 @@ class TabContext:
     register_tab: str = "案件一覧"
     stage_labels: Mapping[str, str] = field(default_factory=dict)
     source_labels: Mapping[str, str] = field(default_factory=dict)
+    #: where the register's header is (1-based row) and each field's column in it (0-based):
+    #: what a filter on the register needs (unknown: links go to the tab, unfiltered)
+    register_header_row: int = 1
+    register_columns: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 A run costs at most two reads — ``spreadsheets.get`` (tab properties and number-format
 types, no values) and one ``values:batchGet`` — and one ``spreadsheets.batchUpdate`` that
 rewrites every owned tab (see :mod:`.write`; only a body over 2 MB is split, through
-hidden staging tabs). The register tab is never written by ``write``; only `schema apply`
+hidden staging tabs) and, when a tab written declares filter views, replaces sheetsync's
+filter views (:mod:`.filter_views`; people's are never touched). The register tab's cells
+are never written by ``write``; only `schema apply`
 (:meth:`GoogleBackend.apply_setup`: formats, rules, notes, protections — never a value) and
 `fix --apply` (:meth:`GoogleBackend.edit_cells`) touch it, each in one batchUpdate
 (:mod:`.register_setup`).
@@ -42,10 +44,12 @@ from ...config import Config
 from ...errors import BackendError, ConfigError
 from ...gcpause import paused_gc
 from ...grid import Grid, TabInfo
-from ...tabspec import TabSpec
+from ...tabspec import FilterView, TabSpec
 from ..base import EditResult, Protection, ReadResult, WriteResult
 from . import write as write_plan
 from .credentials import describe_identity, load_credentials, route_token_uri
+from .filter_views import is_ours as is_our_view
+from .filter_views import replace_requests, view_ids
 from .http_client import SheetsHTTPClient, sheets_http_client
 from .read import (
     SPREADSHEET_FIELDS,
@@ -360,8 +364,11 @@ class GoogleBackend:
         """The write calls of ``tabs``; ``extra`` bytes of other requests will join the
         final batch (they count when choosing the tabs to stage)."""
         limit = write_plan.MAX_REQUEST_BYTES
-        targets, ids = self._targets(tabs, read)
+        targets, ids, views = self._targets(tabs, read)
         leftovers = [t for t in read.tabs if t.name.endswith(STAGING_SUFFIX)]
+        # the filter views' requests: their size with the final ids is the same as now
+        deletes, adds = views.requests(ids)
+        extra += requests_size([*deletes, *adds])
         staged = choose_staged(targets, 40 * len(leftovers) + extra, limit)
         if staged:
             # a staged new tab becomes its staging tab: links to it must use that id (a
@@ -372,9 +379,10 @@ class GoogleBackend:
             moved = {targets[i].name for i in staged}
             for t in targets:
                 if t.rendered.link_targets & moved:
-                    t.rendered = render_tab(t.rendered.spec, ids, self.key)
+                    t.rendered = render_tab(t.rendered.spec, ids, self.key, views.ids)
+            deletes, adds = views.requests(ids)
         generation = self._generations.get(read.version, UNKNOWN)
-        return plan_calls(targets, read.tabs, staged, limit, generation)
+        return plan_calls(targets, read.tabs, staged, limit, generation, (deletes, adds))
 
     def _refuse_register(self, tabs: Sequence[TabSpec]) -> None:
         seen: set[str] = set()
@@ -392,7 +400,7 @@ class GoogleBackend:
             seen.add(folded)
 
     def _targets(self, tabs: Sequence[TabSpec], read: ReadResult
-                 ) -> tuple[list[Target], dict[str, int]]:
+                 ) -> tuple[list[Target], dict[str, int], _Views]:
         exact = {t.name: t for t in read.tabs}
         folded = {t.name.casefold(): t for t in read.tabs}
         taken = {t.tab_id for t in read.tabs}
@@ -408,16 +416,18 @@ class GoogleBackend:
                 ids[spec.name] = stable_sheet_id(spec.name, taken)
                 taken.add(ids[spec.name])
         states = self._states.get(read.version)
-        if states is None and any(found):
+        manages_views = any(spec.filter_views is not None for spec in tabs)
+        if states is None and (any(found) or manages_views):
             states = self._read_states()  # a read from elsewhere: one more spreadsheets.get
+        views = _Views.plan(tabs, states or {}) if manages_views else _Views()
         targets = []
         for spec, existing in zip(tabs, found):
             staging = stable_sheet_id(staging_name(spec.name), taken)
             taken.add(staging)
             state = (states or {}).get(existing.name) if existing is not None else None
-            targets.append(Target(render_tab(spec, ids, self.key), ids[spec.name], existing,
-                                  staging, _residue(state)))
-        return targets, ids
+            targets.append(Target(render_tab(spec, ids, self.key, views.ids), ids[spec.name],
+                                  existing, staging, _residue(state)))
+        return targets, ids, views
 
     def link(self, read: ReadResult, tab: str, cell: str) -> str:
         info = read.tab(tab)
@@ -426,6 +436,26 @@ class GoogleBackend:
         gid = info.tab_id if info is not None else stable_sheet_id(
             tab, {t.tab_id for t in read.tabs})
         return f"#gid={gid}&range={cell}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Views:
+    """The filter views a write replaces (none unless a tab written declares them): the
+    declared views, their ids, and sheetsync's existing ones (id, title) to delete."""
+
+    declared: tuple[FilterView, ...] = ()
+    ids: dict[str, int] = dataclasses.field(default_factory=dict)
+    existing: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def plan(cls, tabs: Sequence[TabSpec], states: dict[str, SheetState]) -> _Views:
+        declared = tuple(v for spec in tabs for v in spec.filter_views or ())
+        existing = tuple(v for state in states.values() for v in state.filter_views)
+        people = {vid for vid, title in existing if not is_our_view(title)}
+        return cls(declared, view_ids(declared, people), existing)
+
+    def requests(self, sheet_ids: dict[str, int]) -> tuple[list[str], list[str]]:
+        return replace_requests(self.declared, self.ids, sheet_ids, self.existing)
 
 
 #: what Google answers when a request names a sheet that no longer exists

@@ -2,7 +2,8 @@
 
 1. ``spreadsheets.get`` with :data:`SPREADSHEET_FIELDS`: titles and properties of every tab,
    the write generation (developer metadata), the ids and descriptions of the protected
-   ranges, the conditional rules and charts (what rewriting a tab in place removes) and, per
+   ranges, the conditional rules and charts (what rewriting a tab in place removes), the
+   filter views' ids and titles (sheetsync replaces its own: :mod:`.filter_views`) and, per
    cell, only ``effectiveFormat.numberFormat.type`` — what tells a date or
    a percentage from a plain number (no values) — and the cell's note, if any (`schema
    apply` keeps the header notes people wrote; see :mod:`.register_setup`);
@@ -26,7 +27,7 @@ SPREADSHEET_FIELDS = (
     "developerMetadata(metadataId,metadataKey,metadataValue),"
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties),"
     "protectedRanges(protectedRangeId,description),"
-    "conditionalFormats(ranges(sheetId)),charts(chartId),"
+    "conditionalFormats(ranges(sheetId)),charts(chartId),filterViews(filterViewId,title),"
     "data(startRow,startColumn,rowData(values(note,effectiveFormat(numberFormat(type))))))"
 )
 VALUE_PARAMS = {

@@ -92,7 +92,7 @@ EDIT_FIELDS = (
 STATE_FIELDS = (
     "sheets(properties(sheetId,title,sheetType,gridProperties),"
     "protectedRanges(protectedRangeId,description),"
-    "conditionalFormats(ranges(sheetId)),charts(chartId),"
+    "conditionalFormats(ranges(sheetId)),charts(chartId),filterViews(filterViewId,title),"
     "data(startRow,startColumn,rowData(values(note))))"
 )
 
@@ -117,6 +117,8 @@ class SheetState:
     is_grid: bool = True
     #: notes in the first HEADER_SEARCH_ROWS rows: (0-based row, 0-based column) → text
     notes: Mapping[tuple[int, int], str] = field(default_factory=dict)
+    #: the tab's filter views: (filterViewId, title)
+    filter_views: tuple[tuple[int, str], ...] = ()
 
 
 def sheet_states(meta: Mapping[str, Any]) -> dict[str, SheetState]:
@@ -147,6 +149,8 @@ def sheet_states(meta: Mapping[str, Any]) -> dict[str, SheetState]:
             charts=tuple(int(c["chartId"]) for c in sheet.get("charts") or ()
                          if "chartId" in c),
             is_grid=props.get("sheetType", "GRID") == "GRID",
+            filter_views=tuple((int(v["filterViewId"]), str(v.get("title", "")))
+                               for v in sheet.get("filterViews") or () if "filterViewId" in v),
         )
     return out
 

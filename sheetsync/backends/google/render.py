@@ -31,7 +31,16 @@ from typing import Any
 from gspread.utils import rowcol_to_a1
 
 from ...grid import date_to_serial
-from ...tabspec import NUMBER_FORMATS, ChartSpec, Column, CondFormat, Link, PageSetup, TabSpec
+from ...tabspec import (
+    NUMBER_FORMATS,
+    ChartSpec,
+    Column,
+    CondFormat,
+    FilterLink,
+    Link,
+    PageSetup,
+    TabSpec,
+)
 from ..cell_width import display_width
 from ..columns import column_widths, plain_value
 from ..number_format import DATE, PERCENT, classify_format
@@ -117,12 +126,23 @@ def pixels(characters: float) -> int:
     return round(characters * PIXELS_PER_CHARACTER + PIXEL_PADDING)
 
 
-def hyperlink_formula(link: Link, sheet_ids: Mapping[str, int]) -> str | None:
-    """``=HYPERLINK("#gid=<id>&range=<A1>","<text>")``, or None when the tab is unknown."""
+def hyperlink_formula(link: Link, sheet_ids: Mapping[str, int],
+                      view_ids: Mapping[str, int] | None = None) -> str | None:
+    """``=HYPERLINK("#gid=<id>&range=<A1>","<text>")``, or None when the tab is unknown; a
+    :class:`~sheetsync.tabspec.FilterLink` whose view has an id in ``view_ids`` opens that
+    filter view instead (``#gid=<id>&fvid=<view id>``).
+
+    >>> hyperlink_formula(FilterLink("佐藤", "案件一覧", "D1", view="deals:佐藤"),
+    ...                   {"案件一覧": 7}, {"deals:佐藤": 42})
+    '=HYPERLINK("#gid=7&fvid=42","佐藤")'
+    """
     gid = sheet_ids.get(link.tab)
     if gid is None:
         return None
     text = link.text[:MAX_CELL_CHARS // 2].replace('"', '""')
+    view = view_ids.get(link.view) if isinstance(link, FilterLink) and view_ids else None
+    if view is not None:
+        return f'=HYPERLINK("#gid={gid}&fvid={view}","{text}")'
     cell = link.cell.replace('"', "")
     return f'=HYPERLINK("#gid={gid}&range={cell}","{text}")'
 
@@ -246,6 +266,8 @@ class RenderedTab:
     #: the spreadsheet key (print links need it) and the print link's column, if any
     key: str | None = None
     print_column: int | None = None
+    #: filter view key → id (links to filter views)
+    view_ids: Mapping[str, int] | None = None
 
     # -- sheet and layout ---------------------------------------------------------------
     def add_sheet(self, sheet_id: int, title: str, index: int, hidden: bool) -> str:
@@ -343,7 +365,7 @@ class RenderedTab:
         """The data rows as plain JSON values for ``values:batchUpdate`` (``USER_ENTERED``:
         text gets a leading apostrophe, so it stays text), and their UTF-8 sizes — about
         half the bytes of ``CellData``, used to fill big staging tabs."""
-        return _Encoder(self.spec, self.sheet_ids, VALUES).encode()
+        return _Encoder(self.spec, self.sheet_ids, VALUES, self.view_ids).encode()
 
     # -- conditional formats and chart ----------------------------------------------------
     def finish_requests(self, sheet_id: int) -> list[str]:
@@ -563,9 +585,11 @@ VALUES = _Style(
 class _Encoder:
     """Data rows → JSON text (one style), with per-column caches and format exceptions."""
 
-    def __init__(self, spec: TabSpec, sheet_ids: Mapping[str, int], style: _Style) -> None:
+    def __init__(self, spec: TabSpec, sheet_ids: Mapping[str, int], style: _Style,
+                 view_ids: Mapping[str, int] | None = None) -> None:
         self.spec = spec
         self.sheet_ids = sheet_ids
+        self.view_ids = view_ids
         self.style = style
         self.kinds = [c.kind for c in spec.columns]
         self.exceptions: dict[int, list[tuple[int, str]]] = {}
@@ -593,7 +617,7 @@ class _Encoder:
             return style.true if value else style.false
         if isinstance(value, Link):
             self.link_targets.add(value.tab)
-            formula = hyperlink_formula(value, self.sheet_ids)
+            formula = hyperlink_formula(value, self.sheet_ids, self.view_ids)
             if formula is None:
                 return style.text(value.text)
             self.mark(row, column, "link")
@@ -671,11 +695,12 @@ class _Encoder:
         return found
 
 
-def render_tab(spec: TabSpec, sheet_ids: Mapping[str, int], key: str | None = None
-               ) -> RenderedTab:
+def render_tab(spec: TabSpec, sheet_ids: Mapping[str, int], key: str | None = None,
+               view_ids: Mapping[str, int] | None = None) -> RenderedTab:
     """Encode ``spec`` once; ``sheet_ids`` (tab name → sheet id) resolves its links, ``key``
-    (the spreadsheet's) makes its print link (none without a key)."""
-    enc = _Encoder(spec, sheet_ids, CELLS)
+    (the spreadsheet's) makes its print link (none without a key), ``view_ids`` (filter
+    view key → id) its links to filter views."""
+    enc = _Encoder(spec, sheet_ids, CELLS, view_ids)
     rows, sizes = enc.encode()
     widths = [pixels(w) for w in column_widths(spec)]
     width = max([len(spec.columns), 1] + [len(r) for r in spec.rows])
@@ -690,4 +715,4 @@ def render_tab(spec: TabSpec, sheet_ids: Mapping[str, int], key: str | None = No
     return RenderedTab(spec=spec, rows=rows, row_bytes=sizes, runs=enc.runs(),
                        widths=widths, row_count=n_rows, column_count=width,
                        sheet_ids=sheet_ids, link_targets=frozenset(enc.link_targets),
-                       key=key, print_column=print_column)
+                       key=key, print_column=print_column, view_ids=view_ids)

@@ -10,6 +10,9 @@ id. Google applies the whole batch or nothing.
 The batch starts with a compare-and-set of a write generation kept in developer metadata
 (:func:`generation_requests`), so a run that lost a race with another runner writes
 nothing.
+Then come the deletes of sheetsync's filter views (while every sheet they may sit on exists)
+and, at the very end, the filter views the tabs declare (once every tab has its final id):
+see :mod:`.filter_views`.
 
 Only when that body would exceed :data:`MAX_REQUEST_BYTES` (Google recommends at most
 2 MB per request) are the biggest tabs staged: each is created as a hidden tab
@@ -253,14 +256,18 @@ def _staging_calls(staged: Sequence[Target], layout: Layout,
 
 
 def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[int],
-               limit: int, generation: str | object | None = UNKNOWN
+               limit: int, generation: str | object | None = UNKNOWN,
+               views: tuple[Sequence[str], Sequence[str]] = ((), ())
                ) -> tuple[list[Call], int]:
     """The write requests in order, and how many come before the last (the staging ones).
 
     ``tabs`` is the spreadsheet as read: its order positions the tabs, and its leftover
     staging tabs are deleted. ``staged`` (from :func:`choose_staged`) names the targets
     written through staging tabs; their ``sheet_id`` must be their ``staging_id``.
-    ``generation`` is the write generation read (:func:`generation_requests`).
+    ``generation`` is the write generation read (:func:`generation_requests`). ``views``
+    (:func:`~.filter_views.replace_requests`): the deletes of sheetsync's filter views go
+    first in the last batch, while every sheet they may sit on still exists, and the adds
+    last, once every tab has its final sheet id.
     """
     layout = Layout([t.tab_id for t in tabs])
     names = {t.name for t in targets}
@@ -275,7 +282,7 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
         # new tabs go after the existing ones, in order, before this run's staging tabs
         return min((layout.ids.index(s) for s in pending), default=len(layout.ids))
 
-    last: list[str] = generation_requests(generation)
+    last: list[str] = generation_requests(generation) + list(views[0])
     for i, t in enumerate(targets):
         spec = t.rendered.spec
         if t.in_place:  # an existing tab keeps its sheet: formulas pointing at it live on
@@ -311,5 +318,6 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
     for leftover in leftovers.values():
         last.append(_delete(leftover.tab_id))
         layout.remove(leftover.tab_id)
+    last += views[1]
     calls.append(Call(BATCH_UPDATE, batch_body(last)))
     return calls, n_staging

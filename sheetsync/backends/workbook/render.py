@@ -19,7 +19,7 @@ from typing import Any
 
 from ...errors import BackendError
 from ...grid import date_to_serial
-from ...tabspec import NUMBER_FORMATS, CondFormat, Link, TabSpec
+from ...tabspec import NUMBER_FORMATS, CondFormat, FilterLink, Link, TabSpec
 from ..columns import column_widths, plain_value
 from .package import xml_escape
 from .page import page_setup, sheet_properties
@@ -308,8 +308,12 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
         add("<hyperlinks>")
         for ref, link in w.links:
             location = f"{quote_sheet(link.tab)}!{link.cell}"
-            add(f'<hyperlink ref="{ref}" location="{xml_escape(location, attr=True)}" '
-                f'display="{xml_escape(link.text[:255], attr=True)}"/>')
+            # Excel cannot open a filter view: a FilterLink goes to its cell, and its tip
+            # (the screen tip Excel shows on hover) says how to filter there
+            tip = link.tip if isinstance(link, FilterLink) and link.tip else ""
+            tooltip = f' tooltip="{xml_escape(tip[:255], attr=True)}"' if tip else ""
+            add(f'<hyperlink ref="{ref}" location="{xml_escape(location, attr=True)}"'
+                f'{tooltip} display="{xml_escape(link.text[:255], attr=True)}"/>')
         add("</hyperlinks>")
     add('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         'footer="0.3"/>')

@@ -26,7 +26,8 @@ Implemented, with Google's JSON shapes and error messages:
   add/update/deleteNamedRange, create/update/deleteDeveloperMetadata,
   updateDimensionProperties, autoResizeDimensions,
   insertDimension, deleteDimension, appendDimension, moveDimension, add/deleteDimensionGroup,
-  setBasicFilter, clearBasicFilter, sortRange, copyPaste, cutPaste;
+  setBasicFilter, clearBasicFilter, add/deleteFilterView (over a range), sortRange,
+  copyPaste, cutPaste;
 - as Google stores them: a colour set in either form is kept in both (``backgroundColor`` and
   ``backgroundColorStyle``, ``textFormat.foregroundColor`` and ``foregroundColorStyle``,
   border ``color`` and ``colorStyle``); a protected range lists the requesting account among
@@ -56,10 +57,10 @@ hyperlink). Any other formula is stored and returned as written (FORMULA render)
 
 Not implemented: other batchUpdate kinds (they answer 400 "not implemented by the sheetsync
 emulator"), getByDataFilter methods, sheets.copyTo, pivot tables, data sources, tables,
-slicers, banding requests, filter views, comments, rich effective formats (effectiveFormat is
-the default format merged with the user-entered one), relative-reference adjustment of
-pasted formulas, locales other than en_US for parsing and number display, quota accounting
-(429s only when injected), the rest of the Drive API.
+slicers, banding requests, other filter view requests (update, duplicate), comments, rich
+effective formats (effectiveFormat is the default format merged with the user-entered one),
+relative-reference adjustment of pasted formulas, locales other than en_US for parsing and
+number display, quota accounting (429s only when injected), the rest of the Drive API.
 
 Command line (a fixed contract): ``python -m sheetsync.testing.emulator --port PORT
 [--key-out FILE] [--strict-auth]``. Python: :class:`Emulator`; pytest fixtures in

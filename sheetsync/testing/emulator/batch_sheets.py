@@ -582,6 +582,69 @@ def clear_basic_filter(ctx: Context, body: dict[str, Any]) -> Reply:
     return None
 
 
+def _filter_view(ctx: Context, view_id: Any) -> tuple[Sheet, dict[str, Any]]:
+    try:
+        return _find(ctx, "filterViews", "filterViewId", view_id)
+    except KeyError:
+        raise RequestError(f"No filter view with id: {as_int(view_id)}") from None
+
+
+@handler("addFilterView")
+def add_filter_view(ctx: Context, body: dict[str, Any]) -> Reply:
+    """A filter view over a range, as Google stores it: the range bounded by the grid
+    (``sheetId`` omitted for sheet 0), each column's criteria in both ``filterSpecs`` and the
+    deprecated ``criteria`` map (keyed by column index), a random id unless one is given."""
+    given = copy.deepcopy(body.get("filter", {}))
+    if "namedRangeId" in given or "tableId" in given:
+        raise RequestError("Filter views on named ranges or tables are not implemented by "
+                           "the sheetsync emulator.")
+    if "range" not in given:
+        raise RequestError("A filter view needs a range.")
+    sheet, r0, r1, c0, c1 = box(ctx, given["range"])
+    taken = all_ids(ctx, "filterViewId")
+    if "filterViewId" in given:
+        view_id = as_int(given["filterViewId"])
+        if view_id in taken:
+            raise RequestError(f"Invalid requests: filter view ID {view_id} already exists.")
+    else:
+        view_id = ctx.state.new_int_id(taken)
+    rng: dict[str, Any] = {"startRowIndex": r0, "endRowIndex": r1, "startColumnIndex": c0,
+                           "endColumnIndex": c1}
+    if sheet.sheet_id:
+        rng = {"sheetId": sheet.sheet_id, **rng}
+    specs = given.get("filterSpecs")
+    if specs is None:  # only the deprecated map given
+        specs = [{"columnIndex": int(k), "filterCriteria": v}
+                 for k, v in sorted((given.get("criteria") or {}).items(),
+                                    key=lambda kv: int(kv[0]))]
+    for spec in specs:
+        column = as_int(spec.get("columnIndex"), -1)
+        if not c0 <= column < c1:
+            raise RequestError(f"Invalid filterSpecs: column {column} is outside the range of "
+                               f"the filter view (columns {c0} to {c1 - 1}).")
+    stored: dict[str, Any] = {"filterViewId": view_id}
+    if given.get("title"):
+        stored["title"] = given["title"]
+    stored["range"] = rng
+    if given.get("sortSpecs"):
+        stored["sortSpecs"] = given["sortSpecs"]
+    if specs:
+        stored["criteria"] = {str(as_int(s["columnIndex"])): s.get("filterCriteria", {})
+                              for s in specs}
+        stored["filterSpecs"] = specs
+    sheet.extra.setdefault("filterViews", []).append(stored)
+    return {"addFilterView": {"filter": copy.deepcopy(stored)}}
+
+
+@handler("deleteFilterView")
+def delete_filter_view(ctx: Context, body: dict[str, Any]) -> Reply:
+    sheet, stored = _filter_view(ctx, body.get("filterId"))
+    sheet.extra["filterViews"].remove(stored)
+    if not sheet.extra["filterViews"]:
+        del sheet.extra["filterViews"]
+    return None
+
+
 def _groups(sheet: Sheet, dimension: str) -> list[dict[str, Any]]:
     return sheet.extra.setdefault("rowGroups" if dimension == "ROWS" else "columnGroups", [])
 
