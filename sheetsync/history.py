@@ -557,3 +557,55 @@ def stale_columns(deals: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
                               dtype="Int64"),
         stage_since_first_sighting=pd.array(from_first, dtype="boolean"),
     )
+
+
+def close_pushed_on(existing: Grid | None, changes: Sequence[Change], schema: Schema
+                    ) -> dict[str, dt.date]:
+    """Per 案件ID, the latest day sheetsync saw its 受注予定日 moved to a later date: from this
+    run's ``changes`` and the rows of 変更履歴 already there (``existing``, in either
+    language). A row `sheetsync fix` wrote (its 修正内容 filled) is a correction, not a push.
+
+    >>> from sheetsync.schema import load_schema
+    >>> old = Grid("変更履歴", [["note"], ["日時", "案件ID", "項目", "変更前", "変更後"],
+    ...     [dt.datetime(2026, 11, 30, 9), "D1", "受注予定日", "2026/12/01", "2027/01/15"],
+    ...     [dt.datetime(2026, 11, 29, 9), "D2", "受注予定日", "2026/12/01", "2026/11/15"]])
+    >>> new = [Change(dt.date(2026, 12, 4), "D3", "expected_close", "2026-12-01", "2026-12-20",
+    ...        "佐藤")]
+    >>> sorted(close_pushed_on(old, new, load_schema()).items())
+    [('D1', datetime.date(2026, 11, 30)), ('D3', datetime.date(2026, 12, 4))]
+    """
+    pushed: dict[str, dt.date] = {}
+
+    def seen(deal_id: str, when: dt.date | None) -> None:
+        if when is not None and (deal_id not in pushed or pushed[deal_id] < when):
+            pushed[deal_id] = when
+
+    for change in changes:
+        if change.field == "expected_close" and _later(change.old, change.new):
+            stamp = change.observed_at
+            seen(change.deal_id, stamp.date() if isinstance(stamp, dt.datetime) else stamp)
+    fld = _field(schema, "expected_close")
+    if fld is None:
+        return pushed
+    labels = {fld.label("ja"), fld.label("en")}
+    for row in _existing_rows(existing, len(_HISTORY_HEADERS)):
+        when, deal_id, label, old, new, _owner, kind = row
+        if (deal_id is None or str(label) not in labels or not is_blank(kind)
+                or not _shown_later(old, new)):
+            continue
+        seen(str(deal_id), _date(when))
+    return pushed
+
+
+def _shown_later(old: CellValue, new: CellValue) -> bool:
+    """Whether 変更履歴's ``new`` date (as :func:`show_value` shows it) is after ``old``."""
+    def day(value: CellValue) -> dt.date | None:
+        if isinstance(value, dt.date):
+            return value.date() if isinstance(value, dt.datetime) else value
+        try:
+            return dt.datetime.strptime(str(value).strip(), "%Y/%m/%d").date()
+        except ValueError:
+            return None
+
+    before, after = day(old), day(new)
+    return before is not None and after is not None and after > before

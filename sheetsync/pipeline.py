@@ -34,6 +34,7 @@ from .history import (
     Change,
     Observation,
     Retention,
+    close_pushed_on,
     current_values,
     history_tab,
     observe,
@@ -45,7 +46,7 @@ from .issues import Issue, Report
 from .lease import Lease, default_runner, new_lease, read_lease
 from .metrics.settings import MetricsSettings
 from .names import spellings
-from .report import ERRORS_TAB, errors_tab, run_note
+from .report import ERRORS_TAB, errors_tab, row_owners, run_note
 from .reports import REPORTS, ReportInput, TabContext
 from .schema import Schema, load_schema
 from .tabspec import TabSpec
@@ -271,8 +272,18 @@ def run(
         settings = metrics_settings(config, checked.schema, checked.as_of)
         observation = observe_changes(checked, run_at)
         deals = stale_columns(checked.validation.deals, observation.snapshot)
-        inputs = ReportInput(deals=deals, settings=settings, targets=checked.targets)
-        frames = {report.key: report.compute(inputs) for report in REPORTS}
+        pushed = close_pushed_on(checked.read.grids.get(HISTORY_TAB(config.language)),
+                                 observation.changes, checked.schema)
+        deals = deals.assign(last_close_push=pd.to_datetime(
+            deals["deal_id"].map(pushed), errors="coerce").astype("datetime64[ns]"))
+        frames: dict[str, pd.DataFrame] = {}  # filled in REPORTS' order: later ones reuse
+        inputs = ReportInput(
+            deals=deals, settings=settings, targets=checked.targets,
+            issues=checked.validation.report.issues,
+            row_owners=row_owners(checked.register, checked.validation.header),
+            computed=frames)
+        for report in REPORTS:
+            frames[report.key] = report.compute(inputs)
     with _phase(timings, "render", progress):
         tabs = build_tabs(checked, run_at, frames, observation, lease)
     result = RunResult(checked, run_at, settings, frames, tabs, observation.changes)
@@ -318,8 +329,11 @@ def build_tabs(
     register = checked.register.name
     stage_labels = {c.value: c.label(language) for c in schema.stage_field.choices}
     source_labels = {c.value: c.label(language) for c in schema.field("lead_source").choices}
+    header = checked.validation.header
     context = TabContext(language=language, note=note, register_tab=register,  # type: ignore[arg-type]
-                         stage_labels=stage_labels, source_labels=source_labels)
+                         stage_labels=stage_labels, source_labels=source_labels,
+                         register_header_row=header.row if header else 1,
+                         register_columns=dict(header.columns) if header else {})
     tabs = [report.tab(frames[report.key], context) for report in REPORTS]
     tabs += [
         errors_tab(report.issues, language=language, note=note, register=checked.register,
