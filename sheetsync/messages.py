@@ -156,6 +156,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "ja": "顧客「{value}」に複数の担当者がアプローチ中です（{owners}）。担当を調整してください。",
         "en": "Client “{value}” has open deals with several owners ({owners}). Agree who leads.",
     },
+    "multiple_owners_contact": {
+        "ja": "顧客「{client}」の先方担当者「{value}」に複数の担当者がアプローチ中です（{owners}）。同じ人に別々に連絡しないよう、担当を調整してください。",
+        "en": "{owners} all have open deals with “{value}” at client “{client}”. Agree who talks to them.",
+    },
     "closed_probability_mismatch": {
         "ja": "フェーズは「{stage}」ですが受注確率が {percent}% です（{expected}% のはず）。",
         "en": "Stage is “{stage}” but the win probability is {percent}% (expected {expected}%).",

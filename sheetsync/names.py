@@ -53,3 +53,25 @@ def canonical(names: Sequence[Any], shown: Mapping[str, str]) -> list[Any]:
             cache[name] = shown.get(match_key(name), name.strip())
         out.append(cache[name])
     return out
+
+
+#: honorifics reps add to a client's name, which do not make another person
+_HONORIFICS = ("様", "さま", "さん", "殿", "氏")
+
+
+def contact_key(name: str) -> str:
+    """Key under which two spellings of the same client contact compare equal: the name key,
+    honorifics dropped (``山田 太郎 様`` = ``山田太郎``; ``Mr.``/``Ms.`` likewise).
+
+    >>> contact_key("山田　太郎様") == contact_key("山田太郎") == contact_key(" 山田 太郎 さん")
+    True
+    """
+    key = match_key(name)
+    for suffix in _HONORIFICS:
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+    for prefix in ("mr.", "ms.", "mrs.", "mr", "ms"):
+        if key.startswith(prefix) and len(key) > len(prefix) + 1:
+            key = key[len(prefix):]
+            break
+    return key

@@ -43,7 +43,7 @@ from .grid import CellValue, Grid, PercentValue, Uncalculated
 from .headers import HeaderMap, blank_header_issues, map_headers
 from .issues import Issue, Report, Severity
 from .messages import join, render
-from .names import canonical, spellings
+from .names import canonical, contact_key, spellings
 from .schema import Field, RequiredWhen, Schema
 from .textnorm import company_key, match_key, nfkc
 
@@ -466,6 +466,37 @@ def _check_unique(
                 out.cell(fld, sheet_rows[i], raw, "duplicate_id", rows=rows_text)
 
 
+def _same_contact_warnings(
+    schema: Schema,
+    open_deals: pd.DataFrame,
+    client_keys: dict[str, str],
+    out: _Collector,
+    raw: Callable[[str, int], CellValue],
+    language: str,
+) -> None:
+    """The sharper signal: one person at one client (same company, same contact, honorifics
+    aside) approached by several reps on open deals — reported once, at the contact's first
+    cell, naming the contact and the reps."""
+    owners_of: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    first_row: dict[tuple[str, str], int] = {}
+    for client, contact, owner, sheet_row in zip(
+            open_deals["client"].tolist(), open_deals["client_contact"].tolist(),
+            open_deals["owner"].tolist(), open_deals["_row"].tolist()):
+        if not isinstance(contact, str) or not contact.strip() or not isinstance(client, str):
+            continue
+        key = (client_keys[client], contact_key(contact))
+        owners_of[key][owner] = None
+        first_row[key] = min(first_row.get(key, sheet_row), sheet_row)
+    for key, owner_set in owners_of.items():
+        if len(owner_set) < 2:
+            continue
+        first = first_row[key]
+        client_cell = raw("client", first)
+        out.cell(schema.field("client_contact"), first, raw("client_contact", first),
+                 "multiple_owners_contact", severity=Severity.WARNING,
+                 client=display_value(client_cell), owners=join(list(owner_set), language))
+
+
 def _match_keys(values: list[Any]) -> list[Any]:
     """:func:`match_key` of many values at once (one NFKC pass over all of them)."""
     if not all(isinstance(v, str) for v in values):
@@ -555,6 +586,8 @@ def _warn(
                 schema.field("client"), first, raw("client", first), "multiple_owners",
                 severity=Severity.WARNING, owners=join(owners, language),
             )
+        if schema.has_field("client_contact") and "client_contact" in header.columns:
+            _same_contact_warnings(schema, open_deals, keys, out, raw, language)
 
     closed = deals[deals["stage"].isin(schema.closed_stages())
                    & (deals["probability"].notna() | deals["rank"].notna())]

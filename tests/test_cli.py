@@ -85,7 +85,8 @@ def test_validate_json_contract(demo):
     abc = next(e for e in data["errors"] if e["code"] == "invalid_money")
     assert abc["value"] == "abc" and abc["column"] == "金額" and "120万円" in abc["message"]
     assert {w["code"] for w in data["warnings"]} == {
-        "multiple_owners", "closed_probability_mismatch", "closed_rank_mismatch"}
+        "multiple_owners", "multiple_owners_contact", "closed_probability_mismatch",
+        "closed_rank_mismatch"}
 
 
 def test_validate_github_annotations(demo):

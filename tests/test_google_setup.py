@@ -66,22 +66,22 @@ def ids_of(emulator: Emulator, sid: str) -> dict[str, int]:
 @pytest.fixture
 def demo(emulator: Emulator, demo_grids: dict[str, Grid]) -> str:
     """The demo register in the emulator, plus what people add: a rule of their own on the
-    column sheetsync does not know (R), one inside a managed column, notes, a protection."""
+    column sheetsync does not know (S), one inside a managed column, notes, a protection."""
     sid = load_grids(emulator, demo_grids)
     ids = ids_of(emulator, sid)
     emulator.batch_update(sid, [
         {"setDataValidation": {
             "range": {"sheetId": 0, "startRowIndex": 3, "endRowIndex": 200,
-                      "startColumnIndex": 17, "endColumnIndex": 18},
+                      "startColumnIndex": 18, "endColumnIndex": 19},
             "rule": {"condition": {"type": "ONE_OF_LIST", "values": [
                 {"userEnteredValue": v} for v in FOREIGN_LIST]}, "showCustomUi": True}}},
-        {"setDataValidation": {  # inside フェーズ (F): Google keeps one rule per cell
+        {"setDataValidation": {  # inside フェーズ (G): Google keeps one rule per cell
             "range": {"sheetId": 0, "startRowIndex": 4, "endRowIndex": 5,
-                      "startColumnIndex": 5, "endColumnIndex": 6},
+                      "startColumnIndex": 6, "endColumnIndex": 7},
             "rule": {"condition": {"type": "NOT_BLANK"}}}},
         {"updateCells": {"start": {"sheetId": 0, "rowIndex": 9, "columnIndex": 1},
                          "rows": [{"values": [{"note": "要確認"}]}], "fields": "note"}},
-        {"updateCells": {"start": {"sheetId": 0, "rowIndex": HEADER, "columnIndex": 6},
+        {"updateCells": {"start": {"sheetId": 0, "rowIndex": HEADER, "columnIndex": 7},
                          "rows": [{"values": [{"note": "ヨミは毎週更新"}]}], "fields": "note"}},
         {"addProtectedRange": {"protectedRange": {
             "range": {"sheetId": ids["目標"]}, "description": "経営企画のみ編集"}}},
@@ -195,13 +195,13 @@ def test_foreign_rules_outside_managed_columns_survive_and_inside_are_replaced(
         emulator: Emulator, service_account_key: Path, demo: str) -> None:
     setup = apply(emulator, service_account_key, demo)
     grid = cell_grid(sheet(emulator, demo))
-    assert 17 not in {c.column for c in setup.columns}  # R: 社内メモ, not in the schema
+    assert 18 not in {c.column for c in setup.columns}  # S: 社内メモ, not in the schema
     for row in range(3, 200):
-        rule = at(grid, row, 17)["dataValidation"]
+        rule = at(grid, row, 18)["dataValidation"]
         assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == FOREIGN_LIST
-    assert "dataValidation" not in at(grid, 200, 17)
+    assert "dataValidation" not in at(grid, 200, 18)
     stage = column_of(setup, "stage")
-    assert stage == 5
+    assert stage == 6
     # Google holds one rule per cell: sheetsync's replaced the rep's NOT_BLANK in フェーズ
     assert at(grid, 4, stage)["dataValidation"]["condition"]["type"] == "ONE_OF_LIST"
 
@@ -242,13 +242,13 @@ def test_header_is_bold_filled_frozen_and_noted(emulator: Emulator, service_acco
     register = sheet(emulator, demo)
     assert register["properties"]["gridProperties"]["frozenRowCount"] == 3
     grid = cell_grid(register)
-    for col in range(18):  # every header cell, managed or not
+    for col in range(19):  # every header cell, managed or not
         fmt = at(grid, HEADER, col)["userEnteredFormat"]
         assert fmt["textFormat"]["bold"] is True and fmt["backgroundColor"]
     assert at(grid, HEADER, 0)["userEnteredFormat"]["textFormat"]["foregroundColor"] == \
         {"red": 1}  # the rep's font colour stays
     assert "userEnteredFormat" not in at(grid, 0, 0)  # the title row is left alone
-    assert "userEnteredFormat" not in at(grid, HEADER, 18)
+    assert "userEnteredFormat" not in at(grid, HEADER, 19)
     for column in setup.columns:
         note = at(grid, HEADER, column.column).get("note")
         if column.field == "rank":  # someone else's note stays, sheetsync adds none
@@ -258,7 +258,7 @@ def test_header_is_bold_filled_frozen_and_noted(emulator: Emulator, service_acco
     assert at(grid, 9, 1)["note"] == "要確認"
     notes = {(r, c) for r, row in enumerate(grid) for c, cell in enumerate(row)
              if cell.get("note")}
-    assert notes == {(9, 1), (HEADER, 6)} | {(HEADER, c.column) for c in setup.columns
+    assert notes == {(9, 1), (HEADER, 7)} | {(HEADER, c.column) for c in setup.columns
                                              if c.note}
 
 
@@ -291,11 +291,11 @@ def test_stale_sheetsync_notes_are_removed_and_a_changed_roster_replaces_the_rul
     assert [v["userEnteredValue"] for v in rule["condition"]["values"]] == ["佐藤 健", "新人 太郎"]
     # a note sheetsync wrote on a column that no longer gets one is removed
     emulator.batch_update(demo, [{"updateCells": {
-        "start": {"sheetId": 0, "rowIndex": HEADER, "columnIndex": 17},
+        "start": {"sheetId": 0, "rowIndex": HEADER, "columnIndex": 18},
         "rows": [{"values": [{"note": NOTE_PREFIX + "an old description"}]}],
         "fields": "note"}}])
     apply(emulator, service_account_key, demo)
-    assert "note" not in at(cell_grid(sheet(emulator, demo)), HEADER, 17)
+    assert "note" not in at(cell_grid(sheet(emulator, demo)), HEADER, 18)
 
 
 # -- protections -----------------------------------------------------------------------

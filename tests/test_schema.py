@@ -19,8 +19,12 @@ def test_default_schema_matches_design():
     assert [f.name for f in schema.fields] == [
         "deal_id", "deal_name", "client", "owner", "stage", "rank", "probability", "amount",
         "expected_close", "closed_on", "lead_source", "created_on", "last_activity",
-        "next_action", "next_action_date", "loss_reason", "notes",
+        "next_action", "next_action_date", "loss_reason", "notes", "client_contact",
     ]
+    contact = schema.field("client_contact")
+    assert (contact.label.ja, contact.label.en, contact.type, contact.required) == (
+        "先方担当者", "Client contact", "string", False)
+    assert set(contact.aliases) == {"先方担当", "顧客担当者", "Contact"}
     stages = [(c.value, c.label.ja, c.label.en, c.probability, c.closed, c.hold)
               for c in schema.stage_field.choices]
     assert stages == [

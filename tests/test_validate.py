@@ -18,7 +18,7 @@ from sheetsync.validate import validate_register
 SCHEMA = load_schema()
 HEADER = ["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "確度", "受注確率", "見込金額",
           "受注予定日", "完了日", "流入経路", "登録日", "最終接触日", "次回アクション",
-          "次回アクション日", "失注理由", "備考"]
+          "次回アクション日", "失注理由", "備考", "先方担当者"]
 
 
 def row(**cells) -> list:
@@ -72,7 +72,7 @@ def test_missing_required_column_is_one_error_naming_the_closest_header():
     missing = [i for i in result.report.errors if i.code == "missing_column"]
     assert len(missing) == 1
     assert missing[0].column == "顧客名" and missing[0].value == "顧客メイ"
-    assert "顧客メイ" in missing[0].message and missing[0].cell == "Q1"
+    assert "顧客メイ" in missing[0].message and missing[0].cell == "R1"
     assert result.report.excluded_rows == 2 and result.deals.empty
 
 
@@ -98,8 +98,8 @@ def test_duplicate_headers_are_reported_and_unused():
     header = [*HEADER, "金額"]
     result = check([[*row(), "999"]], header=header)
     (issue,) = result.report.errors[:1]
-    assert issue.code == "duplicate_column" and issue.cell == "R1"
-    assert "H1" in issue.message and "R1" in issue.message
+    assert issue.code == "duplicate_column" and issue.cell == "S1"
+    assert "H1" in issue.message and "S1" in issue.message
     assert result.deals.empty  # amount is required at 提案 and ambiguous here
 
 
@@ -107,7 +107,7 @@ def test_blank_header_with_data_warns_and_extra_columns_are_ignored():
     header = [*HEADER, None, "社内メモ"]
     result = check([[*row(), "stray", "memo"]], header=header)
     assert result.report.valid
-    assert [(i.code, i.cell) for i in result.report.warnings] == [("blank_header", "R1")]
+    assert [(i.code, i.cell) for i in result.report.warnings] == [("blank_header", "S1")]
 
 
 def test_no_header_row():

@@ -19,7 +19,7 @@ SCHEMA = load_schema()
 REPO_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "deal_register.yaml"
 HEADER = ["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "確度", "受注確率", "見込金額",
           "受注予定日", "完了日", "流入経路", "登録日", "最終接触日", "次回アクション",
-          "次回アクション日", "失注理由", "備考"]
+          "次回アクション日", "失注理由", "備考", "先方担当者"]
 EN_HEADER = [f.label.en for f in SCHEMA.fields]
 HOLD_JA = "フェーズが保留の案件は次回アクション日（見直し日）を入力してください。"
 HOLD_EN = "Enter Next action date (the review date) for deals whose Stage is On hold."

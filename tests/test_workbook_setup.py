@@ -51,9 +51,9 @@ def demo(tmp_path: Path) -> Path:
     reg = wb[REGISTER]
     dv = DataValidation(type="list", formula1='"済,未"', allow_blank=True)
     reg.add_data_validation(dv)
-    dv.add("R4:R400")  # the column sheetsync does not know
+    dv.add("S4:S400")  # the column sheetsync does not know
     reg["B10"].comment = Comment("要確認", "rep")
-    reg["G3"].comment = Comment("ヨミは毎週更新", "manager")  # a managed header cell
+    reg["H3"].comment = Comment("ヨミは毎週更新", "manager")  # a managed header cell
     targets = wb["目標"]
     chart = BarChart()
     chart.add_data(Reference(targets, min_col=3, min_row=1, max_row=5), titles_from_data=True)
@@ -251,10 +251,10 @@ def test_header_is_bold_filled_frozen_and_noted(demo: Path) -> None:
         elif column.note:
             assert cell.comment.text == column.note
             assert cell.comment.author == "sheetsync"
-    assert rank == "G"
+    assert rank == "H"
     assert ws["B10"].comment.text == "要確認" and ws["B10"].comment.author == "rep"
     refs = check_notes(demo)  # openpyxl's VML (ns0: prefixes) with sheetsync's shapes added
-    assert refs == {"B10", "G3"} | {f"{letter(setup, c.field)}3" for c in setup.columns
+    assert refs == {"B10", "H3"} | {f"{letter(setup, c.field)}3" for c in setup.columns
                                     if c.note and c.field != "rank"}
 
 
@@ -423,7 +423,7 @@ def test_foreign_rules_notes_charts_and_names_survive(demo: Path) -> None:
     wb = openpyxl.load_workbook(demo)
     foreign = [dv for dv in wb[REGISTER].data_validations.dataValidation
                if not (dv.errorTitle or "").startswith(MARKER)]
-    assert [(str(dv.sqref), dv.formula1) for dv in foreign] == [("R4:R400", '"済,未"')]
+    assert [(str(dv.sqref), dv.formula1) for dv in foreign] == [("S4:S400", '"済,未"')]
     # every part but the register, the shared parts and the new ones keeps its bytes
     changed = {n for n in before if after.get(n) != before[n]}
     assert changed <= {"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml",

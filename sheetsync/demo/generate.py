@@ -58,6 +58,7 @@ class Deal:
     loss_reason: int | None = None
     note: int | None = None
     memo: int | None = None
+    contact: tuple[int, int] | None = None  # (family, given) indices into pools.*_NAMES
     invalid: str | None = None  # the kind of deliberate error in this row
     protected: bool = False  # part of a deliberate warning: never made invalid
 
@@ -106,6 +107,8 @@ class Generator:
         # the legal form as it is registered: 株式会社A for two thirds, A株式会社 otherwise
         self.client_prefix = [rng.random() < 0.66 for _ in pools.CLIENTS]
         self.shared_clients: list[int] = []
+        # contacts are drawn from their own stream, so adding them moved no other value
+        self.contact_rng = random.Random(f"contacts-{seed}")
 
     # -- deals ---------------------------------------------------------------------------
 
@@ -121,6 +124,7 @@ class Generator:
             per_year[deal.created_on.year] += 1
             deal.deal_id = f"D-{deal.created_on.year}-{per_year[deal.created_on.year]:03d}"
         self._share_clients(deals)
+        self._contacts(deals)
         self._contradictions(deals)
         self._formula_like(deals)
         self._invalid(deals)
@@ -271,6 +275,34 @@ class Generator:
             donor.protected = True
             for deal in open_by_client[client]:
                 deal.protected = True
+
+    def _contacts(self, deals: list[Deal]) -> None:
+        """先方担当者: one or two people per client; a lead often has nobody named yet. The
+        second rep at a shared client talks to the person the first rep already talks to —
+        the case ``multiple_owners_contact`` reports."""
+        rng = self.contact_rng
+        family, given = len(pools.FAMILY_NAMES["ja"]), len(pools.GIVEN_NAMES["ja"])
+        people = [(f, g) for f in range(family) for g in range(given)]
+        rng.shuffle(people)
+        contacts: list[list[tuple[int, int]]] = []
+        for _ in pools.CLIENTS:
+            count = 2 if rng.random() < 0.35 else 1
+            contacts.append([people.pop() for _ in range(count)])
+        for deal in deals:
+            if deal.stage == "lead" and rng.random() < 0.5 or rng.random() < 0.1:
+                continue
+            deal.contact = rng.choice(contacts[deal.client])
+        for client in self.shared_clients:
+            owner = self.client_owner[client]
+            theirs = [d for d in deals if d.client == client and d.closed_on is None
+                      and d.owner == owner and d.stage != "on_hold"]
+            donors = [d for d in deals if d.client == client and d.owner != owner]
+            if not theirs:
+                continue
+            if theirs[0].contact is None:
+                theirs[0].contact = contacts[client][0]
+            for donor in donors:
+                donor.contact = theirs[0].contact
 
     def _contradictions(self, deals: list[Deal]) -> None:
         """One won deal at 50 %, one lost deal ranked A: warnings, not errors."""

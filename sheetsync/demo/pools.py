@@ -87,3 +87,22 @@ MEMOS: dict[str, tuple[str, ...]] = {
            "Met at the trade show", "Previous owner: Yamamoto", "Compliance check done",
            "NDA signed"),
 }
+
+#: the people reps deal with at the clients (先方担当者): a family and a given name each,
+#: written 山田 太郎 in Japanese and Taro Yamada in English
+FAMILY_NAMES: dict[str, tuple[str, ...]] = {
+    "ja": ("山田", "中村", "小林", "加藤", "吉田", "山口", "松本", "井上", "木村", "林",
+           "清水", "山崎", "森", "池田", "橋本", "阿部", "石川", "前田", "藤田", "岡田",
+           "後藤", "長谷川", "村上", "近藤", "坂本", "遠藤", "青木", "西村", "福田", "太田"),
+    "en": ("Yamada", "Nakamura", "Kobayashi", "Kato", "Yoshida", "Yamaguchi", "Matsumoto",
+           "Inoue", "Kimura", "Hayashi", "Shimizu", "Yamazaki", "Mori", "Ikeda", "Hashimoto",
+           "Abe", "Ishikawa", "Maeda", "Fujita", "Okada", "Goto", "Hasegawa", "Murakami",
+           "Kondo", "Sakamoto", "Endo", "Aoki", "Nishimura", "Fukuda", "Ota"),
+}
+GIVEN_NAMES: dict[str, tuple[str, ...]] = {
+    "ja": ("太郎", "花子", "誠", "恵", "浩二", "真由美", "拓也", "直美", "健一", "陽子",
+           "修", "久美子", "隆", "明美", "大輝", "愛", "剛", "智子", "亮", "舞"),
+    "en": ("Taro", "Hanako", "Makoto", "Megumi", "Koji", "Mayumi", "Takuya", "Naomi",
+           "Ken'ichi", "Yoko", "Osamu", "Kumiko", "Takashi", "Akemi", "Daiki", "Ai", "Tsuyoshi",
+           "Tomoko", "Ryo", "Mai"),
+}

@@ -45,12 +45,12 @@ _OKU = 100_000_000
 
 #: register columns in sheet order (field names; ``_memo`` is the column sheetsync ignores)
 _COLUMNS: tuple[str, ...] = (
-    "deal_id", "created_on", "owner", "client", "deal_name", "stage", "rank", "probability",
+    "deal_id", "created_on", "owner", "client", "client_contact", "deal_name", "stage", "rank", "probability",
     "amount", "expected_close", "closed_on", "lead_source", "last_activity", "next_action",
     "next_action_date", "loss_reason", "notes", "_memo",
 )
 _WIDTHS: dict[str, int] = {
-    "deal_id": 13, "created_on": 12, "owner": 12, "client": 28, "deal_name": 30, "stage": 12,
+    "deal_id": 13, "created_on": 12, "owner": 12, "client": 28, "client_contact": 16, "deal_name": 30, "stage": 12,
     "rank": 7, "probability": 10, "amount": 15, "expected_close": 13, "closed_on": 12,
     "lead_source": 15, "last_activity": 13, "next_action": 30, "next_action_date": 15,
     "loss_reason": 20, "notes": 24, "_memo": 24,
@@ -215,6 +215,21 @@ class _Renderer:
             return _Cell(forms[0])
         return _Cell(self.rng.choice(forms[1:]))
 
+    @staticmethod
+    def contact(person: tuple[int, int] | None, language: str, rng: random.Random) -> _Cell:
+        """The client's contact as reps write one: 山田 太郎, 山田太郎様, 山田 太郎 様 (and
+        Taro Yamada, Mr. Taro Yamada) — one person, whichever way it is typed."""
+        if person is None:
+            return _Cell(None)
+        family = pools.FAMILY_NAMES[language][person[0]]
+        given = pools.GIVEN_NAMES[language][person[1]]
+        if language == "en":
+            name = f"{given} {family}"
+            return _Cell(f"Mr. {name}" if rng.random() < 0.15 else name)
+        sep = rng.choices((" ", "", "\u3000"), weights=(60, 25, 15))[0]
+        suffix = rng.choices(("", "様", " 様", "さん"), weights=(60, 25, 10, 5))[0]
+        return _Cell(family + sep + given + suffix)
+
     def owner(self, rep: int) -> _Cell:
         """The rep as on the roster; one rep sometimes with a full-width space."""
         name = REPS[rep]
@@ -223,7 +238,9 @@ class _Renderer:
         return _Cell(name)
 
 
-def _render_row(gen: Generator, out: _Renderer, deal: Deal, today: dt.date) -> dict[str, _Cell]:
+def _render_row(
+    gen: Generator, out: _Renderer, deal: Deal, today: dt.date, row: int
+) -> dict[str, _Cell]:
     """All cells of one deal (deliberate errors applied) by column field name."""
     lang = out.language
     schema = gen.schema
@@ -247,6 +264,8 @@ def _render_row(gen: Generator, out: _Renderer, deal: Deal, today: dt.date) -> d
         "created_on": out.date(deal.created_on),
         "owner": out.owner(deal.owner),
         "client": out.client(pools.CLIENTS[deal.client], gen.client_prefix[deal.client]),
+        # its own random stream per row, so the contacts moved no other cell
+        "client_contact": out.contact(deal.contact, lang, random.Random(f"{deal.deal_id}/{row}")),
         "deal_name": _Cell(name),
         "stage": out.choice(stage),
         "rank": out.rank(deal.rank),
@@ -401,9 +420,11 @@ def write_demo_workbook(
     stages: Counter[str] = Counter()
     position = {name: i + 1 for i, name in enumerate(_COLUMNS)}
     shared_seen: set[int] = set()
+    contact_owners: dict[tuple[int, tuple[int, int]], set[int]] = defaultdict(set)
+    contact_first: dict[tuple[int, tuple[int, int]], str] = {}
     for offset, deal in enumerate(deals):
         row = _FIRST_DATA_ROW + offset
-        cells = _render_row(gen, out, deal, today)
+        cells = _render_row(gen, out, deal, today, row)
         for name, cell in cells.items():
             _put(ws, row, position[name], cell)
         if deal.invalid:
@@ -421,6 +442,15 @@ def write_demo_workbook(
             shared_seen.add(deal.client)  # reported at the client's first open deal
             warnings["multiple_owners"].append(
                 ws.cell(row=row, column=position["client"]).coordinate)
+        if (deal.contact is not None and not deal.invalid
+                and deal.stage not in ("won", "lost", "on_hold")):
+            key = (deal.client, deal.contact)
+            contact_owners[key].add(deal.owner)
+            contact_first.setdefault(key, ws.cell(row=row, column=position["client_contact"])
+                                     .coordinate)
+    for key, owners in contact_owners.items():
+        if len(owners) > 1:  # one person at one client, approached by several reps
+            warnings["multiple_owners_contact"].append(contact_first[key])
     last = _FIRST_DATA_ROW + len(deals) - 1
     ws.auto_filter.ref = f"A{_HEADER_ROW}:{get_column_letter(len(_COLUMNS))}{last}"
 
