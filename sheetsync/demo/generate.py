@@ -289,7 +289,7 @@ class Generator:
             count = 2 if rng.random() < 0.35 else 1
             contacts.append([people.pop() for _ in range(count)])
         for deal in deals:
-            if deal.stage == "lead" and rng.random() < 0.5 or rng.random() < 0.1:
+            if (deal.stage == "lead" and rng.random() < 0.5) or rng.random() < 0.1:
                 continue
             deal.contact = rng.choice(contacts[deal.client])
         for client in self.shared_clients:

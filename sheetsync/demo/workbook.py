@@ -45,15 +45,15 @@ _OKU = 100_000_000
 
 #: register columns in sheet order (field names; ``_memo`` is the column sheetsync ignores)
 _COLUMNS: tuple[str, ...] = (
-    "deal_id", "created_on", "owner", "client", "client_contact", "deal_name", "stage", "rank", "probability",
-    "amount", "expected_close", "closed_on", "lead_source", "last_activity", "next_action",
-    "next_action_date", "loss_reason", "notes", "_memo",
+    "deal_id", "created_on", "owner", "client", "client_contact", "deal_name", "stage", "rank",
+    "probability", "amount", "expected_close", "closed_on", "lead_source", "last_activity",
+    "next_action", "next_action_date", "loss_reason", "notes", "_memo",
 )
 _WIDTHS: dict[str, int] = {
-    "deal_id": 13, "created_on": 12, "owner": 12, "client": 28, "client_contact": 16, "deal_name": 30, "stage": 12,
-    "rank": 7, "probability": 10, "amount": 15, "expected_close": 13, "closed_on": 12,
-    "lead_source": 15, "last_activity": 13, "next_action": 30, "next_action_date": 15,
-    "loss_reason": 20, "notes": 24, "_memo": 24,
+    "deal_id": 13, "created_on": 12, "owner": 12, "client": 28, "client_contact": 16,
+    "deal_name": 30, "stage": 12, "rank": 7, "probability": 10, "amount": 15,
+    "expected_close": 13, "closed_on": 12, "lead_source": 15, "last_activity": 13,
+    "next_action": 30, "next_action_date": 15, "loss_reason": 20, "notes": 24, "_memo": 24,
 }
 #: headers written as an alias instead of the label (must be aliases in the schema)
 _HEADER_ALIASES: dict[str, dict[str, str]] = {
