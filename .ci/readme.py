@@ -17,6 +17,7 @@ import argparse
 import difflib
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -100,9 +101,17 @@ class Outputs:
         return f"$ sheetsync {' '.join(args)}\n" + "\n".join(x for x in shown if x is not None) \
             + "\n"
 
+    def notify(self) -> str:
+        """One rep's digest, as `notify --dry-run` prints it on the demo (no server needed)."""
+        self.demo()
+        args = ("notify", "--config", "sheetsync-demo/config.yaml", "--dry-run",
+                "--owner", "佐藤 健")
+        return (f"$ sheetsync {shlex.join(args)}\n"
+                + self.sheetsync(*args, "--as-of", AS_OF))
+
     def producers(self) -> Mapping[str, Callable[[], str]]:
         return {"demo": self.demo, "landing": self.landing, "validate": self.validate,
-                "fix": self.fix}
+                "fix": self.fix, "notify": self.notify}
 
 
 def _tidy(text: str) -> str:

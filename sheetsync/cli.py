@@ -20,6 +20,7 @@ from rich.console import Console
 from . import pipeline
 from .cli_messages import aborted, translate, usage_hint
 from .cli_options import (
+    EXIT_BACKEND,
     EXIT_CLEAN,
     EXIT_INVALID,
     EXIT_USAGE,
@@ -157,6 +158,44 @@ def _current_team_row(rows: list[dict[str, Any]], result: pipeline.RunResult
                       ) -> dict[str, Any] | None:
     """The team row of the period containing as-of (JSON shape)."""
     return current_row(rows, result.settings)
+
+
+@cli.command("notify")
+@config_option
+@as_of_option
+@click.option("--owner", metavar="NAME",
+              help="Only this rep's digest (matched like 担当者: 佐藤　健 = 佐藤 健).")
+@click.option("--dry-run", is_flag=True,
+              help="Print every digest; send nothing and record nothing.")
+@click.option("--force", is_flag=True,
+              help="Send even though this config already sent today.")
+@format_option("text", "json")
+def notify_command(config_path: Path, as_of: dt.date | None, owner: str | None,
+                   dry_run: bool, force: bool, fmt: str) -> None:
+    """Send each rep their digest, and the managers the team's (notify: in the config).
+
+    A rep gets their top follow-ups by impact (reasons, next action, a link to the row),
+    their line of the current period and the cells they must fix; managers get the team
+    line, the reps behind target and the biggest slips. Mail over SMTP, Slack and Google
+    Chat webhooks. Computes what `run` computes; never writes a computed tab.
+
+    Once a business day per config (the day is kept in the spreadsheet): a second call is
+    refused with exit code 0 unless --force. Exit code 3 when a message could not be sent
+    after retries (the others are sent), 2 for a configuration problem.
+    """
+    from .notify import send_digests
+    from .notify.output import result_text
+
+    config = open_config(config_path)
+    result = send_digests(config, as_of=as_of, owner=owner, dry_run=dry_run, force=force,
+                          progress=_progress(new_console(), config.language))
+    if result.refused:
+        click.echo(f"sheetsync: {result.refused}", err=True)
+    if fmt == "json":
+        click.echo(dumps(result.to_json()))
+    else:
+        click.echo(result_text(result), nl=False)
+    sys.exit(EXIT_BACKEND if result.failed else EXIT_CLEAN)
 
 
 @cli.command()

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -83,6 +85,98 @@ class ScheduleConfig(_Strict):
     lease_minutes: float = Field(default=10.0, ge=0, le=24 * 60)
 
 
+#: the name of an environment variable (a secret is never written in the config itself)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+#: one mail address, bare (``sato@example.co.jp``): no display name, no spaces, no line breaks
+_ADDRESS = re.compile(r"^[^@\s<>,;\"()]+@[^@\s<>,;\"()]+\.[^@\s<>,;\"()]+$")
+#: config keys whose value may be a secret pasted by mistake: an error never repeats it
+_SECRET_KEYS = ("password_env", "webhook_env")
+
+
+def _env_name(value: str | None) -> str | None:
+    if value is not None and not _ENV_NAME.match(value):
+        raise ValueError("must be the name of an environment variable (e.g. "
+                         "SHEETSYNC_SLACK_WEBHOOK) that holds the secret, never the secret")
+    return value
+
+
+def _address(value: str) -> str:
+    value = value.strip()
+    if not _ADDRESS.match(value):
+        raise ValueError("not a mail address (name@example.co.jp)")
+    return value
+
+
+MailAddress = Annotated[str, StringConstraints(max_length=254), AfterValidator(_address)]
+
+
+class NotifyEmailConfig(_Strict):
+    """SMTP: where `sheetsync notify` sends mail (unset ``host``: mail cannot be sent)."""
+
+    host: str | None = None
+    #: default by ``security``: 587 (starttls), 465 (ssl), 25 (none)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+
+    @field_validator("password_env")
+    @classmethod
+    def _password_env(cls, value: str | None) -> str | None:
+        return _env_name(value)
+
+    @field_validator("from_")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and ("\n" in value or "\r" in value or "@" not in value):
+            raise ValueError('must be one address, optionally with a name: '
+                             '"sheetsync <sheetsync@example.co.jp>"')
+        return value
+
+
+class NotifyWebhookConfig(_Strict):
+    """A Slack incoming webhook or a Google Chat webhook (its URL in an environment
+    variable); ``mentions`` maps 担当者 → the member ID to mention in that rep's message."""
+
+    webhook_env: str | None = None
+    mentions: dict[OwnerName, Annotated[str, StringConstraints(max_length=100)]] = Field(
+        default_factory=dict, max_length=10_000)
+
+    @field_validator("webhook_env")
+    @classmethod
+    def _webhook_env(cls, value: str | None) -> str | None:
+        return _env_name(value)
+
+
+class NotifyRetryConfig(_Strict):
+    #: tries per message, the first included (429 / 5xx / connection errors, transient SMTP)
+    attempts: int = Field(default=4, ge=1, le=10)
+    #: the wait before the second try; it doubles for each further one
+    backoff_seconds: float = Field(default=2.0, ge=0, le=600)
+    #: a Retry-After header is honoured up to this many seconds
+    max_wait_seconds: float = Field(default=60.0, ge=0, le=3600)
+
+
+class NotifyConfig(_Strict):
+    """`sheetsync notify`: who gets which digest, through which channel."""
+
+    top: int = Field(default=5, ge=1, le=100)
+    owner_emails: dict[OwnerName, MailAddress] = Field(default_factory=dict, max_length=10_000)
+    managers: list[MailAddress] = Field(default_factory=list, max_length=1_000)
+    email: NotifyEmailConfig = Field(default_factory=NotifyEmailConfig)
+    slack: NotifyWebhookConfig = Field(default_factory=NotifyWebhookConfig)
+    google_chat: NotifyWebhookConfig = Field(default_factory=NotifyWebhookConfig)
+    retry: NotifyRetryConfig = Field(default_factory=NotifyRetryConfig)
+    #: one SMTP conversation or webhook request may take this long
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("owner_emails")
+    @classmethod
+    def _owner_names(cls, value: dict[str, str]) -> dict[str, str]:
+        return {name.strip(): address for name, address in value.items()}
+
+
 class TabsConfig(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               allow_inf_nan=False)
@@ -108,6 +202,7 @@ class Config(_Strict):
     history: HistoryConfig = Field(default_factory=HistoryConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     enforce: EnforceConfig = Field(default_factory=EnforceConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
     base: Path = Field(default=Path("."), exclude=True)
     source: str = Field(default="<config>", exclude=True)
 
@@ -190,6 +285,8 @@ def _first_error(path: Path, exc: ValidationError, data: dict[str, Any]) -> str:
             f"; known keys: {', '.join(parent_fields)}" if parent_fields else "")
         return f"{path}: {cut(key)}: unknown key{hint}"
     message = err["msg"].removeprefix("Value error, ")
+    if loc and loc[-1] in _SECRET_KEYS:  # it may be the secret itself: never repeat it
+        return f"{path}: {cut(key)}: {message}"
     return f"{path}: {cut(key)}: {message} (got {quote(err.get('input'))})"
 
 

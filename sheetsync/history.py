@@ -439,9 +439,11 @@ def _date(value: CellValue) -> dt.date | None:
     return None
 
 
-def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None) -> TabSpec:
+def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,
+                 markers: Sequence[str] = ()) -> TabSpec:
     """The hidden tab holding the snapshot (text cells only: identical on both backends);
-    its note row also carries the run lease."""
+    its note row also carries ``markers`` (``notified=…``, kept from the tab as read:
+    :func:`sheetsync.lease.note_markers`) and, last, the run lease."""
     rows = [
         [deal_id, e.fingerprint, e.first_seen.isoformat(),
          e.last_changed.isoformat() if e.last_changed else None,
@@ -456,6 +458,7 @@ def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None) -> TabSpec:
         columns=columns,
         rows=rows,
         note=f"{SNAPSHOT_VERSION} — written by sheetsync; do not edit"
+             + "".join(f" · {marker}" for marker in markers)
              + (f" · {lease.encode()}" if lease else ""),
         hidden=True,
     )

@@ -5,7 +5,7 @@ A job file names one scheduled job::
     name: weekday-hourly          # lowercase letters, digits, '-' (names units and objects)
     cron: "0 8-20 * * 1-5"        # 5 fields, evaluated in the config's timezone
     config: ../config.yaml        # relative to this file
-    command: run                  # validate | run
+    command: run                  # validate | run | notify
     description: Every weekday hour from 8:00 to 20:00   # optional
 
 Parsing is strict: an unknown key, a bad cron expression, a missing config file or an
@@ -44,7 +44,7 @@ from .yamlfile import load_yaml
 
 JOB_KEYS = ("name", "cron", "config", "command", "description")
 REQUIRED_KEYS = ("name", "cron", "config", "command")
-COMMANDS = ("validate", "run")
+COMMANDS = ("validate", "run", "notify")
 JOBS_DIR = Path("jobs")
 _NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 
@@ -58,7 +58,7 @@ class Job:
 
     name: str
     cron: Cron
-    command: Literal["validate", "run"]
+    command: Literal["validate", "run", "notify"]
     path: Path
     config_ref: str
     config_path: Path
@@ -183,8 +183,9 @@ def select_job(which: str | None, directory: Path = JOBS_DIR) -> Job:
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """What one run of a job did. ``exit_code`` is what ``sheetsync run``/``validate``
-    would have exited with (0 ok or skipped, 1 input errors, 2 config, 3 spreadsheet)."""
+    """What one run of a job did. ``exit_code`` is what ``sheetsync run``/``validate``/
+    ``notify`` would have exited with (0 ok or skipped, 1 input errors, 2 config, 3
+    spreadsheet — or, for ``notify``, a message that could not be sent)."""
 
     job: str
     command: str
@@ -230,7 +231,10 @@ def run_job(job: Job, *, progress: pipeline.Progress = pipeline._quiet) -> JobOu
 
     Input errors are data (status ``invalid``); another runner holding the spreadsheet's
     lease (or writing it between this run's read and write) is ``skipped``; a broken
-    config or an unreachable spreadsheet is ``failed``.
+    config or an unreachable spreadsheet is ``failed``. ``notify`` sends the digests
+    (:func:`sheetsync.notify.send_digests`): ``skipped`` when this config already sent today,
+    ``failed`` (exit code 3) when a message could not be sent, else ``ok`` — input errors are
+    in the digests, not a status.
     """
     zone = zoneinfo.ZoneInfo(job.timezone)
     started = dt.datetime.now(zone)
@@ -242,6 +246,8 @@ def run_job(job: Job, *, progress: pipeline.Progress = pipeline._quiet) -> JobOu
 
     try:
         config = load_config(job.config_path)
+        if job.command == "notify":
+            return _notify(job, config, outcome, progress)
         if job.command == "run":
             result = pipeline.run(config, progress=progress, runner=runner_name(job),
                                   respect_lease=True)
@@ -257,3 +263,18 @@ def run_job(job: Job, *, progress: pipeline.Progress = pipeline._quiet) -> JobOu
     errors = len(report.errors)
     return outcome("invalid" if errors else "ok", 1 if errors else 0, rows=report.rows,
                    errors=errors, warnings=len(report.warnings), tabs=tabs)
+
+
+def _notify(job: Job, config: Config, outcome: Any, progress: pipeline.Progress) -> JobOutcome:
+    from .notify import send_digests
+
+    result = send_digests(config, progress=progress, runner=runner_name(job),
+                          respect_lease=True)
+    message = f"sent={result.sent} failed={result.failed}"
+    if result.refused:
+        return outcome("skipped", 0, message=result.refused)
+    if result.failed:
+        failed = "; ".join(f"{m.channel} → {m.to}: {m.error}" for m in result.messages
+                           if m.status == "failed")
+        return outcome("failed", 3, message=f"{message}: {failed}")
+    return outcome("ok", 0, message=message)

@@ -13,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import socket
 from dataclasses import dataclass
 
 from .grid import Grid
 
 _MARK = "lease="
+#: a marker of the note row: `` · name={json}`` (the lease is the last one)
+_MARKER = re.compile(r" · ([a-z_]+)=")
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,26 @@ def read_lease(state: Grid | None) -> Lease | None:
         return Lease(str(data["owner"]), expires)
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def note_markers(state: Grid | None) -> dict[str, str]:
+    """Every ``name={json}`` marker of the state tab's note row but the lease, by name, as
+    written (``{"notified": 'notified={"a1b2c3d4":"2026-12-07"}'}``): what `sheetsync notify`
+    records there, which a run's rewrite of the tab carries over unchanged."""
+    if state is None or not state.rows or not state.rows[0]:
+        return {}
+    note = state.rows[0][0]
+    if not isinstance(note, str):
+        return {}
+    found: dict[str, str] = {}
+    decoder = json.JSONDecoder()
+    for match in _MARKER.finditer(note):
+        name = match.group(1)
+        if name == _MARK[:-1] or name in found:
+            continue
+        try:
+            _, end = decoder.raw_decode(note, match.end())
+        except ValueError:
+            continue  # damaged: dropped, as a damaged lease is ignored
+        found[name] = note[match.start() + 3:end]
+    return found

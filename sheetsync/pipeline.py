@@ -43,7 +43,7 @@ from .history import (
     stale_columns,
 )
 from .issues import Issue, Report
-from .lease import Lease, default_runner, new_lease, read_lease
+from .lease import Lease, default_runner, new_lease, note_markers, read_lease
 from .metrics.settings import MetricsSettings
 from .names import spellings
 from .report import ERRORS_TAB, errors_tab, row_owners, run_note
@@ -344,7 +344,8 @@ def build_tabs(
             retention=Retention(checked.config.history.retention_rows,
                                 checked.config.history.retention_days),
         ),
-        snapshot_tab(observation.snapshot, lease),
+        snapshot_tab(observation.snapshot, lease,
+                     list(note_markers(checked.read.grids.get(SNAPSHOT_TAB)).values())),
     ]
     protect_owned_tabs(checked, tabs)
     return tabs

@@ -1,7 +1,8 @@
 """README.md's sample outputs are what the program prints (issue 10 #9).
 
 The same generation as ``python .ci/readme.py outputs``: the demo as of 2026-12-04, its
-``validate`` and ``fix`` output, the range line, at a fixed terminal width. When this fails,
+``validate``, ``fix`` and ``notify --dry-run`` output, the range line, at a fixed terminal
+width. When this fails,
 run that command and review the diff it makes to README.md.
 """
 
@@ -26,7 +27,7 @@ def _readme_tool():
 def test_readme_sample_outputs_are_what_the_program_prints() -> None:
     tool = _readme_tool()
     current, expected = tool.generate(ROOT / "README.md")
-    assert tool.marked(current) == ["demo", "validate", "fix", "landing"]
+    assert tool.marked(current) == ["demo", "validate", "fix", "landing", "notify"]
     if current != expected:
         pytest.fail(f"README.md's sample outputs differ from what the program prints; run "
                     f"`{tool.REGENERATE}` and review the change:\n"

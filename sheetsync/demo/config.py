@@ -8,6 +8,9 @@ import yaml
 
 from .generate import REPS
 
+#: the demo reps' example addresses (example.co.jp is reserved: nothing is ever delivered)
+DEMO_EMAILS = ("sato", "suzuki", "takahashi", "tanaka", "ito", "watanabe")
+
 #: in the first line of a config written by `sheetsync demo`
 DEMO_MARKER = "(sheetsync demo)"
 
@@ -34,6 +37,14 @@ stale:
     negotiation: 7
 win_rate:
   window_months: 12          # 受注率の集計期間（直近の月数）
+notify:                      # sheetsync notify: 担当者ごとのフォロー通知（--dry-run で送らず表示）
+  top: 5                     # 1通に載せる要フォロー案件の数（影響額の大きい順）
+  owner_emails:              # 担当者 → メールアドレス（例のアドレス: 実在しません）
+{owner_emails}
+  managers: [manager@example.co.jp]   # チームのまとめを受け取る人
+  # email:                   # 実際に送るときの SMTP サーバー（config.example.yaml を参照）
+  #   host: smtp.example.co.jp
+  #   password_env: SHEETSYNC_SMTP_PASSWORD
 """,
     "en": """\
 # sheetsync configuration (sheetsync demo). config.example.yaml documents every key.
@@ -57,6 +68,14 @@ stale:
     negotiation: 7
 win_rate:
   window_months: 12          # win rate over closed deals of the last N months
+notify:                      # sheetsync notify: each rep's digest (--dry-run prints, sends nothing)
+  top: 5                     # follow-ups per digest, biggest impact first
+  owner_emails:              # owner → mail address (example addresses: they do not exist)
+{owner_emails}
+  managers: [manager@example.co.jp]   # who gets the team digest
+  # email:                   # the SMTP server, to really send (see config.example.yaml)
+  #   host: smtp.example.co.jp
+  #   password_env: SHEETSYNC_SMTP_PASSWORD
 """,
 }
 
@@ -78,6 +97,8 @@ def write_demo_config(
         path_pad=" " * max(1, 23 - len(workbook)),
         language=language,
         owners="\n".join(f"  - {_yaml_scalar(rep)}" for rep in REPS),
+        owner_emails="\n".join(f"    {_yaml_scalar(rep)}: {user}@example.co.jp"
+                                for rep, user in zip(REPS, DEMO_EMAILS)),
     )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
