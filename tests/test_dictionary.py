@@ -20,7 +20,7 @@ REPO_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "deal_register.y
 def frozen_schema() -> Schema:
     """A team whose parked stage is 凍結 / Paused (and that has no 保留)."""
     data = yaml.safe_load(REPO_SCHEMA.read_text(encoding="utf-8"))
-    data["fields"][4]["choices"][5] = {
+    data["fields"][5]["choices"][5] = {
         "value": "frozen", "ja": "凍結", "en": "Paused", "hold": True,
         "description": {"ja": "先方都合で凍結中。", "en": "Frozen by the client."}}
     return parse_schema(yaml.safe_dump(data, allow_unicode=True), "frozen.yaml")

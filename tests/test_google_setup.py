@@ -435,7 +435,7 @@ def test_hold_is_in_the_stage_dropdown_and_explained_in_the_dictionary(
 def test_a_team_hold_stage_is_what_the_dropdown_and_dictionary_show(
         emulator: Emulator, service_account_key: Path) -> None:
     data = yaml.safe_load(default_schema_text())
-    data["fields"][4]["choices"][5] = {"value": "frozen", "ja": "凍結", "en": "Paused",
+    data["fields"][5]["choices"][5] = {"value": "frozen", "ja": "凍結", "en": "Paused",
                                        "hold": True}
     schema = parse_schema(yaml.safe_dump(data, allow_unicode=True), "team.yaml")
     sid = emulator.create_spreadsheet("team", {REGISTER: [

@@ -17,9 +17,9 @@ def test_default_schema_matches_design():
     schema = load_schema()
     assert schema.title.ja == "案件一覧" and schema.title.en == "Deals"
     assert [f.name for f in schema.fields] == [
-        "deal_id", "deal_name", "client", "owner", "stage", "rank", "probability", "amount",
-        "expected_close", "closed_on", "lead_source", "created_on", "last_activity",
-        "next_action", "next_action_date", "loss_reason", "notes", "client_contact",
+        "deal_id", "deal_name", "client", "owner", "client_contact", "stage", "rank",
+        "probability", "amount", "expected_close", "closed_on", "lead_source", "created_on",
+        "last_activity", "next_action", "next_action_date", "loss_reason", "notes",
     ]
     contact = schema.field("client_contact")
     assert (contact.label.ja, contact.label.en, contact.type, contact.required) == (
@@ -73,7 +73,7 @@ def test_team_adds_field_renames_label_and_changes_stages(tmp_path):
         data["fields"].append({"name": "region", "label": {"ja": "地域", "en": "Region"},
                                "type": "enum", "choices": ["east", "west"]})
         data["fields"][2]["label"] = {"ja": "お客様", "en": "Customer name"}
-        stage = data["fields"][4]
+        stage = data["fields"][5]
         stage["choices"].insert(4, {"value": "poc", "ja": "PoC", "en": "PoC",
                                     "probability": 70})
     path = tmp_path / "custom.yaml"
@@ -88,19 +88,19 @@ def test_team_adds_field_renames_label_and_changes_stages(tmp_path):
 @pytest.mark.parametrize(
     ("edit", "key", "fragment"),
     [
-        (lambda d: d["fields"][4].update(type="enumm"), "fields[4].type", "not one of"),
-        (lambda d: d["fields"][4]["choices"][2].update(probability=140),
-         "fields[4].choices[2].probability", "0–100"),
+        (lambda d: d["fields"][5].update(type="enumm"), "fields[5].type", "not one of"),
+        (lambda d: d["fields"][5]["choices"][2].update(probability=140),
+         "fields[5].choices[2].probability", "0–100"),
         (lambda d: d["fields"][0].update(requird=True), "fields[0].requird", "unknown key"),
-        (lambda d: d["fields"][7].update(required_when={"stage": ["signed"]}),
-         "fields[7].required_when.stage", "'signed' is not a choice"),
-        (lambda d: d["fields"].pop(4), "fields", "core field 'stage'"),
-        (lambda d: d["fields"][12].update(type="text"), "fields[12].type",
+        (lambda d: d["fields"][8].update(required_when={"stage": ["signed"]}),
+         "fields[8].required_when.stage", "'signed' is not a choice"),
+        (lambda d: d["fields"].pop(5), "fields", "core field 'stage'"),
+        (lambda d: d["fields"][13].update(type="text"), "fields[13].type",
          "'last_activity' must be date"),
-        (lambda d: d["fields"][1].update(aliases=["金額"]), "fields[7]", "would match both"),
-        (lambda d: d["fields"][4]["choices"][1].update(aliases=["リード"]),
-         "fields[4].choices[1]", "'リード' would select both 'lead' and 'meeting'"),
-        (lambda d: d["fields"][4]["choices"].pop(6), "fields[4].choices", "outcome won"),
+        (lambda d: d["fields"][1].update(aliases=["金額"]), "fields[8]", "would match both"),
+        (lambda d: d["fields"][5]["choices"][1].update(aliases=["リード"]),
+         "fields[5].choices[1]", "'リード' would select both 'lead' and 'meeting'"),
+        (lambda d: d["fields"][5]["choices"].pop(6), "fields[5].choices", "outcome won"),
         (lambda d: d.pop("title"), "title", "missing"),
         (lambda d: d["fields"][3].update(name="owner name"), "fields[3].name", "snake_case"),
     ],

@@ -14,7 +14,9 @@ from sheetsync.schema import STAGE_SHORTHANDS, Schema, load_schema, parse_schema
 
 REPO_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "deal_register.yaml"
 # field positions in the default schema
-STAGE, RANK, AMOUNT, LEAD_SOURCE, NEXT_ACTION_DATE = 4, 5, 7, 10, 14
+_NAMES = [f["name"] for f in yaml.safe_load(REPO_SCHEMA.read_text(encoding="utf-8"))["fields"]]
+STAGE, RANK, AMOUNT, LEAD_SOURCE, NEXT_ACTION_DATE = (
+    _NAMES.index(n) for n in ("stage", "rank", "amount", "lead_source", "next_action_date"))
 ON_HOLD = 5  # the default stage list: lead … negotiation, on_hold, won, lost
 
 Edit = Callable[[dict[str, Any]], None]

@@ -23,7 +23,8 @@ HEADER = ["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "�
 
 def row(**cells) -> list:
     """A register row in HEADER order from field-name keywords."""
-    names = [f.name for f in SCHEMA.fields]
+    by_label = {f.label.ja: f.name for f in SCHEMA.fields}
+    names = [by_label[label] for label in HEADER]
     base = {"deal_id": "D-1", "deal_name": "更改", "client": "(株)サンプル", "owner": "佐藤",
             "stage": "提案", "amount": "120万円", "expected_close": "2026/3/31"}
     base.update(cells)

@@ -20,7 +20,8 @@ REPO_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "deal_register.y
 HEADER = ["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "確度", "受注確率", "見込金額",
           "受注予定日", "完了日", "流入経路", "登録日", "最終接触日", "次回アクション",
           "次回アクション日", "失注理由", "備考", "先方担当者"]
-EN_HEADER = [f.label.en for f in SCHEMA.fields]
+_EN = {f.label.ja: f.label.en for f in SCHEMA.fields}
+EN_HEADER = [_EN[label] for label in HEADER]
 HOLD_JA = "フェーズが保留の案件は次回アクション日（見直し日）を入力してください。"
 HOLD_EN = "Enter Next action date (the review date) for deals whose Stage is On hold."
 
@@ -30,7 +31,8 @@ def row(schema: Schema = SCHEMA, **cells: Any) -> list[Any]:
     base = {"deal_id": "D-1", "deal_name": "更改", "client": "(株)サンプル", "owner": "佐藤",
             "stage": "提案", "amount": "120万円", "expected_close": "2026/3/31"}
     base.update(cells)
-    return [base.get(f.name) for f in schema.fields]
+    by_label = {f.label.ja: f.name for f in schema.fields}
+    return [base.get(by_label.get(label)) for label in HEADER]
 
 
 def held(**cells: Any) -> list[Any]:
@@ -95,7 +97,8 @@ def test_a_hold_deal_still_needs_its_expected_close() -> None:
 
 
 def test_the_pydantic_model_gives_the_same_verdict_and_message() -> None:
-    names = [f.name for f in SCHEMA.fields]
+    by_label = {f.label.ja: f.name for f in SCHEMA.fields}
+    names = [by_label[label] for label in HEADER]
     for language, message in (("ja", HOLD_JA), ("en", HOLD_EN)):
         model = build_row_model(SCHEMA, language=language)
         with pytest.raises(ValidationError) as info:
@@ -125,10 +128,10 @@ def custom_schema(edit: Any) -> Schema:
 
 def test_a_team_hold_stage_gets_the_same_message_with_its_own_label() -> None:
     def edit(data: dict[str, Any]) -> None:
-        data["fields"][4]["choices"][5] = {"value": "frozen", "ja": "凍結", "en": "Paused",
+        data["fields"][5]["choices"][5] = {"value": "frozen", "ja": "凍結", "en": "Paused",
                                            "hold": True}
         # a second rule on the same field: still one issue per cell
-        data["fields"][14]["required_when"] = {"stage": "hold", "rank": ["A"]}
+        data["fields"][15]["required_when"] = {"stage": "hold", "rank": ["A"]}
     schema = custom_schema(edit)
     rows = [row(schema, stage="凍結", rank="A"), row(schema, deal_id="D-2", rank="A")]
     result = check(rows, schema=schema)

@@ -328,7 +328,7 @@ def dictionary_rows(grid: Grid, language: str = "ja") -> dict[str, dict[str, Cel
 def team_schema(hold: dict[str, object]) -> Schema:
     """The default schema with 保留 replaced by a team's own parked stage."""
     data = yaml.safe_load(default_schema_text())
-    data["fields"][4]["choices"][5] = hold
+    data["fields"][5]["choices"][5] = hold
     return parse_schema(yaml.safe_dump(data, allow_unicode=True), "team.yaml")
 
 
