@@ -71,3 +71,38 @@ def test_different_people_at_one_client_or_a_parked_deal_are_not_the_sharper_sig
     codes = [w.code for w in result.report.warnings]
     assert "multiple_owners_contact" not in codes
     assert codes.count("multiple_owners") == 2  # A社 and C社, as before
+
+
+def test_a_new_contact_is_in_the_change_history_and_next_to_the_client_on_the_follow_up_tab(
+        tmp_path) -> None:
+    """Through the real pipeline on a real workbook: the contact is carried in 変更履歴 like
+    every field, and 要フォロー案件 shows it next to 顧客名."""
+    import datetime as dt
+
+    import openpyxl
+
+    from sheetsync import pipeline
+    from sheetsync.config import parse_config
+    from sheetsync.testing.xlsx import write_grids
+
+    header = ["案件ID", "案件名", "顧客名", "担当者", "先方担当者", "フェーズ", "見込金額",
+              "受注予定日", "最終接触日", "次回アクション", "次回アクション日"]
+    rows = [["D-1", "更改", "(株)A", "佐藤", "山田 太郎", "提案", "120万円",
+             dt.date(2026, 12, 20), dt.date(2026, 10, 1), None, None]]  # no next action: listed
+    write_grids(tmp_path / "deals.xlsx", [Grid("案件一覧", [header, *rows])])
+    config = parse_config("language: ja\n", tmp_path / "config.yaml")
+    pipeline.run(config, as_of=dt.date(2026, 11, 1))
+    wb = openpyxl.load_workbook(tmp_path / "deals.xlsx")
+    wb["案件一覧"]["E2"] = "中村 恵 様"  # the deal changes hands on the client's side
+    wb.save(tmp_path / "deals.xlsx")
+    pipeline.run(config, as_of=dt.date(2026, 11, 20))
+
+    wb = openpyxl.load_workbook(tmp_path / "deals.xlsx")
+    changes = [r[1:5] for r in wb["変更履歴"].iter_rows(min_row=3, values_only=True)]
+    assert changes == [("D-1", "先方担当者", "山田 太郎", "中村 恵 様")]
+    followup = wb["要フォロー案件"]
+    header_row = next(r for r in followup.iter_rows(values_only=True) if r[0] == "案件ID")
+    at = header_row.index("先方担当者")
+    assert header_row[at - 1] == "顧客名"
+    deal_row = next(r for r in followup.iter_rows(values_only=True) if "更改" in r)
+    assert deal_row[at] == "中村 恵 様"

@@ -238,9 +238,10 @@ def test_columns_types_and_json() -> None:
     )  # fmt: skip
     df = compute_stale(deals, _settings())
     assert list(df.columns) == [
-        "deal_id", "deal_name", "client", "owner", "stage", "amount", "probability", "impact",
-        "days_since_update", "reasons", "expected_close", "next_action", "next_action_date",
-        "last_activity", "days_in_stage", "days_in_stage_at_least", "close_pushes", "_row",
+        "deal_id", "deal_name", "client", "client_contact", "owner", "stage", "amount",
+        "probability", "impact", "days_since_update", "reasons", "expected_close", "next_action",
+        "next_action_date", "last_activity", "days_in_stage", "days_in_stage_at_least",
+        "close_pushes", "_row",
     ]  # fmt: skip
     row = df.iloc[0]
     assert (row["_row"], row["stage"], row["days_since_update"]) == (12, "negotiation", 14)
@@ -278,3 +279,25 @@ def test_nothing_to_follow_up(records: list[dict]) -> None:
     df = compute_stale(make_deals(records), _settings())
     assert df.empty and stale_rows(df) == []
     assert list(df.columns)[-1] == "_row"
+
+
+def test_the_tab_shows_the_client_contact_next_to_the_client() -> None:
+    from sheetsync.reports.base import TabContext
+    from sheetsync.reports.followup import stale_tab
+
+    deals = make_deals([
+        {"deal_id": "D1", "client": "顧客", "client_contact": "山田 太郎 様", "owner": "佐藤",
+         "stage": "proposal", "_row": 5},
+        {"deal_id": "D2", "client": "顧客", "owner": "鈴木", "stage": "proposal", "_row": 6},
+    ])  # fmt: skip
+    df = compute_stale(deals, _settings())
+    register = {"deal_id": 0, "client": 2, "client_contact": 3, "owner": 4}
+    tab = stale_tab(df, TabContext(register_columns=register))
+    headers = [c.header for c in tab.columns]
+    assert headers[headers.index("顧客名") + 1] == "先方担当者"
+    contacts = {row[0].text: row[headers.index("先方担当者")] for row in tab.rows}
+    assert contacts == {"D1": "山田 太郎 様", "D2": None}  # as typed, honorific and all
+    # a register without the column: no empty column on the tab
+    del register["client_contact"]
+    plain = stale_tab(df, TabContext(register_columns=register, language="en"))
+    assert "Client contact" not in [c.header for c in plain.columns]

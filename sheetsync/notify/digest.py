@@ -56,6 +56,7 @@ class FollowUp:
     deal_id: str
     deal_name: str | None
     client: str | None
+    client_contact: str | None  # 先方担当者, as typed
     owner: str | None
     stage: str | None  # the schema value (``negotiation``)
     amount: int | None
@@ -190,6 +191,7 @@ def followup(row: Mapping[str, Any], inputs: DigestInput) -> FollowUp:
     probability = row.get("probability")
     return FollowUp(
         deal_id=str(deal_id), deal_name=row.get("deal_name"), client=row.get("client"),
+        client_contact=row.get("client_contact"),
         owner=row.get("owner"), stage=row.get("stage"), amount=_int(row.get("amount")),
         probability=None if probability is None else float(probability),
         impact=_impact(row), reasons=tuple(row.get("reasons") or ()),

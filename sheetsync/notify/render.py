@@ -166,6 +166,8 @@ def followup_lines(n: int, f: FollowUp, ctx: MessageContext, owner: bool = False
     title = " ".join(x for x in (f.deal_id, f.deal_name or "") if x)
     if f.client:
         title += f" / {f.client}"
+        if f.client_contact:  # whom to call there
+            title += f" ({f.client_contact})" if en else f"（{f.client_contact}）"
     if owner and f.owner:
         who = f"{word('owner', lang)} {f.owner}"
         title += f" ({who})" if en else f"（{who}）"

@@ -62,6 +62,7 @@ STALE_COLUMNS = (
     "deal_id",
     "deal_name",
     "client",
+    "client_contact",
     "owner",
     "stage",
     "amount",
@@ -154,6 +155,7 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
             "deal_id": frames.text(deals, "deal_id").to_numpy()[sel],
             "deal_name": frames.text(deals, "deal_name").to_numpy()[sel],
             "client": frames.text(deals, "client").to_numpy()[sel],
+            "client_contact": frames.text(deals, "client_contact").to_numpy()[sel],
             "owner": frames.text(deals, "owner").to_numpy()[sel],
             "stage": stage.to_numpy()[sel],
             "amount": amount.array[sel],
@@ -171,7 +173,8 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
             "_row": deals["_row"].to_numpy(dtype="int64")[sel],
         }
     )
-    for c in ("deal_id", "deal_name", "client", "owner", "stage", "next_action"):
+    for c in ("deal_id", "deal_name", "client", "client_contact", "owner", "stage",
+              "next_action"):
         out[c] = out[c].astype(object)
     # sort keys: negate for descending; blank impact last (-1), unknown days first (+inf)
     impact = out["impact"].to_numpy(dtype="float64", na_value=-1.0)
@@ -276,6 +279,7 @@ TAB_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("deal_id", "案件ID", "Deal ID", "text", 11),
     ColumnSpec("deal_name", "案件名", "Deal name", "text", 20),
     ColumnSpec("client", "顧客名", "Client", "text", 16),
+    ColumnSpec("client_contact", "先方担当者", "Client contact", "text", 12),
     ColumnSpec("owner", "担当者", "Owner", "text", 10),
     ColumnSpec("stage", "フェーズ", "Stage", "text", 9),
     ColumnSpec("impact", "影響額", "Impact", "money", 13),
@@ -349,7 +353,9 @@ def stale_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
     (Link(text='D1', tab='案件一覧', cell='A12'), 'リード', '更新なし・次回未定')
     """
     lang = check_language(context.language)
-    cols = columns(TAB_COLUMNS, lang)
+    specs = TAB_COLUMNS if _shows_contact(df, context) else tuple(
+        c for c in TAB_COLUMNS if c.key != "client_contact")
+    cols = columns(specs, lang)
     labels = dict(context.stage_labels)
     cells = [f"A{int(r)}" for r in df["_row"].tolist()]
     shown = df.assign(
@@ -379,6 +385,15 @@ def stale_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
         ],
         freeze_columns=1,
     )
+
+
+def _shows_contact(df: pd.DataFrame, context: TabContext) -> bool:
+    """先方担当者 is shown next to 顧客名 when the register has that column (a layout that
+    does not change with the data); when where the columns are is unknown, when a deal has
+    one."""
+    if context.register_columns:
+        return "client_contact" in context.register_columns
+    return "client_contact" in df.columns and bool(df["client_contact"].notna().any())
 
 
 def _compute(data: ReportInput) -> pd.DataFrame:

@@ -312,3 +312,14 @@ def test_notify_config_keys_and_defaults() -> None:
         parse_config("notify: {owner_emails: {佐藤: sato}}", Path("c.yaml"))
     with pytest.raises(ConfigError, match=r"notify\.managers\.0: not a mail address"):
         parse_config("notify: {managers: ['a@b.co\\nBcc: x@y.z']}", Path("c.yaml"))
+
+
+def test_the_client_contact_is_named_next_to_the_client() -> None:
+    row = _row("D-1", "佐藤 健", 100, 10, client_contact="山田 太郎 様")
+    sato = rep_digests(_inputs(stale=[row]))[0]
+    ja = text_body(sato, MessageContext("ja", AS_OF, "", {}))
+    assert "1. D-1 案件D-1 / 株式会社ABC（山田 太郎 様）\n" in ja
+    en = text_body(sato, MessageContext("en", AS_OF, "", {}))
+    assert "1. D-1 案件D-1 / 株式会社ABC (山田 太郎 様)\n" in en
+    assert "株式会社ABC（山田 太郎 様）" in html_body(sato, MessageContext())
+    assert "株式会社ABC（山田 太郎 様）" in slack_payload(sato, MessageContext())["text"]
