@@ -167,7 +167,9 @@ def test_a_run_replaces_its_filter_views_and_leaves_peoples_alone(
     assert any(r[0].endswith('"チーム合計")') and "&range=A1" in r[0] for r in rows[2:])
     suzuki = next(r for r in rows[2:] if r[0].endswith('"鈴木")'))
     error_view = errors["sheetsync: 鈴木の入力エラー"]["filterViewId"]
-    assert suzuki[-1] == f'=HYPERLINK("#gid={errors_id}&fvid={error_view}","入力エラーを見る")'
+    header = rows[1]
+    assert suzuki[header.index("エラーの行")] == (
+        f'=HYPERLINK("#gid={errors_id}&fvid={error_view}","入力エラーを見る")')
 
     # people make their own filter views, on the register and on 入力エラー
     mine = [{"addFilterView": {"filter": {"title": "佐藤の案件（自分用）",

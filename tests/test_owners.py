@@ -170,10 +170,14 @@ def test_tab_columns_team_first_and_formats() -> None:
     assert tab.name == "担当者サマリー" and tab.header_row == 2 and tab.freeze_columns == 1
     assert tab.page is not None and tab.page.orientation == "landscape"
     keys = [c.key for c in tab.columns]
-    assert keys[:5] == ["owner", "open_count", "open_amount", "open_count:lead",
-                        "open_amount:lead"]
-    assert keys.index("period") == 3 + 2 * len(open_stages(S))
-    assert keys[-4:] == ["next_actions_7d", "close_pushed_7d", "input_errors", "errors_link"]
+    # the first printed page: the name, the period's money, the week's to-dos, the errors
+    assert keys[:11] == ["owner", "period", "target", "won", "commit_landing", "forecast",
+                         "followups", "next_actions_7d", "close_pushed_7d", "input_errors",
+                         "errors_link"]
+    # then the follow-ups by reason, then the open pipeline by stage
+    assert keys.index("open_count") == 11 + len(REASONS)
+    assert keys[-2 * len(open_stages(S)) - 2:][:4] == [
+        "open_count", "open_amount", "open_count:lead", "open_amount:lead"]
     assert [k.removeprefix("followups:") for k in keys if k.startswith("followups:")] == list(
         REASONS)
     headers = {c.key: c.header for c in tab.columns}

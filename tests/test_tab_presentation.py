@@ -153,6 +153,7 @@ def test_workbook_page_setup_and_print_titles(book: Path) -> None:
     assert portrait.page_setup.orientation == "portrait"
     assert not portrait.sheet_properties.pageSetUpPr.fitToPage  # fit_width 0: no fitting
     assert portrait.print_title_rows == "$1:$1"
+    assert portrait.print_title_cols == "$A:$A"  # over pages across: the frozen column too
     for title in ("_state", "No page"):
         assert wb[title].print_title_rows is None and wb[title].page_setup.orientation is None
 
@@ -161,8 +162,8 @@ def test_workbook_page_setup_and_print_titles(book: Path) -> None:
     assert [n for n in names if n not in user_names] == [
         "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"1\">'売上予測'!$1:$2"
         "</definedName>",
-        "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"3\">'Win rate'!$1:$1"
-        "</definedName>"]
+        "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"3\">'Win rate'!$A:$A,"
+        "'Win rate'!$1:$1</definedName>"]
 
     xml = sheet_xml(book, "売上予測")  # schema order: sheetPr first, pageSetup after margins
     assert xml.index("<worksheet") < xml.index("<sheetPr><pageSetUpPr fitToPage=\"1\"/>") \

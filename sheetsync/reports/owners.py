@@ -58,7 +58,7 @@ from sheetsync.reports.base import (
 from sheetsync.reports.forecast import REPORT as FORECAST
 from sheetsync.reports.forecast import TEAM, compute_forecast, forecast_periods
 from sheetsync.schema import Label
-from sheetsync.tabspec import CondFormat, FilterLink, FilterView, Link, TabSpec
+from sheetsync.tabspec import CondFormat, FilterLink, FilterView, Link, PageSetup, TabSpec
 from sheetsync.textnorm import match_key
 
 #: days ahead (次回アクション日) and back (受注予定日 pushed) the summary looks
@@ -314,11 +314,22 @@ def _spec(key: str) -> ColumnSpec:
 
 
 def tab_columns(df: pd.DataFrame, context: TabContext) -> list[ColumnSpec]:
-    """The tab's columns for this table: the fixed ones, each open stage's count and amount
-    after the open totals, each reason's count after the follow-ups."""
+    """The tab's columns for this table, what a manager reads on Monday first (and what the
+    first printed page holds): the name, the period's money (目標 → 加重着地), the follow-ups,
+    next actions and pushed dates of the week, the input errors; then the follow-ups by
+    reason; then the open pipeline — its totals and each open stage's count and amount."""
     check_language(context.language)
     labels = dict(context.stage_labels)  # in the tab's language
-    specs = [_spec("owner"), _spec("open_count"), _spec("open_amount")]
+    specs = [_spec(k) for k in ("owner", "period", *PERIOD_COLUMNS, "followups",
+                                "next_actions_7d", "close_pushed_7d", "input_errors",
+                                "errors_link")]
+    for reason in reason_columns(df):
+        label = followup.REASON_LABELS.get(reason)
+        specs.append(ColumnSpec(REASON_COUNT + reason,
+                                REASON_HEADER.ja.format(reason=label.ja if label else reason),
+                                REASON_HEADER.en.format(reason=label.en if label else reason),
+                                "int", 8))
+    specs += [_spec("open_count"), _spec("open_amount")]
     count, amount = STAGE_HEADERS
     for st in stage_columns(df):
         name = labels.get(st, st)
@@ -326,15 +337,6 @@ def tab_columns(df: pd.DataFrame, context: TabContext) -> list[ColumnSpec]:
                                 count.en.format(stage=name), "int", 8))
         specs.append(ColumnSpec(STAGE_AMOUNT + st, amount.ja.format(stage=name),
                                 amount.en.format(stage=name), "money", 13))
-    specs += [_spec(k) for k in ("period", *PERIOD_COLUMNS, "followups")]
-    for reason in reason_columns(df):
-        label = followup.REASON_LABELS.get(reason)
-        specs.append(ColumnSpec(REASON_COUNT + reason,
-                                REASON_HEADER.ja.format(reason=label.ja if label else reason),
-                                REASON_HEADER.en.format(reason=label.en if label else reason),
-                                "int", 8))
-    specs += [_spec(k) for k in ("next_actions_7d", "close_pushed_7d", "input_errors",
-                                        "errors_link")]
     return specs
 
 
@@ -402,6 +404,9 @@ def owners_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
         ],
         freeze_columns=1,
         filter_views=tuple(views),
+        # about 30 columns: at natural size over pages across (each repeating the names),
+        # since one page wide would print them too small to read
+        page=PageSetup(orientation="landscape", fit_width=0),
     )
 
 

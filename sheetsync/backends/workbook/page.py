@@ -4,7 +4,8 @@
 A :class:`~sheetsync.tabspec.PageSetup` becomes ``<sheetPr><pageSetUpPr fitToPage="1"/>``
 (when fitting to a page width), ``<pageSetup>`` (A4, orientation, ``fitToWidth``,
 ``fitToHeight="0"``: never fit the height) and a ``_xlnm.Print_Titles`` defined name that
-repeats rows 1 through the header on every page. Hidden tabs are never printed: they get
+repeats rows 1 through the header on every page (and the frozen columns, when the tab is
+not fitted to one page wide). Hidden tabs are never printed: they get
 none of it.
 
 ``workbook.xml`` is edited as text (:func:`edit_print_titles`): only the print titles of
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+
+from openpyxl.utils import get_column_letter
 
 from ...tabspec import PageSetup, TabSpec
 from .package import parse_attrs, xml_escape
@@ -51,16 +54,24 @@ def page_setup(spec: TabSpec) -> str:
 
 
 def print_titles(spec: TabSpec) -> str | None:
-    """The print titles reference of ``spec`` (rows 1 through the header), or None.
+    """The print titles reference of ``spec`` (rows 1 through the header), or None. A tab
+    not fitted to one page wide prints over several pages across: its frozen columns (the
+    name of each row) are repeated on each of them too.
 
     >>> print_titles(TabSpec("売上'予測", [], note="as of"))
     "'売上''予測'!$1:$2"
+    >>> print_titles(TabSpec("Reps", [], freeze_columns=1, page=PageSetup(fit_width=0)))
+    "'Reps'!$A:$A,'Reps'!$1:$1"
     """
     page = _page(spec)
     if page is None or not page.repeat_header:
         return None
     quoted = "'" + spec.name.replace("'", "''") + "'"
-    return f"{quoted}!$1:${spec.header_row}"
+    rows = f"{quoted}!$1:${spec.header_row}"
+    if page.fit_width == 1 or spec.freeze_columns <= 0:
+        return rows
+    last = get_column_letter(spec.freeze_columns)
+    return f"{quoted}!$A:${last},{rows}"
 
 
 def _element(p: str, sheet: int, ref: str) -> str:
