@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from sheetsync.metrics import MetricsSettings, make_deals
@@ -301,3 +302,14 @@ def test_the_tab_shows_the_client_contact_next_to_the_client() -> None:
     del register["client_contact"]
     plain = stale_tab(df, TabContext(register_columns=register, language="en"))
     assert "Client contact" not in [c.header for c in plain.columns]
+
+
+def test_days_in_stage_is_unknown_before_the_stage_began() -> None:
+    """A backdated run (as-of before the day sheetsync saw the stage begin) shows no days in
+    stage rather than a negative count."""
+    deals = make_deals([
+        {"deal_id": "D1", "stage": "proposal", "_row": 5, "stage_since": "2026-05-20",
+         "stage_since_first_sighting": False},
+    ])  # fmt: skip
+    row = compute_stale(deals, _settings()).iloc[0]
+    assert row["days_in_stage"] is pd.NA and row["days_in_stage_at_least"] is pd.NA

@@ -145,6 +145,8 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
     probability = deal_probability(deals, settings).to_numpy(dtype="float64")
     since = frames.dates(deals, "stage_since")
     in_stage = frames.day_count(as_of, since)
+    # a backdated run (--as-of before the day sheetsync saw the stage begin) knows nothing
+    in_stage = in_stage.mask(in_stage < 0)
     first = (pd.array(deals["stage_since_first_sighting"], dtype="boolean")
              if "stage_since_first_sighting" in deals.columns
              else pd.array([pd.NA] * len(deals), dtype="boolean"))
