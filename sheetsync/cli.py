@@ -190,7 +190,7 @@ def notify_command(config_path: Path, as_of: dt.date | None, owner: str | None,
     result = send_digests(config, as_of=as_of, owner=owner, dry_run=dry_run, force=force,
                           progress=_progress(new_console(), config.language))
     if result.refused:
-        click.echo(f"sheetsync: {result.refused}", err=True)
+        click.echo(f"sheetsync: {translate(result.refused, config.language)}", err=True)
     if fmt == "json":
         click.echo(dumps(result.to_json()))
     else:

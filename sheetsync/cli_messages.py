@@ -4,8 +4,9 @@ sheetsync raises its errors in English — what logs, jobs and tests read. The c
 shows them in the language of the config it loaded: :data:`_JA` pairs the English message
 of each configuration or spreadsheet problem a team meets with its Japanese text. Whatever
 is not listed stays as it is: another message, the words of the OS or of Google quoted in a
-message, and click's own usage wording. When no config could be read the language is
-English.
+message, and click's own usage wording. A config rejected when it is read is reported in
+the ``language:`` it states (so a bad ``notify:`` address reads in Japanese under
+``language: ja``); when even that cannot be read the language is English.
 
 >>> translate("workbook not found: deals.xlsx", "ja")
 'ワークブックが見つかりません: deals.xlsx'
@@ -139,6 +140,48 @@ _JA: list[tuple[str, Template]] = [
      "鍵ファイルを指定するか、GOOGLE_APPLICATION_CREDENTIALS を設定するか、アプリケーションの"
      "デフォルト認証情報がある環境（Cloud Run、GKE、gcloud auth application-default login）"
      "で実行してください"),
+    # -- notify: its config (config.py, read with the file) and its channels (notify/)
+    (r"(?P<path>.+?): (?P<key>notify\.[\w.]+): must be the name of an environment variable "
+     r"\(e\.g\. (?P<example>\w+)\) that holds the secret, never the secret",
+     "{path}: {key}: 秘密の値そのものではなく、値を入れた環境変数の名前を書いてください"
+     "（例: {example}）"),
+    (r"(?P<path>.+?): (?P<key>notify\.(?:owner_emails|managers)\..+?): not a mail address "
+     r"\(name@example\.co\.jp\) \(got (?P<got>.*)\)",
+     "{path}: {key}: メールアドレスではありません（name@example.co.jp の形で書いてください。"
+     "入力値: {got}）"),
+    (r"(?P<path>.+?): notify\.email\.from: must be one address, optionally with a name: "
+     r"(?P<example>\".+\") \(got (?P<got>.*)\)",
+     "{path}: notify.email.from: 送信元のアドレスを1つ書いてください。名前も付けられます: "
+     "{example}（入力値: {got}）"),
+    (r"(?P<source>.+?): notify\.email\.host: not set; mail cannot be sent \(set "
+     r"notify\.email, or use --dry-run\)",
+     "{source}: notify.email.host: 設定されていないため、メールを送れません（notify.email を"
+     "設定するか、--dry-run で内容だけ確認してください）"),
+    (r"(?P<source>.+?): notify\.email\.from: not set \(the sender address, e\.g\. "
+     r"(?P<example>\".+\")\)",
+     "{source}: notify.email.from: 設定されていません（送信元のアドレス。例: {example}）"),
+    (r"(?P<source>.+?): notify\.email\.password_env: not set \(the name of the environment "
+     r"variable holding the SMTP password\)",
+     "{source}: notify.email.password_env: 設定されていません（SMTP のパスワードを入れた"
+     "環境変数の名前を書いてください）"),
+    (r"(?P<source>.+?): (?P<key>notify\.[\w.]+): the environment variable (?P<variable>\w+) "
+     r"is not set",
+     "{source}: {key}: 環境変数 {variable} が設定されていません"),
+    (r"(?P<source>.+?): (?P<key>notify\.[\w.]+): the environment variable (?P<variable>\w+) "
+     r"does not hold an http\(s\) URL",
+     "{source}: {key}: 環境変数 {variable} の値が http(s) の URL ではありません"),
+    (r"(?P<source>.+?): notify\.email\.security: none would send the password to "
+     r"(?P<host>.+) unencrypted; use starttls or ssl",
+     "{source}: notify.email.security: none ではパスワードが暗号化されずに {host} へ"
+     "送られます。starttls か ssl を指定してください"),
+    (r"--owner (?P<owner>.+): no such 担当者 in the register or the roster "
+     r"\(担当者: (?P<known>.*)\)",
+     lambda m: f"--owner {m['owner']}: 案件一覧にも担当者リスト（owners）にもない担当者です"
+               f"（担当者: {'なし' if m['known'] == '(none)' else m['known']}）"),
+    (r"already sent on (?P<day>[\d-]+) for this config; nothing was sent "
+     r"\(--force sends again\)",
+     "この設定では {day} に送信済みです。何も送信していません（--force を付けると"
+     "もう一度送ります）"),
     # -- the command line itself (cli.py, cli_options.py)
     (r"(?P<path>.+) already exists \(edits in it would be lost\); pass --force to "
      r"overwrite it",

@@ -24,8 +24,9 @@ from rich.console import Console
 
 from .cli_messages import translate
 from .coerce import CoercionError, parse_date
-from .config import Config, load_config
-from .errors import SheetsyncError
+from .config import Config, load_config, read_text
+from .errors import ConfigError, SheetsyncError
+from .yamlfile import load_yaml
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,10 +59,27 @@ def remember_language(language: str) -> None:
 
 def open_config(path: Path) -> Config:
     """:func:`~sheetsync.config.load_config`, remembering the team's language for the
-    messages the CLI writes from now on (a config that cannot be read: English)."""
-    config = load_config(path)
+    messages the CLI writes from now on (a config rejected when read: the ``language:`` it
+    states, see :func:`stated_language`)."""
+    try:
+        config = load_config(path)
+    except ConfigError:
+        remember_language(stated_language(path))
+        raise
     remember_language(config.language)
     return config
+
+
+def stated_language(path: Path) -> str:
+    """The ``language:`` a config file states (``ja`` | ``en``) even when another of its keys
+    is wrong — a bad ``notify.managers`` address is reported in the team's language; English
+    when the file is not readable YAML or states none."""
+    try:
+        data = load_yaml(read_text(path, "config"), path)
+    except (SheetsyncError, OSError):
+        return "en"
+    language = data.get("language") if isinstance(data, dict) else None
+    return language if language in ("ja", "en") else "en"
 
 
 def usage_language(ctx: click.Context | None) -> str:

@@ -17,6 +17,17 @@ Time zones — the job's cron is meant in its config's ``timezone``:
   several ``- cron:`` entries where runs move to another UTC day; a zone with daylight
   saving time, or a shift cron cannot express (day 1 moving to "the last day of the
   previous month"), is refused with a :class:`ConfigError` — never approximated.
+
+Secrets — a ``notify`` job also needs the variables its config names (the SMTP password,
+the webhook URLs: :func:`notify_secrets`; their names only, never a value):
+
+- cron: the entry loads ``/etc/sheetsync/<job>.env`` (``set -a && . FILE && set +a``);
+- systemd: ``EnvironmentFile=/etc/sheetsync/<job>.env``;
+- Kubernetes: one ``env`` entry per variable from the Secret ``sheetsync-<job>-notify``;
+- GitHub Actions: the run step's ``env:`` maps each variable to the repository secret of
+  the same name.
+
+A ``run`` or ``validate`` job's manifest has none of this.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ from typing import Any
 
 import yaml
 
+from .config import Config, load_config
 from .cron import CronError, fixed_utc_offset, portable_text, to_utc
 from .errors import ConfigError
 from .jobs import Job
@@ -43,6 +55,8 @@ TARGETS = ("cron", "systemd", "kubernetes", "github-actions")
 IMAGE_PLACEHOLDER = "ghcr.io/your-org/sheetsync:0.1.0"
 KEY_SECRET = "sheetsync-google-key"
 GITHUB_SECRET = "SHEETSYNC_GOOGLE_KEY"
+#: cron and systemd: where a notify job's secrets live (``<dir>/<job>.env``, mode 600)
+ENV_FILE_DIR = "/etc/sheetsync"
 
 
 @dataclass(frozen=True)
@@ -98,6 +112,100 @@ def _title(job: Job, what: str) -> list[str]:
     return lines
 
 
+# -------------------------------------------------------------------------- notify secrets
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One environment variable a notify job reads: its name and what it holds."""
+
+    variable: str
+    what: str
+
+    @property
+    def described(self) -> str:
+        return f"{self.variable}: {self.what}"
+
+
+@dataclass(frozen=True)
+class NotifySecrets:
+    """What a notify job needs from its scheduler. ``secrets``: the variables, in the order
+    mail, Slack, Google Chat; ``sends``: whether any channel is configured at all;
+    ``notes``: settings that will stop notify (or that it ignores), as comment lines."""
+
+    secrets: tuple[Secret, ...]
+    sends: bool
+    notes: tuple[str, ...]
+    config_ref: str
+
+    @property
+    def names(self) -> list[str]:
+        return [s.variable for s in self.secrets]
+
+    def listing(self, indent: str) -> list[str]:
+        """One line per variable: ``A: the SMTP password (notify.email.password_env)``."""
+        return [f"{indent}{s.described}" for s in self.secrets]
+
+    def idle_note(self) -> str:
+        """The comment when no variable is needed: nothing to send, or no secret needed."""
+        if self.sends:
+            return ("notify needs no secret variable: mail goes out without a login and no "
+                    "Slack or Google Chat webhook is configured.")
+        return (f"NOTE: notify has nothing to send until a channel is configured in "
+                f"{self.config_ref}: notify.email (host; password_env when it logs in), "
+                "notify.slack.webhook_env or notify.google_chat.webhook_env "
+                "(config.example.yaml).")
+
+
+def notify_secrets(job: Job) -> NotifySecrets | None:
+    """The variables a ``notify`` job reads (``None`` for any other command), from its
+    config as :func:`~sheetsync.config.load_config` reads it — names only: a value set in
+    this environment is never looked at."""
+    if job.command != "notify":
+        return None
+    return _secrets_of(load_config(job.config_path), job.config_ref)
+
+
+def _secrets_of(config: Config, config_ref: str) -> NotifySecrets:
+    n = config.notify
+    mail = n.email
+    secrets: list[Secret] = []
+    notes: list[str] = []
+    if mail.password_env and mail.username:
+        secrets.append(Secret(mail.password_env,
+                              "the SMTP password (notify.email.password_env)"))
+    elif mail.password_env:
+        notes.append(f"NOTE: notify.email.password_env ({mail.password_env}) is not used: "
+                     "notify.email.username is not set, so mail goes out without a login.")
+    elif mail.username:
+        notes.append("NOTE: notify.email.username is set but notify.email.password_env is "
+                     "not: notify stops (exit 2) until it names the variable holding the "
+                     "SMTP password.")
+    if (n.owner_emails or n.managers) and not mail.host:
+        notes.append("NOTE: notify.owner_emails / notify.managers are set but "
+                     "notify.email.host is not: notify stops (exit 2) until it is.")
+    for key, label in (("slack", "Slack"), ("google_chat", "Google Chat")):
+        variable = getattr(n, key).webhook_env
+        if variable:
+            secrets.append(Secret(variable, f"the {label} webhook URL "
+                                            f"(notify.{key}.webhook_env)"))
+    unique: dict[str, Secret] = {}
+    for secret in secrets:  # one variable for two channels is provided once
+        unique.setdefault(secret.variable, secret)
+    sends = bool(mail.host or n.slack.webhook_env or n.google_chat.webhook_env)
+    return NotifySecrets(tuple(unique.values()), sends, tuple(notes), config_ref)
+
+
+def env_file(job: Job) -> str:
+    """Where cron and systemd read a notify job's secrets from."""
+    return f"{ENV_FILE_DIR}/{job.name}.env"
+
+
+def secret_name(job: Job) -> str:
+    """The Kubernetes Secret holding a notify job's variables (one key per variable)."""
+    return f"sheetsync-{job.name}-notify"
+
+
 # -------------------------------------------------------------------------------- cron
 
 
@@ -106,7 +214,11 @@ def crontab(job: Job, ctx: ExportContext) -> str:
     project = shlex.quote(str(ctx.project_dir))
     log = shlex.quote(str(ctx.project_dir / "sheetsync.log"))
     lock = shlex.quote(f".sheetsync-{job.name}.lock")
-    command = (f"cd {project} && flock -n {lock} {_once(job, ctx, ctx.executable)} "
+    secrets = notify_secrets(job)
+    load = ""
+    if secrets is not None and secrets.secrets:
+        load = f"set -a && . {shlex.quote(env_file(job))} && set +a && "
+    command = (f"cd {project} && {load}flock -n {lock} {_once(job, ctx, ctx.executable)} "
                f">> {log} 2>&1")
     command = command.replace("%", "\\%")  # cron turns a bare % into a newline
     head = [
@@ -117,9 +229,28 @@ def crontab(job: Job, ctx: ExportContext) -> str:
         "Debian/Ubuntu cron ignores it: there the machine's own time zone must be",
         f"{job.timezone}. flock -n (util-linux) skips a slot while the previous run is",
         "still going. Exit status: 0 (also with input errors), 2 config, 3 spreadsheet.",
+        *_cron_secret_notes(job, secrets),
     ]
     return "\n".join([*(f"# {line}" for line in head), f"CRON_TZ={job.timezone}",
                       f"{job.cron.text} {command}", ""])
+
+
+def _cron_secret_notes(job: Job, secrets: NotifySecrets | None) -> list[str]:
+    if secrets is None:
+        return []
+    if not secrets.secrets:
+        return [secrets.idle_note(), *secrets.notes]
+    path = env_file(job)
+    return [
+        "notify reads these secrets from the environment:",
+        *secrets.listing("  "),
+        f"Put them in {path}, one NAME='value' line each (single quotes:",
+        "a webhook URL holds & and ?), owned by the user of this crontab, mode 600 (chmod",
+        "600). The entry loads it (set -a && . FILE && set +a) before flock. Not as crontab",
+        "variables: cron does no quoting there, and they would reach every entry below.",
+        "Without the file the entry stops before sheetsync starts (cron mails the error).",
+        *secrets.notes,
+    ]
 
 
 # ----------------------------------------------------------------------------- systemd
@@ -138,8 +269,15 @@ def systemd(job: Job, ctx: ExportContext) -> str:
         f"# Logs: journalctl -u {unit}.service",
         "# A timer never starts its service while it is still running (no overlap);",
         "# Persistent=true runs a slot missed while the machine was off once at boot.",
-        "",
     ]
+    secrets = notify_secrets(job)
+    if secrets is not None and secrets.secrets:
+        head += [f"# Before enabling: create {env_file(job)} (root-owned, mode 600) "
+                 "defining",
+                 f"#   {', '.join(secrets.names)} (see EnvironmentFile= below)."]
+    elif secrets is not None:
+        head += [f"# {line}" for line in (secrets.idle_note(), *secrets.notes)]
+    head.append("")
     exe = ctx.executable
     if not Path(exe).is_absolute():
         exe = f"/usr/bin/env {exe}"  # systemd wants an absolute path
@@ -157,6 +295,7 @@ def systemd(job: Job, ctx: ExportContext) -> str:
         "# Run as an unprivileged user who may read the config and the key:",
         "#User=sales",
         "#Environment=GOOGLE_APPLICATION_CREDENTIALS=/etc/sheetsync/google-key.json",
+        *_systemd_secrets(job, secrets),
         "TimeoutStartSec=30min",
         "",
     ]
@@ -176,6 +315,19 @@ def systemd(job: Job, ctx: ExportContext) -> str:
         "",
     ]
     return "\n".join(head + service + timer)
+
+
+def _systemd_secrets(job: Job, secrets: NotifySecrets | None) -> list[str]:
+    if secrets is None or not secrets.secrets:
+        return []
+    return [
+        "# notify's secrets. The file must define, one NAME='value' line each:",
+        *(f"#{line}" for line in secrets.listing("   ")),
+        "# Root-owned, mode 600: systemd reads it before switching to User=. Without it the",
+        "# service does not start.",
+        f"EnvironmentFile={env_file(job)}",
+        *(f"# {note}" for note in secrets.notes),
+    ]
 
 
 # -------------------------------------------------------------------------- kubernetes
@@ -230,6 +382,13 @@ def kubernetes(job: Job, ctx: ExportContext) -> str:
         "data": {"config.yaml": config_text, "job.yaml": job_file},
     }
     key_dir = "/var/run/secrets/sheetsync"
+    secrets = notify_secrets(job)
+    env: list[dict[str, Any]] = [{"name": "GOOGLE_APPLICATION_CREDENTIALS",
+                                  "value": f"{key_dir}/key.json"}]
+    if secrets is not None:
+        env += [{"name": name, "valueFrom": {"secretKeyRef": {"name": secret_name(job),
+                                                              "key": name}}}
+                for name in secrets.names]
     cron_job = {
         "apiVersion": "batch/v1", "kind": "CronJob",
         "metadata": {"name": name, "labels": labels},
@@ -255,8 +414,7 @@ def kubernetes(job: Job, ctx: ExportContext) -> str:
                             "command": ["sheetsync", "schedule", "--once",
                                         "/etc/sheetsync/job.yaml"],
                             "workingDir": "/etc/sheetsync",
-                            "env": [{"name": "GOOGLE_APPLICATION_CREDENTIALS",
-                                     "value": f"{key_dir}/key.json"}],
+                            "env": env,
                             "volumeMounts": [
                                 {"name": "config", "mountPath": "/etc/sheetsync",
                                  "readOnly": True},
@@ -280,7 +438,9 @@ def kubernetes(job: Job, ctx: ExportContext) -> str:
         "(README: Kubernetes).",
         f"2. Key: kubectl create secret generic {KEY_SECRET} "
         "--from-file=key.json=path/to/service-account.json",
-        "3. kubectl apply -f this-file.yaml",
+        *_kubernetes_secret_steps(job, secrets),
+        f"{4 if secrets is not None and secrets.secrets else 3}. kubectl apply -f "
+        "this-file.yaml",
         f"Schedule {job.cron.text!r} in {job.timezone}; concurrencyPolicy Forbid: never two "
         "runs at once;",
         f"a run that cannot start within {MISFIRE_GRACE_SECONDS}s of its slot is skipped.",
@@ -290,6 +450,20 @@ def kubernetes(job: Job, ctx: ExportContext) -> str:
     cron_job_text = _dump(cron_job).replace("defaultMode: 288", "defaultMode: 0440")
     return ("\n".join(f"# {line}" for line in head) + "\n---\n" + _dump(config_map)
             + "---\n" + cron_job_text)
+
+
+def _kubernetes_secret_steps(job: Job, secrets: NotifySecrets | None) -> list[str]:
+    if secrets is None:
+        return []
+    if not secrets.secrets:
+        return [secrets.idle_note(), *secrets.notes]
+    literals = " ".join(f"--from-literal={name}='...'" for name in secrets.names)
+    return [
+        "3. notify's secrets, one key per variable (the container gets each under its name):",
+        f"   kubectl create secret generic {secret_name(job)} {literals}",
+        *secrets.listing("   "),
+        *secrets.notes,
+    ]
 
 
 # ---------------------------------------------------------------------- github actions
@@ -336,6 +510,8 @@ def github_actions(job: Job, ctx: ExportContext) -> str:
         *_config_notes(job, "the runner",
                        "what a run writes to it is lost when the runner ends"),
     ]
+    secrets = notify_secrets(job)
+    head += _github_secret_notes(job, secrets)
     if _min_gap(job) < 5:
         head.append("NOTE: GitHub starts scheduled workflows at most every 5 minutes.")
     if job.command == "validate":
@@ -345,10 +521,11 @@ def github_actions(job: Job, ctx: ExportContext) -> str:
             "--format github || [ $? -eq 1 ]",
         ]
     else:
-        step = [
-            f"      - name: Run job {job.name}",
-            f"        run: sheetsync schedule --once {shlex.quote(ctx.job_file(job))}",
-        ]
+        step = [f"      - name: Run job {job.name}"]
+        if secrets is not None and secrets.secrets:
+            step += ["        env:",
+                     *(f"          {name}: ${{{{ secrets.{name} }}}}" for name in secrets.names)]
+        step.append(f"        run: sheetsync schedule --once {shlex.quote(ctx.job_file(job))}")
     lines = [
         *(f"# {line}" for line in head),
         f"name: {q('sheetsync ' + job.name)}",
@@ -384,6 +561,24 @@ def github_actions(job: Job, ctx: ExportContext) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _github_secret_notes(job: Job, secrets: NotifySecrets | None) -> list[str]:
+    if secrets is None:
+        return []
+    if not secrets.secrets:
+        return [secrets.idle_note(), *secrets.notes]
+    for name in secrets.names:
+        if name.upper().startswith("GITHUB_"):
+            raise ConfigError(
+                f"{job.config_ref}: {name}: GitHub Actions secret names cannot start with "
+                "GITHUB_; name the variable otherwise in the notify: section")
+    return [
+        "notify's secrets: add these repository secrets too (same place, same names); the",
+        "last step passes each to notify as the variable of that name:",
+        *secrets.listing("  "),
+        *secrets.notes,
+    ]
 
 
 def _min_gap(job: Job) -> int:

@@ -21,8 +21,11 @@ from sheetsync.backends.google.credentials import credentials_from_file
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.cli import cli
 from sheetsync.cli_messages import translate
+from sheetsync.config import NotifyEmailConfig, parse_config
 from sheetsync.demo import write_demo_workbook
 from sheetsync.errors import SheetsyncError
+from sheetsync.notify import dispatch
+from sheetsync.notify.channels import SmtpChannel, webhook_url
 from sheetsync.tabspec import Column, TabSpec
 from sheetsync.testing.emulator import Emulator
 
@@ -223,6 +226,27 @@ SAMPLES = [
     "Default Credentials exist (Cloud Run, GKE, gcloud auth application-default login)",
     "/x/deals.xlsx already exists (edits in it would be lost); pass --force to overwrite it",
     "'3/31' is not a date (use YYYY-MM-DD)",
+    # notify (config.py, notify/channels.py, notify/dispatch.py)
+    "/x/config.yaml: notify.slack.webhook_env: must be the name of an environment variable "
+    "(e.g. SHEETSYNC_SLACK_WEBHOOK) that holds the secret, never the secret",
+    "/x/config.yaml: notify.owner_emails.佐藤 健: not a mail address (name@example.co.jp) "
+    "(got 'sato')",
+    "/x/config.yaml: notify.email.from: must be one address, optionally with a name: "
+    '"sheetsync <sheetsync@example.co.jp>" (got \'sheetsync\')',
+    "/x/config.yaml: notify.email.host: not set; mail cannot be sent (set notify.email, or "
+    "use --dry-run)",
+    '/x/config.yaml: notify.email.from: not set (the sender address, e.g. "sheetsync '
+    '<sheetsync@example.co.jp>")',
+    "/x/config.yaml: notify.email.password_env: not set (the name of the environment "
+    "variable holding the SMTP password)",
+    "/x/config.yaml: notify.email.password_env: the environment variable "
+    "SHEETSYNC_SMTP_PASSWORD is not set",
+    "/x/config.yaml: notify.google_chat.webhook_env: the environment variable "
+    "SHEETSYNC_CHAT_WEBHOOK does not hold an http(s) URL",
+    "/x/config.yaml: notify.email.security: none would send the password to "
+    "smtp.example.co.jp unencrypted; use starttls or ssl",
+    "--owner '山田': no such 担当者 in the register or the roster (担当者: 佐藤 健, 鈴木 美咲)",
+    "already sent on 2026-12-04 for this config; nothing was sent (--force sends again)",
 ]
 
 
@@ -237,6 +261,78 @@ def test_every_catalogue_entry_translates_a_message_the_code_writes():
         assert ja != message and "{" not in ja, message
         assert translate(message, "en") == message
     assert used == set(range(len(cli_messages.compiled())))  # no entry without a sample
+
+
+# ------------------------------------------------------------- notify's config errors
+
+
+def _notify_config_errors() -> list[str]:
+    """Every notify config error, raised by the code itself (config.py and notify/)."""
+    def parse(text: str) -> str:
+        return _raised(lambda: parse_config(text, Path("/x/config.yaml")))
+
+    def smtp(env: dict[str, str], **email: str) -> str:
+        settings = NotifyEmailConfig.model_validate(email)
+        return _raised(lambda: SmtpChannel.from_config(settings, env, "/x/config.yaml"))
+
+    def hook(env: dict[str, str]) -> str:
+        return _raised(lambda: webhook_url("SHEETSYNC_SLACK_WEBHOOK", env, "/x/config.yaml",
+                                           "notify.slack.webhook_env"))
+
+    mail = {"host": "smtp.example.co.jp", "from": "sheetsync@example.co.jp"}
+    login = {**mail, "username": "u@example.co.jp", "password_env": "SHEETSYNC_SMTP_PASSWORD"}
+    roster = parse_config("owners: [佐藤 健]", Path("/x/config.yaml"))
+    return [
+        parse("notify: {slack: {webhook_env: 'https://hooks.slack.com/services/T/B/secret'}}"),
+        parse("notify: {email: {password_env: 'hunter2 hunter2'}}"),
+        parse("notify: {owner_emails: {佐藤 健: sato}}"),
+        parse("notify: {managers: [manager-at-example.co.jp]}"),
+        parse("notify: {email: {from: sheetsync}}"),
+        smtp({}, **{"from": "sheetsync@example.co.jp"}),
+        smtp({}, host="smtp.example.co.jp"),
+        smtp({}, **{**mail, "username": "u@example.co.jp"}),
+        smtp({}, **login),
+        smtp({"SHEETSYNC_SMTP_PASSWORD": "pw"}, **login, security="none"),
+        hook({}),
+        hook({"SHEETSYNC_SLACK_WEBHOOK": "xoxb-not-a-url"}),
+        _raised(lambda: dispatch._select([], "山田", roster)),
+    ]
+
+
+def test_notifys_config_errors_are_all_translated():
+    for message in _notify_config_errors():
+        ja = translate(message, "ja")
+        assert ja != message and not re.search(r"[a-z]{3,} [a-z]{3,} [a-z]{3,}", ja), message
+        for secret in ("services/T/B/secret", "hunter2", "xoxb"):  # values, never repeated
+            assert secret not in ja, ja
+
+
+NOTIFY_SECRET = "xoxb-1234-sheetsync-test-secret"
+
+
+def test_a_notify_config_error_under_ja_names_the_variable_never_its_value(book, monkeypatch):
+    monkeypatch.setenv("SHEETSYNC_TEST_SLACK", NOTIFY_SECRET)
+    path = config(book.parent, "spreadsheet: {path: deals.xlsx}\nlanguage: ja\n"
+                               "notify: {slack: {webhook_env: SHEETSYNC_TEST_SLACK}}\n")
+    result = invoke("notify", "-c", str(path), "--as-of", TODAY.isoformat())
+    assert result.exit_code == 2
+    assert result.output == (f"sheetsync: {path}: notify.slack.webhook_env: 環境変数 "
+                             "SHEETSYNC_TEST_SLACK の値が http(s) の URL ではありません\n")
+    assert NOTIFY_SECRET not in result.output + result.stderr
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("ja", "notify.managers.0: メールアドレスではありません（name@example.co.jp の形で書いて"
+           "ください。入力値: 'manager-at-example'）"),
+    ("en", "notify.managers.0: not a mail address (name@example.co.jp) "
+           "(got 'manager-at-example')"),
+])
+def test_a_notify_setting_rejected_on_reading_is_in_the_language_the_config_states(
+        tmp_path, language, expected):
+    path = config(tmp_path, f"language: {language}\nnotify: {{managers: [manager-at-example]}}\n")
+    result = invoke("notify", "-c", str(path), "--dry-run")
+    assert result.exit_code == 2
+    assert result.output == f"sheetsync: {path}: {expected}\n"
 
 
 # ------------------------------------------------------------------------ schema show

@@ -306,3 +306,162 @@ def test_cli_export_refusal_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 2
     assert result.stderr.startswith("sheetsync: ") and "Europe/Berlin" in result.stderr
     assert result.stdout == ""
+
+
+# ------------------------------------------------------------------ notify's secrets
+
+SHIPPED_DIGEST = Path(__file__).resolve().parents[1] / "jobs" / "weekly-digest.yaml"
+NOTIFY_CONFIG = """\
+spreadsheet:
+  backend: google
+  key: 1AbCdEf
+notify:
+  owner_emails: {佐藤 健: sato@example.co.jp}
+  managers: [manager@example.co.jp]
+  email:
+    host: smtp.example.co.jp
+    username: sheetsync@example.co.jp
+    password_env: SHEETSYNC_SMTP_PASSWORD
+    from: "営業管理 <sheetsync@example.co.jp>"
+  slack: {webhook_env: SHEETSYNC_SLACK_WEBHOOK}
+  google_chat: {webhook_env: SHEETSYNC_CHAT_WEBHOOK}
+"""
+NOTIFY_VARIABLES = ["SHEETSYNC_SMTP_PASSWORD", "SHEETSYNC_SLACK_WEBHOOK",
+                    "SHEETSYNC_CHAT_WEBHOOK"]
+#: what the variables hold while the export runs: none may reach a manifest
+SECRET_VALUES = {
+    "SHEETSYNC_SMTP_PASSWORD": "smtp-Pa55word-never-shown",
+    "SHEETSYNC_SLACK_WEBHOOK": "https://hooks.slack.com/services/T0/B0/slackTokenNeverShown",
+    "SHEETSYNC_CHAT_WEBHOOK": "https://chat.googleapis.com/v1/spaces/S/messages?key=chatKeyNever"
+                              "Shown&token=chatTokenNeverShown",
+}
+
+
+def _shipped_digest(tmp_path: Path, config: str) -> None:
+    (tmp_path / "jobs").mkdir()
+    shutil.copy(SHIPPED_DIGEST, tmp_path / "jobs" / "weekly-digest.yaml")
+    (tmp_path / "config.yaml").write_text(config, encoding="utf-8")
+
+
+def _export_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Each target's manifest of the shipped weekly-digest job, from the command line, with
+    the secrets' variables set to values that must never show."""
+    for name, value in SECRET_VALUES.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    out = {}
+    for target in ("cron", "systemd", "kubernetes", "github-actions"):
+        result = CliRunner().invoke(cli, ["jobs", "export", "-t", target, "weekly-digest"])
+        assert result.exit_code == 0, result.output
+        for value in SECRET_VALUES.values():
+            for part in re.split(r"[/?&=]", value):
+                assert len(part) < 12 or part not in result.output, (target, part)
+        out[target] = result.stdout
+    return out
+
+
+def _comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if line.startswith("#"))
+
+
+def test_an_exported_notify_job_carries_the_variables_its_config_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _shipped_digest(tmp_path, NOTIFY_CONFIG)
+    manifests = _export_all(tmp_path, monkeypatch)
+    env_file = "/etc/sheetsync/weekly-digest.env"
+
+    # cron: the entry loads the env file (exported) before flock; the comment lists it
+    cron = manifests["cron"]
+    (entry,) = [line for line in cron.splitlines() if line.startswith("30 8 * * 1 ")]
+    assert entry.startswith(f"30 8 * * 1 cd {tmp_path.resolve()} && set -a && . {env_file} "
+                            "&& set +a && flock -n .sheetsync-weekly-digest.lock ")
+    assert entry.endswith(" schedule --once jobs/weekly-digest.yaml "
+                          f">> {tmp_path.resolve() / 'sheetsync.log'} 2>&1")
+    notes = _comments(cron)
+    assert f"Put them in {env_file}, one NAME='value' line each" in notes
+    assert "mode 600" in notes
+    for name in NOTIFY_VARIABLES:
+        assert re.search(rf"^#   {name}: ", notes, re.M), name
+        assert name not in entry  # names in the comment, the file on the line
+
+    # systemd: EnvironmentFile= in [Service], the comment names what it must define
+    parts = re.split(r"^# --- (\S+) ---$", manifests["systemd"], flags=re.M)
+    files = dict(zip(parts[1::2], parts[2::2]))
+    service = files["sheetsync-weekly-digest.service"]
+    section = service.split("[Service]\n", 1)[1]
+    assert f"EnvironmentFile={env_file}" in section.splitlines()
+    assert "EnvironmentFile" not in files["sheetsync-weekly-digest.timer"]
+    for name in NOTIFY_VARIABLES:
+        assert re.search(rf"^#   {name}: ", _comments(section), re.M), name
+    assert ", ".join(NOTIFY_VARIABLES) in _comments(parts[0])  # the header says it too
+
+    # kubernetes: one env entry per variable from the job's Secret, and how to create it
+    text = manifests["kubernetes"]
+    config_map, cron_job = (d for d in yaml.safe_load_all(text) if d)
+    (container,) = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    env = container["env"]
+    assert env[0] == {"name": "GOOGLE_APPLICATION_CREDENTIALS",
+                      "value": "/var/run/secrets/sheetsync/key.json"}
+    assert env[1:] == [{"name": name, "valueFrom": {"secretKeyRef": {
+        "name": "sheetsync-weekly-digest-notify", "key": name}}} for name in NOTIFY_VARIABLES]
+    (create,) = [line for line in text.splitlines()
+                 if "kubectl create secret generic sheetsync-weekly-digest-notify" in line]
+    assert re.findall(r"--from-literal=(\w+)='\.\.\.'", create) == NOTIFY_VARIABLES
+    assert "# 4. kubectl apply -f this-file.yaml" in text
+    assert config_map["data"]["config.yaml"] == NOTIFY_CONFIG  # names only, as written
+
+    # GitHub Actions: the run step maps each variable to the repository secret of its name
+    doc = yaml.safe_load(manifests["github-actions"])
+    steps = doc["jobs"]["sheetsync"]["steps"]
+    assert steps[-1]["run"] == "sheetsync schedule --once jobs/weekly-digest.yaml"
+    assert steps[-1]["env"] == {name: f"${{{{ secrets.{name} }}}}" for name in NOTIFY_VARIABLES}
+    assert [s for s in steps[:-1] if any(n in str(s) for n in NOTIFY_VARIABLES)] == []
+    notes = _comments(manifests["github-actions"])
+    assert "add these repository secrets too" in notes
+    for name in NOTIFY_VARIABLES:
+        assert re.search(rf"^#   {name}: ", notes, re.M), name
+
+
+def test_a_notify_job_with_no_channel_says_so_and_asks_for_no_secret(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _shipped_digest(tmp_path, CONFIG.format(zone="Asia/Tokyo"))
+    manifests = _export_all(tmp_path, monkeypatch)
+    for target, text in manifests.items():
+        assert "# NOTE: notify has nothing to send until a channel is configured in " \
+               "../config.yaml" in text, target
+        assert "EnvironmentFile" not in text and "set -a" not in text, target
+        assert "secretKeyRef" not in text and "secrets.SHEETSYNC_S" not in text, target
+    cron_job = list(yaml.safe_load_all(manifests["kubernetes"]))[-1]
+    (container,) = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    assert [e["name"] for e in container["env"]] == ["GOOGLE_APPLICATION_CREDENTIALS"]
+    assert "env" not in yaml.safe_load(manifests["github-actions"])["jobs"]["sheetsync"][
+        "steps"][-1]
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_only_a_notify_job_gets_the_secrets(tmp_path: Path, command: str) -> None:
+    """A run/validate job of a config naming notify's variables exports exactly as one
+    without them."""
+    plain = {t: export_job(make_job(tmp_path, command=command), t, context(tmp_path))
+             for t in ("cron", "systemd", "kubernetes", "github-actions")}
+    (tmp_path / "config.yaml").write_text(NOTIFY_CONFIG, encoding="utf-8")
+    job = load_job(tmp_path / "jobs" / "weekday-hourly.yaml")
+    for target, text in plain.items():
+        with_notify = export_job(job, target, context(tmp_path))
+        if target == "kubernetes":  # the embedded config differs, nothing else
+            with_notify = with_notify.replace(
+                "\n".join("    " + line for line in NOTIFY_CONFIG.splitlines()),
+                "\n".join("    " + line for line in CONFIG.format(
+                    zone="Asia/Tokyo").splitlines()))
+        assert with_notify == text, target
+        for name in NOTIFY_VARIABLES:
+            assert name not in with_notify.replace(NOTIFY_CONFIG, ""), (target, name)
+
+
+def test_github_refuses_a_variable_github_cannot_hold_as_a_secret(tmp_path: Path) -> None:
+    _shipped_digest(tmp_path, "notify: {slack: {webhook_env: GITHUB_SLACK_HOOK}}\n")
+    job = load_job(tmp_path / "jobs" / "weekly-digest.yaml")
+    with pytest.raises(ConfigError, match="GITHUB_SLACK_HOOK: GitHub Actions secret names "
+                                          "cannot start with GITHUB_"):
+        export_job(job, "github-actions", context(tmp_path))
+    assert "key: GITHUB_SLACK_HOOK" in export_job(job, "kubernetes", context(tmp_path))

@@ -144,7 +144,8 @@ def test_the_password_comes_from_its_variable_and_is_never_shown(
 
     missing = CliRunner().invoke(cli, args)
     assert missing.exit_code == 2
-    assert "the environment variable TEST_SMTP_PASSWORD is not set" in missing.stderr
+    assert ("notify.email.password_env: 環境変数 TEST_SMTP_PASSWORD が設定されていません"
+            in missing.stderr)  # the config's language (ja); names the variable only
     assert not smtp_auth_server.raw
 
     monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong-" + SMTP_PASSWORD)
@@ -169,11 +170,11 @@ def test_mail_cannot_go_without_a_server_or_over_plain_text_to_another_host(
     no_server = demo_project.config("owner_emails: {佐藤 健: sato@example.co.jp}")
     result = CliRunner().invoke(cli, ["notify", "-c", str(no_server), "--as-of", "2026-12-04"])
     assert result.exit_code == 2
-    assert "notify.email.host: not set; mail cannot be sent" in result.stderr
+    assert "notify.email.host: 設定されていないため、メールを送れません" in result.stderr
     plain = demo_project.config("""owner_emails: {佐藤 健: sato@example.co.jp}
 email: {host: smtp.example.co.jp, security: none, username: u@example.co.jp,
         password_env: TEST_SMTP_PASSWORD}""", name="plain.yaml")
     result = CliRunner().invoke(cli, ["notify", "-c", str(plain), "--as-of", "2026-12-04"])
     assert result.exit_code == 2
-    assert "security: none would send the password to smtp.example.co.jp unencrypted" in (
-        result.stderr)
+    assert ("security: none ではパスワードが暗号化されずに smtp.example.co.jp へ送られます"
+            in result.stderr)

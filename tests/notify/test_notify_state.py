@@ -78,8 +78,8 @@ def test_once_a_day_on_the_workbook(demo_project: Project, smtp_server: SmtpSink
     second = _notify(config)
     assert second.exit_code == 0
     assert json.loads(second.stdout) == {"digests": [], "sent": 0, "failed": 0}
-    assert "already sent on 2026-12-04 for this config; nothing was sent (--force sends " \
-           "again)" in second.stderr
+    assert ("この設定では 2026-12-04 に送信済みです。何も送信していません（--force を付けると"
+            "もう一度送ります）") in second.stderr
     assert len(smtp_server.raw) == 3
 
     forced = _notify(config, "--force")
@@ -122,7 +122,8 @@ def test_owner_sends_one_digest_and_has_its_own_guard(demo_project: Project,
     assert json.loads(_notify(config).stdout)["sent"] == 3  # the team's send still goes
     assert json.loads(_notify(config, "--owner", "鈴木 美咲").stdout)["sent"] == 0  # sent today
     unknown = _notify(config, "--owner", "山田")
-    assert unknown.exit_code == 2 and "--owner '山田': no such 担当者" in unknown.stderr
+    assert unknown.exit_code == 2
+    assert "--owner '山田': 案件一覧にも担当者リスト（owners）にもない担当者です" in unknown.stderr
 
 
 def test_a_day_whose_every_message_failed_is_given_back(demo_project: Project,
@@ -168,7 +169,7 @@ def test_once_a_day_on_google(demo_project: Project, smtp_server: SmtpSink,
 
     second = _notify(config)
     assert second.exit_code == 0 and json.loads(second.stdout)["sent"] == 0
-    assert "already sent on 2026-12-04" in second.stderr
+    assert "この設定では 2026-12-04 に送信済みです" in second.stderr
     assert json.loads(_notify(config, "--force").stdout)["sent"] == 3
     assert len(smtp_server.raw) == 6
 

@@ -134,12 +134,13 @@ def test_a_missing_or_wrong_variable_is_a_config_error_naming_only_the_variable(
     monkeypatch.delenv("TEST_CHAT_HOOK")
     result = notify()
     assert result.exit_code == 2
-    assert ("notify.google_chat.webhook_env: the environment variable TEST_CHAT_HOOK is not "
-            "set") in result.stderr
+    assert ("notify.google_chat.webhook_env: 環境変数 TEST_CHAT_HOOK が設定されていません"
+            in result.stderr)
     assert not server.posts  # checked before anything was sent
     monkeypatch.setenv("TEST_CHAT_HOOK", "chatSecretKey456")
     result = notify()
-    assert result.exit_code == 2 and "does not hold an http(s) URL" in result.stderr
+    assert result.exit_code == 2
+    assert "環境変数 TEST_CHAT_HOOK の値が http(s) の URL ではありません" in result.stderr
     assert "chatSecretKey456" not in result.output
 
 
