@@ -68,8 +68,28 @@ class WinRateConfig(_Strict):
 class HistoryConfig(_Strict):
     #: 変更履歴 keeps at most this many rows (newest first)
     retention_rows: int = Field(default=20_000, ge=0, le=1_000_000)
-    #: … and drops rows older than this many days (none: keep by rows only)
+    #: … and drops rows older than this many days (none: keep by rows only); 予測の推移's
+    #: snapshots too
     retention_days: int | None = Field(default=None, ge=1)
+    #: 予測の推移's hidden snapshot tab keeps at most this many rows (oldest days dropped whole)
+    forecast_rows: int = Field(default=50_000, ge=1, le=1_000_000)
+
+
+#: weeks before a period's end, as the config lists them (4, 8): whole numbers only
+WeeksBefore = Annotated[int, Field(strict=True, ge=1, le=104)]
+
+
+class ForecastAccuracyConfig(_Strict):
+    #: 予測の推移: accuracy of the forecast as it stood this many weeks before a period ended
+    weeks_before: list[WeeksBefore] = Field(default_factory=lambda: [4, 8], min_length=1,
+                                            max_length=12)
+
+    @field_validator("weeks_before")
+    @classmethod
+    def _distinct(cls, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise ValueError("each number of weeks once (e.g. [4, 8])")
+        return value
 
 
 class EnforceConfig(_Strict):
@@ -200,6 +220,7 @@ class Config(_Strict):
     win_rate: WinRateConfig = Field(default_factory=WinRateConfig)
     tabs: TabsConfig = Field(default_factory=TabsConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    forecast_accuracy: ForecastAccuracyConfig = Field(default_factory=ForecastAccuracyConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     enforce: EnforceConfig = Field(default_factory=EnforceConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)

@@ -26,6 +26,13 @@ from .errors import (
     LeaseHeldError,
     TabMissingError,
 )
+from .forecast_snapshots import (
+    FORECAST_SNAPSHOT_TAB,
+    ForecastHistory,
+    SnapshotRetention,
+    forecast_snapshot_tab,
+    read_forecast_history,
+)
 from .gcpause import paused_gc
 from .grid import Grid
 from .history import (
@@ -48,6 +55,7 @@ from .metrics.settings import MetricsSettings
 from .names import spellings
 from .report import ERRORS_TAB, errors_tab, row_owners, run_note
 from .reports import REPORTS, ReportInput, TabContext
+from .reports.forecast_history import updated_history
 from .schema import Schema, load_schema
 from .tabspec import TabSpec
 from .targets_tab import TARGETS_TITLE, read_targets
@@ -166,7 +174,7 @@ def check(
     as_of = as_of or config.today()
     register_names = _candidates(config.tabs.register_tab, schema.title.ja, schema.title.en)
     target_names = _candidates(config.tabs.targets, TARGETS_TITLE.ja, TARGETS_TITLE.en)
-    state_names = [SNAPSHOT_TAB, HISTORY_TAB(config.language)]
+    state_names = [SNAPSHOT_TAB, HISTORY_TAB(config.language), FORECAST_SNAPSHOT_TAB]
     with _phase(timings, "read", progress):
         backend = backend or open_backend(config, register_tab=None)
         read = backend.read([*register_names, *target_names, *state_names])
@@ -236,6 +244,7 @@ def metrics_settings(config: Config, schema: Schema, as_of: dt.date) -> MetricsS
         window_months=config.win_rate.window_months,
         lead_sources=tuple(c.value for c in schema.field("lead_source").choices),
         hold_stages=schema.hold_stages(),
+        accuracy_weeks=tuple(config.forecast_accuracy.weeks_before),
     )
 
 
@@ -281,11 +290,12 @@ def run(
             deals=deals, settings=settings, targets=checked.targets,
             issues=checked.validation.report.issues,
             row_owners=row_owners(checked.register, checked.validation.header),
-            computed=frames)
+            computed=frames, forecast_history=stored_forecasts(checked))
         for report in REPORTS:
             frames[report.key] = report.compute(inputs)
+        forecasts = updated_history(inputs)  # today's snapshot recorded: what is written
     with _phase(timings, "render", progress):
-        tabs = build_tabs(checked, run_at, frames, observation, lease)
+        tabs = build_tabs(checked, run_at, frames, observation, lease, forecasts)
     result = RunResult(checked, run_at, settings, frames, tabs, observation.changes)
     if not dry_run:
         with _phase(timings, "write", progress):
@@ -310,15 +320,24 @@ def observe_changes(checked: Checked, run_at: dt.datetime) -> Observation:
     return observe(snapshot, current, observed_at=stamp)
 
 
+def stored_forecasts(checked: Checked) -> ForecastHistory:
+    """The forecast snapshots earlier runs stored (予測の推移), with their retention."""
+    history = checked.config.history
+    return read_forecast_history(checked.read.grids.get(FORECAST_SNAPSHOT_TAB),
+                                 SnapshotRetention(history.retention_days, history.forecast_rows))
+
+
 def build_tabs(
     checked: Checked,
     run_at: dt.datetime,
     frames: dict[str, pd.DataFrame],
     observation: Observation,
     lease: Lease | None = None,
+    forecasts: ForecastHistory | None = None,
 ) -> list[TabSpec]:
     """Every tab sheetsync owns, in the order they appear in the spreadsheet: the reports',
-    then 入力エラー, 変更履歴 and the hidden snapshot."""
+    then 入力エラー, 変更履歴, the hidden snapshot and (given ``forecasts``) the hidden
+    forecast snapshots."""
     language = checked.config.language
     schema = checked.schema
     report = checked.report
@@ -347,6 +366,8 @@ def build_tabs(
         snapshot_tab(observation.snapshot, lease,
                      list(note_markers(checked.read.grids.get(SNAPSHOT_TAB)).values())),
     ]
+    if forecasts is not None:
+        tabs.append(forecast_snapshot_tab(forecasts))
     protect_owned_tabs(checked, tabs)
     return tabs
 

@@ -148,9 +148,11 @@ def test_run_writes_owned_tabs_and_never_the_register(demo):
     assert result.exit_code == 1  # the demo has input errors; the tabs are written anyway
     wb = openpyxl.load_workbook(workbook)
     assert wb.sheetnames[:3] == ["案件一覧", "目標", "メモ"]
-    assert wb.sheetnames[3:] == ["売上予測", "受注率", "要フォロー案件", "担当者サマリー",
-                                 "入力エラー", "変更履歴", "_sheetsync_state"]
+    assert wb.sheetnames[3:] == ["売上予測", "予測の推移", "受注率", "要フォロー案件",
+                                 "担当者サマリー", "入力エラー", "変更履歴", "_sheetsync_state",
+                                 "_sheetsync_forecast"]
     assert wb["_sheetsync_state"].sheet_state == "hidden"
+    assert wb["_sheetsync_forecast"].sheet_state == "hidden"
     after = sheet_parts(workbook)
     # the register, the targets and the notes tab: byte for byte what the reps left
     for part in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml",
@@ -195,7 +197,8 @@ def test_run_json_contract(demo):
     assert list(row) == ["period", "owner", "target", "won", "pipeline", "weighted", "commit",
                          "best_case", "forecast", "attainment", "forecast_attainment", "gap",
                          "coverage", "commit_landing", "best_case_landing", "commit_attainment",
-                         "remaining", "commit_gap", "overdue_count", "overdue_amount", "closed"]
+                         "remaining", "commit_gap", "overdue_count", "overdue_amount", "closed",
+                         "forecast_change_7d", "commit_landing_change_7d"]
     team = [r for r in data["forecast"] if r["owner"] is None]
     assert [r["period"] for r in team] == [
         "FY2026-Q1", "FY2026-Q2", "FY2026-Q3", "FY2026-Q4", "FY2027-Q1", "FY2027-Q2",

@@ -19,6 +19,7 @@ from sheetsync import messages, pipeline, report
 from sheetsync.config import Config, load_config
 from sheetsync.demo import write_demo_config, write_demo_workbook
 from sheetsync.errors import SheetsyncError
+from sheetsync.forecast_snapshots import FORECAST_SNAPSHOT_TAB
 from sheetsync.history import HISTORY_TAB, SNAPSHOT_TAB
 from sheetsync.metrics import periods, targets
 from sheetsync.reports import REPORTS
@@ -147,7 +148,7 @@ def test_every_field_stage_and_choice_of_the_default_schema_is_defined(doc: str)
 
 
 def test_every_tab_and_tab_column_is_defined(doc: str) -> None:
-    texts = [SNAPSHOT_TAB]
+    texts = [SNAPSHOT_TAB, FORECAST_SNAPSHOT_TAB]
     for label in (HISTORY_TAB, report.ERRORS_TAB, TARGETS_TITLE, *report._HEADERS.values()):
         texts += [label.ja, label.en]
     for field in TARGET_FIELDS:

@@ -158,7 +158,7 @@ def test_json_keys_are_the_contract_in_order() -> None:
         "period", "owner", "target", "won", "pipeline", "weighted", "commit", "best_case",
         "forecast", "attainment", "forecast_attainment", "gap", "coverage", "commit_landing",
         "best_case_landing", "commit_attainment", "remaining", "commit_gap", "overdue_count",
-        "overdue_amount", "closed"]
+        "overdue_amount", "closed", "forecast_change_7d", "commit_landing_change_7d"]
 
 
 def test_overdue_open_deal_is_never_in_a_finished_period_nor_lost() -> None:

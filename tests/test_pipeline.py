@@ -14,6 +14,7 @@ from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.config import parse_config
 from sheetsync.demo import write_demo_workbook
 from sheetsync.errors import ConfigError
+from sheetsync.forecast_snapshots import FORECAST_SNAPSHOT_TAB
 from sheetsync.grid import Grid
 from sheetsync.history import SNAPSHOT_TAB
 from sheetsync.testing.xlsx import write_grids
@@ -84,7 +85,7 @@ def test_every_tab_says_how_many_rows_were_excluded(tmp_path, demo_grids):
     assert result.report.excluded_rows == 9
     wb = openpyxl.load_workbook(tmp_path / "deals.xlsx")
     for name in result.written.tabs:
-        if name == SNAPSHOT_TAB:
+        if name in (SNAPSHOT_TAB, FORECAST_SNAPSHOT_TAB):  # sheetsync's own, not for people
             assert wb[name].sheet_state == "hidden"
             continue
         note = wb[name]["A1"].value
@@ -95,8 +96,9 @@ def test_every_tab_says_how_many_rows_were_excluded(tmp_path, demo_grids):
 def test_english_tabs_and_notes(tmp_path, demo_grids):
     write_grids(tmp_path / "deals.xlsx", demo_grids.values())
     result = pipeline.run(config_for(tmp_path, "language: en\n"), as_of=TODAY, run_at=RUN_AT)
-    assert result.written.tabs == ["Forecast", "Win rate", "Follow-up", "Rep summary",
-                                   "Input errors", "Change history", SNAPSHOT_TAB]
+    assert result.written.tabs == ["Forecast", "Forecast history", "Win rate", "Follow-up",
+                                   "Rep summary", "Input errors", "Change history",
+                                   SNAPSHOT_TAB, FORECAST_SNAPSHOT_TAB]
     wb = openpyxl.load_workbook(tmp_path / "deals.xlsx")
     assert "9 rows excluded — see Input errors" in wb["Forecast"]["A1"].value
     # messages in English; the column keeps the header as written in the sheet

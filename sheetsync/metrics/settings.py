@@ -79,6 +79,8 @@ class MetricsSettings:
     commit_probability: float = 80.0
     best_case_probability: float = 50.0
     hold_stages: frozenset[str] = frozenset()
+    #: 予測の推移: forecast accuracy is measured this many weeks before each period's end
+    accuracy_weeks: tuple[int, ...] = (4, 8)
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, dt.datetime):
@@ -98,6 +100,7 @@ class MetricsSettings:
         object.__setattr__(self, "lost_stages", frozenset(self.lost_stages))
         object.__setattr__(self, "hold_stages", frozenset(self.hold_stages) - self.closed_stages)
         object.__setattr__(self, "lead_sources", tuple(self.lead_sources))
+        object.__setattr__(self, "accuracy_weeks", tuple(self.accuracy_weeks))
 
     @property
     def closed_stages(self) -> frozenset[str]:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from sheetsync.forecast_snapshots import ForecastHistory
 from sheetsync.issues import Issue
 from sheetsync.metrics.settings import MetricsSettings
 from sheetsync.schema import Label
@@ -47,7 +48,8 @@ class ReportInput:
     reports that count problems per rep, the register's validation issues and the 担当者
     typed in each register row (1-based row → text, see :func:`sheetsync.report.row_owners`);
     and ``computed``, the tables of the reports computed before this one (by JSON key), which
-    a report may take instead of computing them again."""
+    a report may take instead of computing them again; ``forecast_history``, the forecast
+    snapshots stored by earlier runs (:mod:`sheetsync.forecast_snapshots`)."""
 
     deals: pd.DataFrame
     settings: MetricsSettings
@@ -55,6 +57,7 @@ class ReportInput:
     issues: Sequence[Issue] = ()
     row_owners: Mapping[int, str] = field(default_factory=dict)
     computed: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    forecast_history: ForecastHistory = field(default_factory=ForecastHistory)
 
 
 @dataclass(frozen=True)

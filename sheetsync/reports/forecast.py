@@ -28,12 +28,14 @@ Details (docs/definitions.md states them too):
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sheetsync.forecast_snapshots import ForecastHistory
 from sheetsync.metrics import frames
 from sheetsync.metrics.periods import (
     Period,
@@ -59,6 +61,7 @@ from sheetsync.reports.base import (
     TabContext,
     check_language,
     columns,
+    is_missing,
     json_rows,
     records,
 )
@@ -88,8 +91,14 @@ FORECAST_KEYS: dict[str, JsonKind] = {
     "overdue_count": "int",
     "overdue_amount": "int",
     "closed": "bool",
+    # since 予測の推移 (docs/definitions.md, "予測の推移"): vs the snapshot of a week ago
+    "forecast_change_7d": "int",
+    "commit_landing_change_7d": "int",
 }
 FORECAST_COLUMNS = tuple(FORECAST_KEYS)
+#: the 前週比 columns, compared with the latest snapshot on or before as-of − this many days
+CHANGE_DAYS = 7
+CHANGES = {"forecast_change_7d": "forecast", "commit_landing_change_7d": "commit_landing"}
 #: the frame's extra column: "base" (quarter or month), "half" or "year"
 LEVEL = "level"
 
@@ -200,18 +209,33 @@ def _round_half_up(quot: np.ndarray, rem: np.ndarray) -> np.ndarray:
     return quot + carry + (2 * rem >= _UNITS).astype("int64")
 
 
+def _units(placed: pd.DataFrame) -> np.ndarray:
+    return np.rint(placed["probability"].to_numpy() * (_UNITS / 100)).astype("int64")
+
+
+def _at_least(units: np.ndarray, percent: float) -> np.ndarray:
+    return units >= round(percent * _UNITS / 100)
+
+
+def commit_mask(placed: pd.DataFrame, settings: MetricsSettings) -> np.ndarray:
+    """The deals counted in ``commit`` (Aヨミ): open, placed in a period, probability ≥
+    ``settings.commit_probability`` — exactly as the sums count them (``placed``:
+    :func:`place_deals`)."""
+    return placed["open"].to_numpy() & _at_least(_units(placed), settings.commit_probability)
+
+
 def _summands(deals: pd.DataFrame, placed: pd.DataFrame, settings: MetricsSettings
               ) -> np.ndarray:
     """Per deal, the integer summands of :data:`_SUMS` (zero for deals placed nowhere)."""
     amount, _ = frames.amounts(deals)
-    units = np.rint(placed["probability"].to_numpy() * (_UNITS / 100)).astype("int64")
+    units = _units(placed)
     # amount × units overflows int64 above ~9e12 yen: split the amount so it never does
     hi, lo = np.divmod(amount, _UNITS)
     w_quot = hi * units + (lo * units) // _UNITS
     w_rem = (lo * units) % _UNITS
     op = placed["open"].to_numpy()
-    commit = op & (units >= round(settings.commit_probability * _UNITS / 100))
-    best = op & (units >= round(settings.best_case_probability * _UNITS / 100))
+    commit = op & _at_least(units, settings.commit_probability)
+    best = op & _at_least(units, settings.best_case_probability)
     late = placed["overdue"].to_numpy()
     zero = np.zeros_like(amount)
     return np.column_stack([
@@ -230,9 +254,11 @@ def _summands(deals: pd.DataFrame, placed: pd.DataFrame, settings: MetricsSettin
 
 
 def compute_forecast(
-    deals: pd.DataFrame, targets: pd.DataFrame | None, settings: MetricsSettings
+    deals: pd.DataFrame, targets: pd.DataFrame | None, settings: MetricsSettings,
+    history: ForecastHistory | None = None,
 ) -> pd.DataFrame:
-    """The 売上予測 table: columns :data:`FORECAST_COLUMNS` plus ``level``.
+    """The 売上予測 table: columns :data:`FORECAST_COLUMNS` plus ``level``; the 前週比 columns
+    from the stored snapshots ``history`` (:func:`add_changes`; none: empty).
 
     Money columns are ``Int64`` (``<NA>`` where undefined: no target, or a closed period's
     pipeline); ratios ``float64`` (``NaN`` when undefined); ``closed`` bool. ``targets`` is
@@ -299,7 +325,36 @@ def compute_forecast(
                               for g, j in order], dtype="Int64")
     out["closed"] = [all_periods[j].end < settings.as_of for _, j in order]
     out[LEVEL] = [_level(all_periods[j]) for _, j in order]
-    return _derive(out)
+    out = add_changes(_derive(out), history or ForecastHistory(), settings.as_of)
+    return out[[*FORECAST_COLUMNS, LEVEL]]
+
+
+def add_changes(df: pd.DataFrame, history: ForecastHistory, as_of: dt.date) -> pd.DataFrame:
+    """``df`` with ``forecast_change_7d`` and ``commit_landing_change_7d``: each row's figure
+    minus the same period × owner in the latest snapshot on or before as-of − 7 days (a rep
+    without a row that day had 0); ``<NA>`` when no snapshot that old holds the period.
+
+    >>> from sheetsync.forecast_snapshots import PeriodSnapshot
+    >>> h = ForecastHistory().with_day(dt.date(2026, 11, 26), [
+    ...     PeriodSnapshot("FY2026-Q3", None, forecast=900, commit_landing=500)])
+    >>> df = pd.DataFrame({"period": ["FY2026-Q3", "FY2026-Q3", "FY2026-Q4"],
+    ...                    "owner": [None, "佐藤", None], "forecast": [1000, 300, 50],
+    ...                    "commit_landing": [400, 0, 0]})
+    >>> out = add_changes(df, h, dt.date(2026, 12, 4))
+    >>> out["forecast_change_7d"].tolist(), out["commit_landing_change_7d"].tolist()
+    ([100, 300, <NA>], [-100, 0, <NA>])
+    """
+    cutoff = as_of - dt.timedelta(days=CHANGE_DAYS)
+    days = {p: history.latest(p, cutoff) for p in df["period"].unique()}
+    then = [history.values(day, p, None if is_missing(o) else o)
+            if (day := days[p]) is not None else None
+            for p, o in zip(df["period"], df["owner"], strict=True)]
+    out = df.copy()
+    for key, figure in CHANGES.items():
+        now = out[figure].to_numpy(dtype="int64")
+        out[key] = pd.array([None if s is None else int(n) - getattr(s, figure)
+                             for n, s in zip(now, then, strict=True)], dtype="Int64")
+    return out
 
 
 def _level(period: Period) -> str:
@@ -333,7 +388,7 @@ def _derive(out: pd.DataFrame) -> pd.DataFrame:
         if key != "coverage":
             out[key] = pd.array(out[key].to_numpy(dtype="int64"), dtype="Int64")
             out.loc[closed, key] = pd.NA
-    return out[[*FORECAST_COLUMNS, LEVEL]]
+    return out
 
 
 def forecast_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -355,6 +410,8 @@ _MULTIPLE = {"ja": '0.0"倍"', "en": '0.0"x"'}
 # overdue deals only ever sit in the current period: elsewhere a blank reads better than 0件
 _COUNT = {"ja": '#,##0"件";-#,##0"件";""', "en": '#,##0;-#,##0;""'}
 _MONEY_OR_BLANK = {"ja": '¥#,##0;-¥#,##0;""', "en": '¥#,##0;-¥#,##0;""'}
+#: a change, signed: +¥1,200,000 / -¥300,000 / ¥0
+SIGNED = {"ja": '+¥#,##0;-¥#,##0;¥0', "en": '+¥#,##0;-¥#,##0;¥0'}
 #: the tab's columns, in the order a manager reads a ヨミ表 (the JSON has more: commit,
 #: best_case, weighted, forecast_attainment and gap are what the landings are made of)
 TAB_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -365,10 +422,13 @@ TAB_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("attainment", "達成率", "Attainment", "ratio", 8),
     ColumnSpec("remaining", "残り", "Remaining", "money", 13, _SHORTFALL),
     ColumnSpec("commit_landing", "コミット着地", "Commit landing", "money", 13),
+    ColumnSpec("commit_landing_change_7d", "コミット前週比", "Commit vs last week", "money",
+               13, SIGNED),
     ColumnSpec("commit_attainment", "達成見込率", "Commit attainment", "ratio", 8),
     ColumnSpec("commit_gap", "不足", "Shortfall", "money", 13, _SHORTFALL),
     ColumnSpec("best_case_landing", "ベストケース着地", "Best-case landing", "money", 13),
     ColumnSpec("forecast", "加重着地", "Weighted landing", "money", 13),
+    ColumnSpec("forecast_change_7d", "加重前週比", "Weighted vs last week", "money", 13, SIGNED),
     ColumnSpec("pipeline", "パイプライン", "Pipeline", "money", 13),
     ColumnSpec("coverage", "カバレッジ", "Coverage", "number", 8, _MULTIPLE),
     ColumnSpec("overdue_count", "予定日超過", "Overdue", "int", 8, _COUNT),
@@ -433,6 +493,9 @@ def forecast_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
                        font=DARK_GREEN),
             CondFormat(column="attainment", op="ge", value=1.0, fill=GREEN, font=DARK_GREEN),
             CondFormat(column="overdue_count", op="gt", value=0.0, fill=AMBER),
+            # a landing that fell since last week is the question of the ヨミ会
+            CondFormat(column="commit_landing_change_7d", op="lt", value=0.0, fill=AMBER),
+            CondFormat(column="forecast_change_7d", op="lt", value=0.0, fill=AMBER),
         ],
         chart=chart,
         freeze_columns=2,
@@ -440,7 +503,7 @@ def forecast_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
 
 
 def _compute(data: ReportInput) -> pd.DataFrame:
-    return compute_forecast(data.deals, data.targets, data.settings)
+    return compute_forecast(data.deals, data.targets, data.settings, data.forecast_history)
 
 
 REPORT = Report(key="forecast", title=TITLE, compute=_compute, json_rows=forecast_rows,
