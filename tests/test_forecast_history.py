@@ -270,6 +270,9 @@ def test_the_tab_says_it_as_a_manager_reads_it(tmp_path: Path) -> None:
         ("FY2026-Q3", DAY4, 2_400_000)]
     (chart,) = ws._charts
     assert chart.tagname == "lineChart"
+    # straight segments between the snapshots (a smoothed curve overshoots: values nobody
+    # forecast) and a dot on each one
+    assert [(s.smooth, s.marker.symbol) for s in chart.series] == [(False, "circle")] * 2
     assert chart.anchor._from.col == 7 and chart.anchor._from.row == 2
     cells = {(r[0], r[1], r[2]): dict(zip(header, r, strict=False)) for r in rows if r[0]}
     team4 = cells[("FY2026-Q2", "チーム合計", "4週前")]
@@ -386,6 +389,7 @@ def test_the_same_json_and_store_on_both_backends(emulator: Emulator, service_ac
     (chart,) = sheets["予測の推移"]["charts"]
     basic = chart["spec"]["basicChart"]
     assert (basic["chartType"], basic["headerCount"]) == ("LINE", 1)
+    assert [s["pointStyle"]["shape"] for s in basic["series"]] == ["CIRCLE", "CIRCLE"]
     domain = basic["domains"][0]["domain"]["sourceRange"]["sources"][0]
     assert (domain["startRowIndex"], domain["endRowIndex"], domain["startColumnIndex"]) == (
         1, 2 + 4, 3)  # the header (row 2), the trend rows 3–6; 予測日

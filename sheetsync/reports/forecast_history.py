@@ -303,7 +303,7 @@ TAB_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("won", "受注済", "Won", "money", 13),
     ColumnSpec("accuracy", "予測精度", "Accuracy", "ratio", 8),
     ColumnSpec("bias", "乖離", "Bias", "money", 13, SIGNED),
-    ColumnSpec("tendency", "傾向", "Tendency", "text", 8),
+    ColumnSpec("tendency", "傾向", "Tendency", "text", 11),
     ColumnSpec("a_hit_rate", "Aヨミ的中率", "Commit hit rate", "ratio", 9),
     ColumnSpec("hits", "的中/Aヨミ", "Won/commit", "text", 9),
     ColumnSpec("wilson", "95%区間", "95% range", "text", 11),

@@ -534,7 +534,10 @@ def chart_request(spec: TabSpec, sheet_id: int) -> dict[str, Any]:
         "legendPosition": "BOTTOM_LEGEND",
         "axis": [{"position": "BOTTOM_AXIS"}, {"position": "LEFT_AXIS"}],
         "domains": [{"domain": source(cat)}],
-        "series": [{"series": source(c), "targetAxis": "LEFT_AXIS"} for c in series_cols],
+        "series": [{"series": source(c), "targetAxis": "LEFT_AXIS",
+                    # a point on each value: a single snapshot is a dot, not nothing
+                    **({"pointStyle": {"shape": "CIRCLE"}} if chart.kind == "line" else {})}
+                   for c in series_cols],
         "headerCount": 1 if with_header else 0,
     }
     row, column, offset = chart_anchor(spec, chart)

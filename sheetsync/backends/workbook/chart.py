@@ -94,6 +94,11 @@ def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
            f"${column_letter(cat_col - 1)}${max(last, first)}"
     for series in drawn.series:
         series.cat = AxDataSource(strRef=StrRef(f=cats))
+        if chart.kind == "line":
+            # straight segments (a smoothed curve shows values nobody forecast) and a marker
+            # on each point (a single point is a dot, not nothing)
+            series.smooth = False
+            series.marker.symbol = "circle"
     ws.add_chart(drawn, _anchor(spec, chart))
     buf = io.BytesIO()
     wb.save(buf)
