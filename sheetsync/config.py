@@ -52,6 +52,9 @@ class SpreadsheetConfig(_Strict):
 
 class ForecastConfig(_Strict):
     period: Literal["quarter", "month"] = "quarter"
+    #: the weighted forecast's stage probabilities: the schema's (configured), or the win
+    #: rates observed in ファネル's calibration once a stage has 20 closed deals (observed)
+    probabilities: Literal["configured", "observed"] = "configured"
 
 
 class StaleConfig(_Strict):
@@ -59,6 +62,9 @@ class StaleConfig(_Strict):
     by_stage: dict[str, int] = Field(default_factory=dict, max_length=100)
     #: `close_pushed` once 受注予定日 was moved later this many times
     max_close_pushes: int = Field(default=2, ge=1, le=100)
+    #: `unrealistic_close`: fewer days left to 受注予定日 than the team's median from the
+    #: deal's stage to 受注 (ファネル)
+    unrealistic_close: bool = False
 
 
 class WinRateConfig(_Strict):

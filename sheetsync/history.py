@@ -25,6 +25,9 @@ What the snapshot keeps for 要フォロー案件 (docs/definitions.md, "要フ�
 - ``stage_since``: the day the current stage was first seen — the day of the observed stage
   change, or the deal's first sighting. Counted from the first sighting it is only a lower
   bound (:func:`stale_columns` says which: ``stage_since_first_sighting``).
+
+And for ファネル: ``stage_path``, the stages the deal was seen in and when, in one short
+text (:mod:`sheetsync.stage_paths`; a state tab written before it has none and is seeded).
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ LONG_VALUE = 300
 
 _SNAPSHOT_COLUMNS = ("deal_id", "fingerprint", "first_seen", "last_changed", "stage_since",
                      "close_pushes", "values")
+#: the column after them holding each deal's stage path (absent from older state tabs)
+_PATH_COLUMN = "stage_path"
 _HISTORY_HEADERS = {
     "observed_at": Label("日時", "Observed at"),
     "deal_id": Label("案件ID", "Deal ID"),
@@ -86,6 +91,9 @@ class Entry:
     stage_since: dt.date | None
     close_pushes: int
     values: str
+    #: the stages seen and when (:mod:`sheetsync.stage_paths`); None: unknown (a state tab
+    #: written before paths existed, until :func:`~sheetsync.stage_paths.seed_paths`)
+    path: str | None = None
 
 
 @dataclass
@@ -406,10 +414,11 @@ def read_snapshot(grid: Grid | None) -> Snapshot:
         return day  # type: ignore[return-value]
 
     width = len(_SNAPSHOT_COLUMNS)
+    has_path = len(header) > width and str(header[width] or "").strip() == _PATH_COLUMN
     for row in rows[start:]:
-        if len(row) < width:
-            row = [*row, *([None] * (width - len(row)))]
-        deal_id, print_, first, last, since, pushes, values = row[:width]
+        if len(row) < width + 1:
+            row = [*row, *([None] * (width + 1 - len(row)))]
+        deal_id, print_, first, last, since, pushes, values, path = row[:width + 1]
         if deal_id is None or print_ is None:
             continue
         first_seen = date_of(first)
@@ -419,6 +428,7 @@ def read_snapshot(grid: Grid | None) -> Snapshot:
             fingerprint=str(print_), first_seen=first_seen, last_changed=date_of(last),
             stage_since=date_of(since), close_pushes=int(pushes or 0),
             values=str(values or ""),
+            path=("" if path is None else str(path)) if has_path else None,
         )
     return Snapshot(entries, fields)
 
@@ -444,15 +454,21 @@ def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,
     """The hidden tab holding the snapshot (text cells only: identical on both backends);
     its note row also carries ``markers`` (``notified=…``, kept from the tab as read:
     :func:`sheetsync.lease.note_markers`) and, last, the run lease."""
+    # a state tab read without paths is written back without them, so they are still known
+    # to be missing (and seeded) on the next run
+    paths = any(e.path is not None for e in snapshot.entries.values())
     rows = [
         [deal_id, e.fingerprint, e.first_seen.isoformat(),
          e.last_changed.isoformat() if e.last_changed else None,
-         e.stage_since.isoformat() if e.stage_since else None, e.close_pushes, e.values]
+         e.stage_since.isoformat() if e.stage_since else None, e.close_pushes, e.values,
+         *([e.path or None] if paths else [])]
         for deal_id, e in sorted(snapshot.entries.items())
     ]
     columns = [Column(key, key, "int" if key == "close_pushes" else "text")
                for key in _SNAPSHOT_COLUMNS[:-1]]
     columns.append(Column("values", _VALUES_PREFIX + ",".join(snapshot.fields), "text"))
+    if paths:
+        columns.append(Column(_PATH_COLUMN, _PATH_COLUMN, "text"))
     return TabSpec(
         name=SNAPSHOT_TAB,
         columns=columns,

@@ -57,6 +57,7 @@ from .report import ERRORS_TAB, errors_tab, row_owners, run_note
 from .reports import REPORTS, ReportInput, TabContext
 from .reports.forecast_history import updated_history
 from .schema import Schema, load_schema
+from .stage_paths import schema_stages, seed_paths, steps_column, track_stages
 from .tabspec import TabSpec
 from .targets_tab import TARGETS_TITLE, read_targets
 from .validate import ValidationResult, validate_register
@@ -141,6 +142,8 @@ class RunResult:
         }
         for report in REPORTS:
             out[report.key] = report.json_rows(self.frames[report.key])
+            if report.more_json is not None:
+                out.update(report.more_json(self.frames[report.key]))
         out["tabs_written"] = self.written.tabs if self.written else []
         return out
 
@@ -244,6 +247,8 @@ def metrics_settings(config: Config, schema: Schema, as_of: dt.date) -> MetricsS
         window_months=config.win_rate.window_months,
         lead_sources=tuple(c.value for c in schema.field("lead_source").choices),
         hold_stages=schema.hold_stages(),
+        probabilities=config.forecast.probabilities,
+        stale_unrealistic_close=config.stale.unrealistic_close,
         accuracy_weeks=tuple(config.forecast_accuracy.weeks_before),
     )
 
@@ -281,6 +286,7 @@ def run(
         settings = metrics_settings(config, checked.schema, checked.as_of)
         observation = observe_changes(checked, run_at)
         deals = stale_columns(checked.validation.deals, observation.snapshot)
+        deals = steps_column(deals, observation.snapshot)
         pushed = close_pushed_on(checked.read.grids.get(HISTORY_TAB(config.language)),
                                  observation.changes, checked.schema)
         deals = deals.assign(last_close_push=pd.to_datetime(
@@ -311,13 +317,19 @@ def run(
 
 def observe_changes(checked: Checked, run_at: dt.datetime) -> Observation:
     """Compare the register with the last-seen snapshot. Changes are stamped with the run
-    time, or with ``--as-of``'s date when one was given (backfills, reproducible runs)."""
-    snapshot = read_snapshot(checked.read.grids.get(SNAPSHOT_TAB))
-    current = current_values(checked.validation, checked.register, checked.schema)
+    time, or with ``--as-of``'s date when one was given (backfills, reproducible runs).
+    Each deal's stage path follows (:mod:`.stage_paths`; an older state tab's rebuilt once
+    from 変更履歴)."""
+    schema = checked.schema
+    snapshot = seed_paths(read_snapshot(checked.read.grids.get(SNAPSHOT_TAB)),
+                          checked.read.grids.get(HISTORY_TAB(checked.config.language)), schema)
+    current = current_values(checked.validation, checked.register, schema)
     stamp: dt.datetime | dt.date = (
         checked.as_of if checked.as_of_given
         else run_at.replace(tzinfo=None, second=0, microsecond=0))
-    return observe(snapshot, current, observed_at=stamp)
+    day = stamp.date() if isinstance(stamp, dt.datetime) else stamp
+    return track_stages(snapshot, observe(snapshot, current, observed_at=stamp), day=day,
+                        stages=schema_stages(schema), closed=schema.closed_stages())
 
 
 def stored_forecasts(checked: Checked) -> ForecastHistory:

@@ -32,7 +32,7 @@ def _reasons(records: list[dict], **kw: object) -> dict[str, list[str]]:
 
 def test_the_reasons_and_their_order() -> None:
     assert REASONS == ("no_update", "overdue_close", "no_next_action", "next_action_overdue",
-                       "close_pushed", "hold_review_due")
+                       "close_pushed", "unrealistic_close", "hold_review_due")
 
 
 def test_no_update_with_per_stage_limits() -> None:

@@ -35,16 +35,16 @@ TARGETS = make_targets([{"period": "FY2026-Q1", "owner": "佐藤", "target": 5_0
 
 
 def test_every_report_declares_its_columns_and_json_keys() -> None:
-    from sheetsync.reports import followup, forecast, forecast_history, owners, win_rate
+    from sheetsync.reports import followup, forecast, forecast_history, funnel, owners, win_rate
 
     assert [r.key for r in REPORTS] == ["forecast", "forecast_accuracy", "win_rate", "stale",
-                                        "owners"]
+                                        "owners", "funnel"]
     assert tab_names("ja") == ["売上予測", "予測の推移", "受注率", "要フォロー案件",
-                               "担当者サマリー"]
+                               "担当者サマリー", "ファネル"]
     assert tab_names("en") == ["Forecast", "Forecast history", "Win rate", "Follow-up",
-                               "Rep summary"]
+                               "Rep summary", "Funnel"]
     assert report("forecast") is forecast.REPORT
-    for module in (forecast, forecast_history, win_rate, followup, owners):
+    for module in (forecast, forecast_history, win_rate, followup, owners, funnel):
         for spec in module.TAB_COLUMNS:
             assert spec.ja and spec.en and (spec.kind in NUMBER_FORMATS or spec.kind == "text")
             assert spec.width and spec.width > 0

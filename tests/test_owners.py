@@ -18,7 +18,7 @@ from sheetsync.grid import Grid
 from sheetsync.issues import Issue, Severity
 from sheetsync.metrics import MetricsSettings, make_deals, make_targets
 from sheetsync.reports import ReportInput, TabContext
-from sheetsync.reports.followup import REASONS, compute_stale
+from sheetsync.reports.followup import REASONS, active_reasons, compute_stale
 from sheetsync.reports.forecast import compute_forecast, forecast_periods, forecast_rows
 from sheetsync.reports.owners import (
     OWNERS_KEYS,
@@ -35,6 +35,8 @@ from sheetsync.textnorm import match_key
 D = dt.date
 AS_OF = D(2026, 12, 4)
 S = MetricsSettings.default(AS_OF)
+#: the follow-up reasons the summary counts by default (an optional one is off)
+IN_USE = active_reasons(S)
 
 
 def _issue(row: int | None, severity: Severity = Severity.ERROR) -> Issue:
@@ -85,7 +87,7 @@ def _zero_stages(**given: tuple[int, int]) -> dict[str, dict[str, int]]:
 
 
 def _reasons(**given: int) -> dict[str, int]:
-    return {r: given.get(r, 0) for r in REASONS}
+    return {r: given.get(r, 0) for r in IN_USE}
 
 
 def test_hand_computed_summary() -> None:
@@ -175,11 +177,11 @@ def test_tab_columns_team_first_and_formats() -> None:
                          "followups", "next_actions_7d", "close_pushed_7d", "input_errors",
                          "errors_link"]
     # then the follow-ups by reason, then the open pipeline by stage
-    assert keys.index("open_count") == 11 + len(REASONS)
+    assert keys.index("open_count") == 11 + len(IN_USE) == 11 + len(REASONS) - 1
     assert keys[-2 * len(open_stages(S)) - 2:][:4] == [
         "open_count", "open_amount", "open_count:lead", "open_amount:lead"]
     assert [k.removeprefix("followups:") for k in keys if k.startswith("followups:")] == list(
-        REASONS)
+        IN_USE)
     headers = {c.key: c.header for c in tab.columns}
     assert headers["open_count:lead"] == "リードの件数" and headers["open_amount:on_hold"] == (
         "保留の金額")
@@ -262,7 +264,8 @@ def cases(draw: st.DrawFn) -> tuple[ReportInput, list[dict[str, Any]]]:
     for i, r in enumerate(records):
         r["deal_id"], r["_row"] = f"D{i:03d}", i + 2
     s = MetricsSettings.default(draw(st.dates(D(2026, 1, 1), D(2027, 3, 31))),
-                                period=draw(st.sampled_from(["quarter", "month"])))
+                                period=draw(st.sampled_from(["quarter", "month"])),
+                                stale_unrealistic_close=draw(st.booleans()))
     current = forecast_periods(s)
     key = current.base[current.current].key
     pairs = draw(st.lists(st.tuples(st.sampled_from([key, "FY2026", "FY2027-Q1"]),
@@ -333,7 +336,8 @@ def test_summary_agrees_with_the_other_tabs(case: tuple[ReportInput, list[dict]]
     for row in rows:
         table = stale if row["owner"] is None else stale[stale["owner"] == row["owner"]]
         assert row["followups"] == len(table)
-        for reason in REASONS:
+        assert list(row["followups_by_reason"]) == list(active_reasons(s))
+        for reason in active_reasons(s):
             assert row["followups_by_reason"][reason] == sum(reason in rs
                                                              for rs in table["reasons"])
     # input errors: the errors in rows whose 担当者 is the rep, however it is spelled

@@ -79,6 +79,11 @@ class MetricsSettings:
     commit_probability: float = 80.0
     best_case_probability: float = 50.0
     hold_stages: frozenset[str] = frozenset()
+    #: ファネル: ``observed`` weights the forecast with the observed stage win rates
+    #: (:func:`sheetsync.reports.calibration.weighted_probability`); ``configured`` does not
+    probabilities: Literal["configured", "observed"] = "configured"
+    #: 要フォロー案件: flag ``unrealistic_close`` (off by default)
+    stale_unrealistic_close: bool = False
     #: 予測の推移: forecast accuracy is measured this many weeks before each period's end
     accuracy_weeks: tuple[int, ...] = (4, 8)
 
@@ -91,6 +96,9 @@ class MetricsSettings:
             )
         if self.period not in ("quarter", "month"):
             raise ValueError(f"period must be 'quarter' or 'month', got {self.period!r}")
+        if self.probabilities not in ("configured", "observed"):
+            raise ValueError("probabilities must be 'configured' or 'observed', "
+                             f"got {self.probabilities!r}")
         if self.window_months < 0:
             raise ValueError(f"window_months must be >= 0, got {self.window_months}")
         # read-only copies: a frozen dataclass should not hold a dict the caller can mutate

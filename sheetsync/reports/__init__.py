@@ -16,12 +16,12 @@ adding one module and one entry here::
 
 from __future__ import annotations
 
-from sheetsync.reports import followup, forecast, forecast_history, owners, win_rate
+from sheetsync.reports import followup, forecast, forecast_history, funnel, owners, win_rate
 from sheetsync.reports.base import Report, ReportInput, TabContext
 
 #: every report, in the order of their tabs
 REPORTS: tuple[Report, ...] = (forecast.REPORT, forecast_history.REPORT, win_rate.REPORT,
-                               followup.REPORT, owners.REPORT)
+                               followup.REPORT, owners.REPORT, funnel.REPORT)
 
 
 def report(key: str) -> Report:

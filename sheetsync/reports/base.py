@@ -104,13 +104,17 @@ def columns(specs: Sequence[ColumnSpec], language: Language) -> list[Column]:
 
 @dataclass(frozen=True)
 class Report:
-    """One report: its JSON key, its tab's name, and the three functions that make it."""
+    """One report: its JSON key, its tab's name, and the three functions that make it (a
+    fourth when its tab shows a second table with a JSON key of its own)."""
 
     key: str
     title: Label
     compute: Callable[[ReportInput], pd.DataFrame]
     json_rows: Callable[[pd.DataFrame], list[dict[str, Any]]]
     tab: Callable[[pd.DataFrame, TabContext], TabSpec]
+    #: further top-level JSON keys the same frame gives (key → value), e.g. ファネル's
+    #: ``calibration`` beside ``funnel``
+    more_json: Callable[[pd.DataFrame], dict[str, Any]] | None = None
 
     def tab_name(self, language: str) -> str:
         return self.title(language)

@@ -14,6 +14,9 @@ Reasons, always listed in this order (:data:`REASONS`):
 - ``no_next_action``: 次回アクション is blank (or only spaces).
 - ``next_action_overdue``: 次回アクション is filled and 次回アクション日 is before as-of.
 - ``close_pushed``: 受注予定日 was moved later at least ``stale_max_close_pushes`` times.
+- ``unrealistic_close`` (only with ``stale_unrealistic_close``): fewer days left to
+  受注予定日 (as-of or later) than the team's median days from the deal's stage to 受注
+  (ファネル's ``days_to_won``, from enough won deals: :func:`~.funnel.days_to_won`).
 - ``hold_review_due``: a deal parked in a hold stage (保留) whose 次回アクション日 — its review
   date — is before as-of. A parked deal gets no other reason.
 
@@ -55,6 +58,7 @@ from sheetsync.reports.base import (
     json_rows,
     records,
 )
+from sheetsync.reports.funnel import days_to_won
 from sheetsync.schema import Label
 from sheetsync.tabspec import CondFormat, Link, TabSpec
 
@@ -80,7 +84,9 @@ STALE_COLUMNS = (
     "_row",
 )
 REASONS = ("no_update", "overdue_close", "no_next_action", "next_action_overdue",
-           "close_pushed", "hold_review_due")
+           "close_pushed", "unrealistic_close", "hold_review_due")
+#: reasons a team switches on in the config (off: never given, and never listed)
+OPTIONAL_REASONS = {"unrealistic_close": "stale_unrealistic_close"}
 #: probability is taken to 1/10,000 of a percentage point, as the forecast's weighted sum
 _UNITS = 1_000_000
 
@@ -136,8 +142,16 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
               else pd.array([pd.NA] * len(deals), dtype="Int64"))
     pushed = (pushes >= settings.stale_max_close_pushes).fillna(False).to_numpy(dtype=bool)
 
+    unrealistic = np.zeros(len(deals), dtype=bool)
+    if settings.stale_unrealistic_close:
+        median = stage.map(days_to_won(deals, settings)).astype("float64").to_numpy()
+        left = frames.day_count(expected_close, pd.Series(as_of, index=deals.index))
+        left_np = left.to_numpy(dtype="float64", na_value=np.nan)
+        unrealistic = (left_np >= 0) & (left_np < median)  # NaN (unknown) never matches
+
     flags = np.column_stack([no_update & active, overdue & active, blank & active,
-                             ~blank & late & active, pushed & active, late & hold])
+                             ~blank & late & active, pushed & active, unrealistic & active,
+                             late & hold])
     sel = flags.any(axis=1)
 
     amount = (pd.to_numeric(deals["amount"]).astype("Int64") if "amount" in deals.columns
@@ -190,6 +204,18 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
         )
     )
     return out.iloc[order].reset_index(drop=True)[list(STALE_COLUMNS)]
+
+
+def active_reasons(settings: MetricsSettings) -> tuple[str, ...]:
+    """The reasons in use: :data:`REASONS` without the optional ones the config leaves off
+    (what the rep summary counts per reason, so its columns stay as they were).
+
+    >>> import datetime as dt
+    >>> "unrealistic_close" in active_reasons(MetricsSettings.default(dt.date(2026, 5, 1)))
+    False
+    """
+    return tuple(r for r in REASONS
+                 if r not in OPTIONAL_REASONS or getattr(settings, OPTIONAL_REASONS[r]))
 
 
 def impacts(amount: Sequence[Any], probability: Sequence[float]) -> pd.arrays.IntegerArray:
@@ -263,6 +289,7 @@ REASON_LABELS: dict[str, Label] = {
     "no_next_action": Label("次回未定", "No next action"),
     "next_action_overdue": Label("次回期限切れ", "Action overdue"),
     "close_pushed": Label("予定日延期", "Close pushed"),
+    "unrealistic_close": Label("予定日早すぎ", "Close too soon"),
     "hold_review_due": Label("見直し日超過", "Review due"),
 }
 REASON_SEPARATOR = Label("・", ", ")
@@ -271,6 +298,7 @@ REASON_FILLS: tuple[tuple[str, str], ...] = (
     ("overdue_close", RED),
     ("close_pushed", RED),
     ("no_update", AMBER),
+    ("unrealistic_close", AMBER),
     ("next_action_overdue", YELLOW),
     ("no_next_action", YELLOW),
     ("hold_review_due", GREY),
@@ -370,6 +398,7 @@ def stale_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
         probability=df["probability"] / 100,
     )
     rows = records(shown, cols)
+    given = {r for reasons in df["reasons"].tolist() for r in reasons}
     at = [c.key for c in cols].index("days_in_stage")
     for row, value in zip(rows, days_in_stage_cells(df["days_in_stage"].tolist(),
                                                     df["days_in_stage_at_least"].tolist()),
@@ -381,9 +410,10 @@ def stale_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
         rows=rows,
         note=context.note,
         conditional=[
-            # the first matching rule colours the cell: most serious reason first
+            # the first matching rule colours the cell: most serious reason first (an optional
+            # reason's rule only when a deal has it: the tab stays as it was while it is off)
             CondFormat(column="reasons", op="contains", value=REASON_LABELS[r](lang), fill=fill)
-            for r, fill in REASON_FILLS
+            for r, fill in REASON_FILLS if r not in OPTIONAL_REASONS or r in given
         ],
         freeze_columns=1,
     )

@@ -65,6 +65,7 @@ from sheetsync.reports.base import (
     json_rows,
     records,
 )
+from sheetsync.reports.calibration import weighted_probability
 from sheetsync.schema import Label
 from sheetsync.tabspec import ChartSpec, CondFormat, TabSpec
 
@@ -194,13 +195,16 @@ def place_deals(deals: pd.DataFrame, settings: MetricsSettings,
     effective = close.where(~late, as_of)
     pos = np.where(won, _positions(frames.dates(deals, "closed_on"), periods, settings),
                    np.where(open_, _positions(effective, periods, settings), -1))
-    return pd.DataFrame({
+    placed = pd.DataFrame({
         "pos": pos.astype("int64"),
         "open": open_ & (pos >= 0),
         "won": won & (pos >= 0),
         "overdue": open_ & late & (pos >= 0),
         "probability": deal_probability(deals, settings).to_numpy(dtype="float64"),
     }, index=deals.index)
+    if settings.probabilities == "observed":  # ファネル: only the weighted sum takes them
+        placed["weight"] = weighted_probability(deals, settings).to_numpy(dtype="float64")
+    return placed
 
 
 def _round_half_up(quot: np.ndarray, rem: np.ndarray) -> np.ndarray:
@@ -231,8 +235,10 @@ def _summands(deals: pd.DataFrame, placed: pd.DataFrame, settings: MetricsSettin
     units = _units(placed)
     # amount × units overflows int64 above ~9e12 yen: split the amount so it never does
     hi, lo = np.divmod(amount, _UNITS)
-    w_quot = hi * units + (lo * units) // _UNITS
-    w_rem = (lo * units) % _UNITS
+    weights = (np.rint(placed["weight"].to_numpy() * (_UNITS / 100)).astype("int64")
+               if "weight" in placed.columns else units)
+    w_quot = hi * weights + (lo * weights) // _UNITS
+    w_rem = (lo * weights) % _UNITS
     op = placed["open"].to_numpy()
     commit = op & _at_least(units, settings.commit_probability)
     best = op & _at_least(units, settings.best_case_probability)

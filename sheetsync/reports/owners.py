@@ -10,7 +10,8 @@ docs/definitions.md, "担当者サマリー". One row per rep, and a team row (`
   ``ReportInput.computed``, else :func:`~.forecast.compute_forecast`: the same numbers, never
   computed another way); 0 (target null) for a rep without a row there;
 - follow-ups: the rep's deals in 要フォロー案件's table (the same way) and, per reason of
-  :data:`~.followup.REASONS`, how many of them have it;
+  :data:`~.followup.REASONS` in use (:func:`~.followup.active_reasons`), how many of them
+  have it;
 - open deals whose 次回アクション日 falls in [as-of, as-of + 7 days], and open deals whose
   受注予定日 sheetsync saw moved later on a day in [as-of − 7 days, as-of] (the deals'
   ``last_close_push``, from :func:`sheetsync.history.close_pushed_on`);
@@ -161,7 +162,7 @@ def compute_owners(data: ReportInput) -> pd.DataFrame:
     stale = data.computed.get(followup.REPORT.key)
     if stale is None:
         stale = followup.compute_stale(deals, settings)
-    reasons = [*followup.REASONS]
+    reasons = [*followup.active_reasons(settings)]
     listed = stale[["owner", "reasons"]].explode("reasons")
     by_reason = (pd.crosstab(listed["owner"], listed["reasons"])
                  .reindex(columns=reasons, fill_value=0)
