@@ -57,7 +57,8 @@ class MetricsSettings:
     ``commit_probability``/``best_case_probability`` are the forecast thresholds (≥, percent).
     ``hold_stages`` are open stages that park a deal (保留): out of every forecast column and
     every follow-up rule but ``hold_review_due``. ``stale_max_close_pushes``: a deal whose
-    受注予定日 was moved later this many times is ``close_pushed``.
+    受注予定日 was moved later this many times is ``close_pushed``. ``probabilities``
+    (``configured`` | ``observed``) and ``stale_unrealistic_close``: ファネル's two uses.
 
     >>> s = MetricsSettings.default(dt.date(2026, 5, 1))
     >>> s.fiscal_year_start_month, s.period, sorted(s.won_stages)

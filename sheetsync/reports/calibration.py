@@ -85,22 +85,27 @@ def carried(deals: pd.DataFrame, settings: MetricsSettings,
     closed_on = frames.dates(deals, "closed_on")
     start = pd.Timestamp(window_start(settings.as_of, settings.window_months))
     inside = ((closed_on >= start) & (closed_on <= pd.Timestamp(settings.as_of))).to_numpy()
+    counted = (inside & (won | lost)).tolist()
+    won_list = won.tolist()
     stage = frames.text(deals, "stage").tolist()
     owner = frames.text(deals, "owner").tolist()
     found: list[tuple[str | None, str, str, str, bool]] = []
     for i, seen in enumerate(steps_of(deals, settings.as_of) if paths is None else paths):
         steps = seen.steps
-        if not (inside[i] and (won[i] or lost[i])) or len(steps) < 2:
+        if not counted[i] or len(steps) < 2:
             continue
         last, before = steps[-1], steps[-2]
         if (last.carried is None or last.stage != stage[i] or before.stage in
                 settings.closed_stages or before.stage in settings.hold_stages):
             continue
-        found.append((owner[i], before.stage, *last.carried, bool(won[i])))
+        found.append((owner[i], before.stage, *last.carried, won_list[i]))
     # what the forecast made of those values: deal_probability, on all of them at once
-    then = frames.make_deals([{"stage": st, "rank": rank or None,
-                               "probability": float(given) if given else None}
-                              for _, st, given, rank, _ in found])
+    then = pd.DataFrame({
+        "stage": pd.Series([st for _, st, _, _, _ in found], dtype=object),
+        "rank": pd.Series([rank or None for _, _, _, rank, _ in found], dtype=object),
+        "probability": pd.Series([float(given) if given else np.nan
+                                  for _, _, given, _, _ in found], dtype="float64"),
+    })
     probability = deal_probability(then, settings).tolist()
     return [Carried(o, st, rank or None, p, w)
             for (o, st, _, rank, w), p in zip(found, probability, strict=True)]

@@ -129,7 +129,7 @@ def journeys(deals: pd.DataFrame, settings: MetricsSettings,
     window_day = start.toordinal()
     closed_on = frames.dates(deals, "closed_on")
     won_inside = ((closed_on >= pd.Timestamp(start))
-                  & (closed_on <= pd.Timestamp(settings.as_of))).to_numpy()
+                  & (closed_on <= pd.Timestamp(settings.as_of))).tolist()
     owners = frames.text(deals, "owner").tolist()
     sources = frames.text(deals, "lead_source").tolist()
     out = Journeys()
@@ -141,7 +141,7 @@ def journeys(deals: pd.DataFrame, settings: MetricsSettings,
                 out.still[(owners[i], sources[i], steps[0].stage)] += 1
         elif steps:
             out.moved.append(_journey(steps, window_day - seen.first_day, order, settings,
-                                      won_rank, bool(won_inside[i]), owners[i], sources[i]))
+                                      won_rank, won_inside[i], owners[i], sources[i]))
     return out
 
 
@@ -150,36 +150,31 @@ def _journey(steps: tuple[Step, ...], start: int, order: Mapping[str, int],
              source: str | None) -> Journey:
     """One deal's journey; ``start``: the window's first day, as an offset from the deal's
     first sighting (the days of ``steps``)."""
-    j = Journey(owner, source)
+    stages = [s.stage for s in steps]
+    offsets = [s.offset for s in steps]
+    won_stages = settings.won_stages
     first: dict[str, int] = {}
-    for i, step in enumerate(steps):
-        if step.stage in order:
-            first.setdefault(step.stage, i)
+    for i, stage in enumerate(stages):
+        if stage in order and stage not in first:
+            first[stage] = i
     # the furthest stage seen after each step (受注 furthest of all), in one pass backwards
-    after = [-1] * len(steps)
-    for i in range(len(steps) - 2, -1, -1):
-        nxt = steps[i + 1].stage
-        reach = won_rank if nxt in settings.won_stages else order.get(nxt, -1)
-        after[i] = max(after[i + 1], reach)
-    final = steps[-1].stage
-    for stage, i in first.items():
-        if steps[i].offset < start:
-            continue
-        if after[i] > order[stage]:
-            j.entries.append((stage, "advanced"))
-        elif final in settings.lost_stages:
-            j.entries.append((stage, "lost"))
-        else:
-            j.entries.append((stage, "still_open"))
-    for i in range(1, len(steps)):
-        if steps[i].offset >= start:
-            j.transitions += 1
-            if i < len(steps) - 1 and steps[i].stage in order:
-                j.stays.append((steps[i].stage, steps[i + 1].offset - steps[i].offset))
-    if final in settings.won_stages and won_inside:
-        j.to_won = [(stage, steps[-1].offset - steps[i].offset)
-                    for stage, i in first.items() if i >= 1]
-    return j
+    n = len(stages)
+    after = [-1] * n
+    for i in range(n - 2, -1, -1):
+        nxt = stages[i + 1]
+        reach = won_rank if nxt in won_stages else order.get(nxt, -1)
+        after[i] = after[i + 1] if after[i + 1] > reach else reach
+    final = stages[-1]
+    lost = final in settings.lost_stages
+    entries = [(stage, "advanced" if after[i] > order[stage] else
+                "lost" if lost else "still_open")
+               for stage, i in first.items() if offsets[i] >= start]
+    stays = [(stages[i], offsets[i + 1] - offsets[i]) for i in range(1, n - 1)
+             if offsets[i] >= start and stages[i] in order]
+    transitions = sum(1 for i in range(1, n) if offsets[i] >= start)
+    to_won = ([(stage, offsets[-1] - offsets[i]) for stage, i in first.items() if i >= 1]
+              if won_inside and final in won_stages else [])
+    return Journey(owner, source, entries, stays, to_won, transitions)
 
 
 # -- the funnel table ------------------------------------------------------------------------
