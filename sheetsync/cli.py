@@ -54,7 +54,8 @@ def _progress(console: Console, language: str) -> pipeline.Progress:
         return pipeline._quiet
     labels = {"read": ("読み込み中", "reading"), "validate": ("検証中", "validating"),
               "compute": ("集計中", "computing"), "render": ("タブ作成中", "building tabs"),
-              "write": ("書き込み中", "writing")}
+              "write": ("書き込み中", "writing"),
+              "history": ("履歴を作成中", "building the history")}
 
     def show(phase: str) -> None:
         ja, en = labels.get(phase, (phase, phase))
@@ -212,11 +213,13 @@ def demo(directory: Path, language: str, as_of: dt.date | None, force: bool) -> 
     """Write a demo register to DIRECTORY (default ./sheetsync-demo) and run on it.
 
     Creates DIRECTORY/deals.xlsx (about 300 deals, a few deliberate input errors, a 目標
-    tab) and DIRECTORY/config.yaml, then runs the whole job and tells you what to open.
+    tab) and DIRECTORY/config.yaml, runs the whole job on it as a team's weekly runs would
+    have since the summer (the reps' edits between them: 変更履歴, 前週比, パイプライン増減 and
+    the funnel have something to show), then today's run, and tells you what to open.
     When DIRECTORY already holds either file (you may have edited it), nothing is written
     unless you pass --force.
     """
-    from .demo import write_demo_config, write_demo_workbook
+    from .demo import build_demo, write_demo_config
 
     remember_language(language)
     workbook = directory / "deals.xlsx"
@@ -227,11 +230,12 @@ def demo(directory: Path, language: str, as_of: dt.date | None, force: bool) -> 
                              "pass --force to overwrite it")
     directory.mkdir(parents=True, exist_ok=True)
     today = as_of or Config().today()  # the demo config's zone is the default one
-    stats = write_demo_workbook(workbook, today=today, language=language)
     write_demo_config(config_path, workbook.name, language=language)
     config = open_config(config_path)
     console = new_console()
-    result = pipeline.run(config, as_of=today, progress=_progress(console, language))
+    # weekly runs since the summer, the reps' edits between them: today's run comes last
+    result, stats = build_demo(config, today=today, language=language,
+                               progress=_progress(console, language))
     # dropdowns, formats and header notes, so opening the demo shows the rules at work
     from .apply import apply_schema
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 from .config import DEMO_MARKER, write_demo_config
 from .generate import DEAL_COUNT, REPS
+from .runs import build_demo
 from .workbook import DemoStats, write_demo_workbook
 
-__all__ = ["DEAL_COUNT", "DEMO_MARKER", "REPS", "DemoStats", "write_demo_config",
+__all__ = ["DEAL_COUNT", "DEMO_MARKER", "REPS", "DemoStats", "build_demo", "write_demo_config",
            "write_demo_workbook"]

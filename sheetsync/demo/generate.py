@@ -32,6 +32,13 @@ _STAGE_COUNTS: dict[str, int] = {
     "won": 52, "lost": 74,
 }
 
+#: the 受注確率 a rep types for a deal at each stage (one is drawn)
+PROBABILITIES: dict[str, tuple[int, ...]] = {
+    "lead": (10, 10, 20), "meeting": (20, 20, 30), "proposal": (30, 40, 50),
+    "quote": (50, 60, 70), "negotiation": (70, 80, 90), "on_hold": (20, 30, 50),
+    "won": (100,), "lost": (0,),
+}
+
 
 @dataclass
 class Deal:
@@ -205,12 +212,7 @@ class Generator:
         return rank if rng.random() < fill else None
 
     def _probability(self, stage: str) -> int:
-        options = {
-            "lead": (10, 10, 20), "meeting": (20, 20, 30), "proposal": (30, 40, 50),
-            "quote": (50, 60, 70), "negotiation": (70, 80, 90), "on_hold": (20, 30, 50),
-            "won": (100,), "lost": (0,),
-        }[stage]
-        return self.rng.choice(options)
+        return self.rng.choice(PROBABILITIES[stage])
 
     def _lead_source(self) -> str | None:
         choices = self.schema.field("lead_source").choices

@@ -55,6 +55,18 @@ _WIDTHS: dict[str, int] = {
     "expected_close": 13, "closed_on": 12, "lead_source": 15, "last_activity": 13,
     "next_action": 30, "next_action_date": 15, "loss_reason": 20, "notes": 24, "_memo": 24,
 }
+#: the :class:`~.generate.Deal` attributes each column's cell is rendered from
+_DEAL_ATTRS: dict[str, tuple[str, ...]] = {
+    "deal_id": ("deal_id",), "created_on": ("created_on",), "owner": ("owner",),
+    "client": ("client", "invalid"), "client_contact": ("contact", "deal_id"),
+    "deal_name": ("name", "phase2"), "stage": ("stage", "invalid"), "rank": ("rank",),
+    "probability": ("probability",), "amount": ("amount", "invalid"),
+    "expected_close": ("expected_close", "invalid"), "closed_on": ("closed_on",),
+    "lead_source": ("lead_source",), "last_activity": ("last_activity", "invalid"),
+    "next_action": ("formula_like", "hold_action", "next_action"),
+    "next_action_date": ("next_action_date",), "loss_reason": ("loss_reason", "invalid"),
+    "notes": ("note",), "_memo": ("memo",),
+}
 #: headers written as an alias instead of the label (must be aliases in the schema)
 _HEADER_ALIASES: dict[str, dict[str, str]] = {
     "amount": {"ja": "金額", "en": "Deal size"},
@@ -352,17 +364,17 @@ def _money_cell(amount: int, rng: random.Random) -> _Cell:
     return _Cell(amount, _YEN_FORMAT)
 
 
-def _write_targets(
-    ws: Worksheet, targets: list[tuple[Period, int | None, int]], gen: Generator, language: str
-) -> None:
+#: a cell of the 目標 tab below its header: (row, column, cell)
+_TargetCell = tuple[int, int, _Cell]
+
+
+def _target_cells(
+    targets: list[tuple[Period, int | None, int]], gen: Generator
+) -> list[_TargetCell]:
+    """The 目標 tab's rows as a manager typed them (the labels and yen forms drawn from
+    ``gen.rng``, so one seed decides them)."""
     rng = gen.rng
-    headers = ("期間", "担当者", "目標金額") if language == "ja" else ("Period", "Owner", "Target")
-    for column, text in enumerate(headers, start=1):
-        ws.cell(row=1, column=column, value=text)
-    _style_header(ws, 1, len(headers))
-    ws.freeze_panes = "A2"
-    for letter, width in zip("ABC", (22, 14, 16), strict=True):
-        ws.column_dimensions[letter].width = width
+    cells: list[_TargetCell] = []
     monthly_rep = rng.randrange(len(REPS))
     row = 2
     for period, rep, amount in targets:
@@ -376,15 +388,171 @@ def _write_targets(
             labels = (f"{months[0][0]}-{months[0][1]:02d}", f"{months[1][0]}年{months[1][1]}月",
                       f"{months[2][0]}-{months[2][1]:02d}")
             for label, part in zip(labels, share, strict=True):
-                _put(ws, row, 1, _Cell(label))
-                _put(ws, row, 2, _Cell(owner))
-                _put(ws, row, 3, _money_cell(part, rng))
+                cells += [(row, 1, _Cell(label)), (row, 2, _Cell(owner)),
+                          (row, 3, _money_cell(part, rng))]
                 row += 1
             continue
-        _put(ws, row, 1, _Cell(_period_label(period, rng)))
-        _put(ws, row, 2, _Cell(owner))
-        _put(ws, row, 3, _money_cell(amount, rng))
+        cells += [(row, 1, _Cell(_period_label(period, rng))), (row, 2, _Cell(owner)),
+                  (row, 3, _money_cell(amount, rng))]
         row += 1
+    return cells
+
+
+def _write_targets(ws: Worksheet, cells: list[_TargetCell], language: str) -> None:
+    headers = ("期間", "担当者", "目標金額") if language == "ja" else ("Period", "Owner", "Target")
+    for column, text in enumerate(headers, start=1):
+        ws.cell(row=1, column=column, value=text)
+    _style_header(ws, 1, len(headers))
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABC", (22, 14, 16), strict=True):
+        ws.column_dimensions[letter].width = width
+    for row, column, cell in cells:
+        _put(ws, row, column, cell)
+
+
+#: one register row: its cells by column field name
+RegisterRow = dict[str, _Cell]
+
+
+class DemoBook:
+    """The demo rendered once: the deals of :class:`~.generate.Generator`, the register's
+    cells as reps typed them and the 目標 tab's — everything :func:`write_demo_workbook`
+    writes, drawn from the one ``seed`` in the same order.
+
+    :meth:`write` saves the workbook with today's register (the demo) or with any other rows
+    (the register as it stood on an earlier day: :mod:`.history`), the other tabs alike.
+    """
+
+    def __init__(self, *, today: dt.date, seed: int = 7, language: str = "ja") -> None:
+        if language not in ("ja", "en"):
+            raise ValueError(f"language must be 'ja' or 'en', got {language!r}")
+        self.today = today
+        self.seed = seed
+        self.language = language
+        self.schema = load_schema()
+        self.gen = Generator(today, seed, self.schema)
+        self.deals = self.gen.deals()
+        targets = self.gen.targets(self.deals)
+        out = _Renderer(self.gen.rng, language)
+        self.rows: list[RegisterRow] = [
+            _render_row(self.gen, out, deal, today, _FIRST_DATA_ROW + offset)
+            for offset, deal in enumerate(self.deals)]
+        self.target_cells = _target_cells(targets, self.gen)
+
+    def renderer(self, rng: random.Random) -> _Renderer:
+        """A renderer in the demo's language drawing its forms from ``rng``."""
+        return _Renderer(rng, self.language)
+
+    def render(self, out: _Renderer, deal: Deal) -> RegisterRow:
+        """``deal``'s cells in forms drawn by ``out`` (the contact as today's row has it)."""
+        return _render_row(self.gen, out, deal, self.today, _FIRST_DATA_ROW)
+
+    def row_as(self, index: int, deal: Deal, out: _Renderer,
+               drawn: dict[tuple[int, str, tuple[Any, ...]], _Cell]) -> RegisterRow:
+        """Today's row ``index`` holding ``deal``'s values instead (the row as it stood on an
+        earlier day): a cell whose value is today's is today's cell, in the same form; any
+        other value is drawn by ``out`` once per row, column and value (kept in ``drawn``),
+        so a value that stays put never changes its form from one day to the next."""
+        final, today_row = self.deals[index], self.rows[index]
+        if deal is final:
+            return today_row
+        row: RegisterRow = {}
+        rendered: RegisterRow | None = None
+        for name in _COLUMNS:
+            attrs = _DEAL_ATTRS[name]
+            value = tuple(getattr(deal, a) for a in attrs)
+            if value == tuple(getattr(final, a) for a in attrs):
+                row[name] = today_row[name]
+                continue
+            key = (index, name, value)
+            if key not in drawn:
+                rendered = rendered or self.render(out, deal)
+                drawn[key] = rendered[name]
+            row[name] = drawn[key]
+        return row
+
+    def write(self, path: Path, rows: list[RegisterRow] | None = None) -> DemoStats:
+        """Write the workbook to ``path``: the register holds ``rows`` (default: today's).
+        The stats describe today's register (what the demo is)."""
+        rows = self.rows if rows is None else rows
+        schema, language = self.schema, self.language
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = schema.title(language)
+        title = _TITLES[language].format(fy=fiscal_year_of(self.today))
+        ws.cell(row=_TITLE_ROW, column=1, value=title).font = Font(bold=True, size=14)
+        for column, name in enumerate(_COLUMNS, start=1):
+            ws.cell(row=_HEADER_ROW, column=column, value=_header(schema, name, language))
+            ws.column_dimensions[get_column_letter(column)].width = _WIDTHS[name]
+        _style_header(ws, _HEADER_ROW, len(_COLUMNS))
+        ws.freeze_panes = ws.cell(row=_FIRST_DATA_ROW, column=1).coordinate
+        position = {name: i + 1 for i, name in enumerate(_COLUMNS)}
+        for offset, cells in enumerate(rows):
+            for name, cell in cells.items():
+                _put(ws, _FIRST_DATA_ROW + offset, position[name], cell)
+        last = _FIRST_DATA_ROW + len(rows) - 1
+        ws.auto_filter.ref = f"A{_HEADER_ROW}:{get_column_letter(len(_COLUMNS))}{last}"
+
+        _write_targets(wb.create_sheet(_TAB_NAMES["targets"][language]), self.target_cells,
+                       language)
+        memo = wb.create_sheet(_TAB_NAMES["memo"][language])
+        for row, line in enumerate(_MEMO_LINES[language], start=1):
+            if line:
+                memo.cell(row=row, column=1, value=line)
+        memo["A1"].font = Font(bold=True)
+        memo.column_dimensions["A"].width = 90
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(path)
+        return self.stats(path)
+
+    def stats(self, path: Path) -> DemoStats:
+        """What today's register holds (:class:`DemoStats`), the workbook being ``path``."""
+        invalid: list[tuple[int, int]] = []
+        warnings: dict[str, list[str]] = defaultdict(list)
+        stages: Counter[str] = Counter()
+        position = {name: i + 1 for i, name in enumerate(_COLUMNS)}
+        shared_seen: set[int] = set()
+        contact_owners: dict[tuple[int, tuple[int, int]], set[int]] = defaultdict(set)
+        contact_first: dict[tuple[int, tuple[int, int]], str] = {}
+        gen = self.gen
+
+        def ref(row: int, name: str) -> str:
+            return f"{get_column_letter(position[name])}{row}"
+
+        for offset, deal in enumerate(self.deals):
+            row = _FIRST_DATA_ROW + offset
+            if deal.invalid:
+                invalid.append((row, position[_INVALID_COLUMN[deal.invalid]]))
+            if deal.invalid != "unknown_stage":
+                stages[deal.stage] += 1
+            if deal.stage == "won" and deal.probability == 50:
+                warnings["closed_probability_mismatch"].append(ref(row, "probability"))
+            if deal.stage == "lost" and deal.rank == "A":
+                warnings["closed_rank_mismatch"].append(ref(row, "rank"))
+            if (deal.client in gen.shared_clients and deal.closed_on is None
+                    and not deal.invalid and deal.client not in shared_seen):
+                shared_seen.add(deal.client)  # reported at the client's first open deal
+                warnings["multiple_owners"].append(ref(row, "client"))
+            if (deal.contact is not None and not deal.invalid
+                    and deal.stage not in ("won", "lost", "on_hold")):
+                key = (deal.client, deal.contact)
+                contact_owners[key].add(deal.owner)
+                contact_first.setdefault(key, ref(row, "client_contact"))
+        for key, owners in contact_owners.items():
+            if len(owners) > 1:  # one person at one client, approached by several reps
+                warnings["multiple_owners_contact"].append(contact_first[key])
+        invalid.sort()
+        return DemoStats(
+            deals=len(self.deals),
+            reps=list(REPS),
+            invalid_cells=[f"{get_column_letter(c)}{r}" for r, c in invalid],
+            stages=stages,
+            path=Path(path),
+            warning_cells=dict(warnings),
+        )
 
 
 def write_demo_workbook(
@@ -395,82 +563,4 @@ def write_demo_workbook(
     Tabs: the register (案件一覧 / Deals), the targets (目標 / Targets) and a notes tab that
     sheetsync does not own (メモ / Memo). Deterministic for a given ``seed`` and ``today``.
     """
-    if language not in ("ja", "en"):
-        raise ValueError(f"language must be 'ja' or 'en', got {language!r}")
-    schema = load_schema()
-    gen = Generator(today, seed, schema)
-    deals = gen.deals()
-    targets = gen.targets(deals)
-    out = _Renderer(gen.rng, language)
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = schema.title(language)
-    title = _TITLES[language].format(fy=fiscal_year_of(today))
-    ws.cell(row=_TITLE_ROW, column=1, value=title).font = Font(bold=True, size=14)
-    for column, name in enumerate(_COLUMNS, start=1):
-        ws.cell(row=_HEADER_ROW, column=column, value=_header(schema, name, language))
-        ws.column_dimensions[get_column_letter(column)].width = _WIDTHS[name]
-    _style_header(ws, _HEADER_ROW, len(_COLUMNS))
-    ws.freeze_panes = ws.cell(row=_FIRST_DATA_ROW, column=1).coordinate
-
-    invalid: list[tuple[int, int]] = []
-    warnings: dict[str, list[str]] = defaultdict(list)
-    stages: Counter[str] = Counter()
-    position = {name: i + 1 for i, name in enumerate(_COLUMNS)}
-    shared_seen: set[int] = set()
-    contact_owners: dict[tuple[int, tuple[int, int]], set[int]] = defaultdict(set)
-    contact_first: dict[tuple[int, tuple[int, int]], str] = {}
-    for offset, deal in enumerate(deals):
-        row = _FIRST_DATA_ROW + offset
-        cells = _render_row(gen, out, deal, today, row)
-        for name, cell in cells.items():
-            _put(ws, row, position[name], cell)
-        if deal.invalid:
-            invalid.append((row, position[_INVALID_COLUMN[deal.invalid]]))
-        if deal.invalid != "unknown_stage":
-            stages[deal.stage] += 1
-        if deal.stage == "won" and deal.probability == 50:
-            warnings["closed_probability_mismatch"].append(
-                ws.cell(row=row, column=position["probability"]).coordinate)
-        if deal.stage == "lost" and deal.rank == "A":
-            warnings["closed_rank_mismatch"].append(
-                ws.cell(row=row, column=position["rank"]).coordinate)
-        if (deal.client in gen.shared_clients and deal.closed_on is None and not deal.invalid
-                and deal.client not in shared_seen):
-            shared_seen.add(deal.client)  # reported at the client's first open deal
-            warnings["multiple_owners"].append(
-                ws.cell(row=row, column=position["client"]).coordinate)
-        if (deal.contact is not None and not deal.invalid
-                and deal.stage not in ("won", "lost", "on_hold")):
-            key = (deal.client, deal.contact)
-            contact_owners[key].add(deal.owner)
-            contact_first.setdefault(key, ws.cell(row=row, column=position["client_contact"])
-                                     .coordinate)
-    for key, owners in contact_owners.items():
-        if len(owners) > 1:  # one person at one client, approached by several reps
-            warnings["multiple_owners_contact"].append(contact_first[key])
-    last = _FIRST_DATA_ROW + len(deals) - 1
-    ws.auto_filter.ref = f"A{_HEADER_ROW}:{get_column_letter(len(_COLUMNS))}{last}"
-
-    _write_targets(wb.create_sheet(_TAB_NAMES["targets"][language]), targets, gen, language)
-    memo = wb.create_sheet(_TAB_NAMES["memo"][language])
-    for row, line in enumerate(_MEMO_LINES[language], start=1):
-        if line:
-            memo.cell(row=row, column=1, value=line)
-    memo["A1"].font = Font(bold=True)
-    memo.column_dimensions["A"].width = 90
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    invalid.sort()
-    return DemoStats(
-        deals=len(deals),
-        reps=list(REPS),
-        invalid_cells=[ws.cell(row=r, column=c).coordinate for r, c in invalid],
-        stages=stages,
-        path=path,
-        warning_cells=dict(warnings),
-    )
+    return DemoBook(today=today, seed=seed, language=language).write(path)
