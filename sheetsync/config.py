@@ -98,6 +98,12 @@ class ForecastAccuracyConfig(_Strict):
         return value
 
 
+class PipelineChangesConfig(_Strict):
+    #: パイプライン増減 compares the register this many days ago with today (at most 92:
+    #: removed deals' values are kept 93 days)
+    days: int = Field(default=7, ge=1, le=92)
+
+
 class EnforceConfig(_Strict):
     #: `schema apply`: true = the sheet rejects invalid input; false = it accepts it with a
     #: warning (sheetsync still reports it)
@@ -226,6 +232,7 @@ class Config(_Strict):
     win_rate: WinRateConfig = Field(default_factory=WinRateConfig)
     tabs: TabsConfig = Field(default_factory=TabsConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    pipeline_changes: PipelineChangesConfig = Field(default_factory=PipelineChangesConfig)
     forecast_accuracy: ForecastAccuracyConfig = Field(default_factory=ForecastAccuracyConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     enforce: EnforceConfig = Field(default_factory=EnforceConfig)

@@ -56,6 +56,7 @@ from .names import spellings
 from .report import ERRORS_TAB, errors_tab, row_owners, run_note
 from .reports import REPORTS, ReportInput, TabContext
 from .reports.forecast_history import updated_history
+from .rewind import REMOVED_TAB, ChangeLog, build_change_log, kept_tombstones, removed_tab
 from .schema import Schema, load_schema
 from .stage_paths import schema_stages, seed_paths, steps_column, track_stages
 from .tabspec import TabSpec
@@ -178,6 +179,7 @@ def check(
     register_names = _candidates(config.tabs.register_tab, schema.title.ja, schema.title.en)
     target_names = _candidates(config.tabs.targets, TARGETS_TITLE.ja, TARGETS_TITLE.en)
     state_names = [SNAPSHOT_TAB, HISTORY_TAB(config.language), FORECAST_SNAPSHOT_TAB]
+    state_names.append(REMOVED_TAB)  # パイプライン増減: removed deals' values
     with _phase(timings, "read", progress):
         backend = backend or open_backend(config, register_tab=None)
         read = backend.read([*register_names, *target_names, *state_names])
@@ -247,6 +249,7 @@ def metrics_settings(config: Config, schema: Schema, as_of: dt.date) -> MetricsS
         window_months=config.win_rate.window_months,
         lead_sources=tuple(c.value for c in schema.field("lead_source").choices),
         hold_stages=schema.hold_stages(),
+        pipeline_changes_days=config.pipeline_changes.days,
         probabilities=config.forecast.probabilities,
         stale_unrealistic_close=config.stale.unrealistic_close,
         accuracy_weeks=tuple(config.forecast_accuracy.weeks_before),
@@ -291,17 +294,20 @@ def run(
                                  observation.changes, checked.schema)
         deals = deals.assign(last_close_push=pd.to_datetime(
             deals["deal_id"].map(pushed), errors="coerce").astype("datetime64[ns]"))
+        history_log = change_log(checked, observation)
         frames: dict[str, pd.DataFrame] = {}  # filled in REPORTS' order: later ones reuse
         inputs = ReportInput(
             deals=deals, settings=settings, targets=checked.targets,
             issues=checked.validation.report.issues,
             row_owners=row_owners(checked.register, checked.validation.header),
+            change_log=history_log,
             computed=frames, forecast_history=stored_forecasts(checked))
         for report in REPORTS:
             frames[report.key] = report.compute(inputs)
         forecasts = updated_history(inputs)  # today's snapshot recorded: what is written
     with _phase(timings, "render", progress):
         tabs = build_tabs(checked, run_at, frames, observation, lease, forecasts)
+        tabs += removed_tabs(checked, history_log)
     result = RunResult(checked, run_at, settings, frames, tabs, observation.changes)
     if not dry_run:
         with _phase(timings, "write", progress):
@@ -337,6 +343,27 @@ def stored_forecasts(checked: Checked) -> ForecastHistory:
     history = checked.config.history
     return read_forecast_history(checked.read.grids.get(FORECAST_SNAPSHOT_TAB),
                                  SnapshotRetention(history.retention_days, history.forecast_rows))
+
+
+def change_log(checked: Checked, observation: Observation) -> ChangeLog:
+    """What パイプライン増減 rebuilds the register's past from (:mod:`.rewind`): the changes
+    observed (変更履歴 and this run's), the snapshot, the removed deals' last values."""
+    config = checked.config
+    grids = checked.read.grids
+    return build_change_log(
+        observation=observation, schema=checked.schema, validation=checked.validation,
+        state=grids.get(SNAPSHOT_TAB), history=grids.get(HISTORY_TAB(config.language)),
+        removed=grids.get(REMOVED_TAB), language=config.language, owners=config.owners,
+        retention=Retention(config.history.retention_rows, config.history.retention_days))
+
+
+def removed_tabs(checked: Checked, log: ChangeLog) -> list[TabSpec]:
+    """The hidden tab keeping removed deals' last values (:mod:`.rewind`): written when it
+    has deals to keep, or exists and must be emptied."""
+    kept = kept_tombstones(log.tombstones, checked.as_of)
+    if not kept and REMOVED_TAB not in checked.read.grids:
+        return []
+    return [removed_tab(kept, log.snapshot.fields)]
 
 
 def build_tabs(

@@ -148,9 +148,9 @@ def test_run_writes_owned_tabs_and_never_the_register(demo):
     assert result.exit_code == 1  # the demo has input errors; the tabs are written anyway
     wb = openpyxl.load_workbook(workbook)
     assert wb.sheetnames[:3] == ["案件一覧", "目標", "メモ"]
-    assert wb.sheetnames[3:] == ["売上予測", "予測の推移", "受注率", "要フォロー案件",
-                                 "担当者サマリー", "ファネル", "入力エラー", "変更履歴",
-                                 "_sheetsync_state", "_sheetsync_forecast"]
+    assert wb.sheetnames[3:] == ["売上予測", "予測の推移", "パイプライン増減", "受注率",
+                                 "要フォロー案件", "担当者サマリー", "ファネル", "入力エラー",
+                                 "変更履歴", "_sheetsync_state", "_sheetsync_forecast"]
     assert wb["_sheetsync_state"].sheet_state == "hidden"
     assert wb["_sheetsync_forecast"].sheet_state == "hidden"
     after = sheet_parts(workbook)

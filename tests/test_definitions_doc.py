@@ -24,6 +24,7 @@ from sheetsync.history import HISTORY_TAB, SNAPSHOT_TAB
 from sheetsync.metrics import periods, targets
 from sheetsync.reports import REPORTS
 from sheetsync.reports.followup import REASON_LABELS, REASONS
+from sheetsync.rewind import REMOVED_TAB
 from sheetsync.schema import load_schema
 from sheetsync.targets_tab import TARGET_FIELDS, TARGETS_TITLE
 
@@ -148,7 +149,7 @@ def test_every_field_stage_and_choice_of_the_default_schema_is_defined(doc: str)
 
 
 def test_every_tab_and_tab_column_is_defined(doc: str) -> None:
-    texts = [SNAPSHOT_TAB, FORECAST_SNAPSHOT_TAB]
+    texts = [SNAPSHOT_TAB, FORECAST_SNAPSHOT_TAB, REMOVED_TAB]
     for label in (HISTORY_TAB, report.ERRORS_TAB, TARGETS_TITLE, *report._HEADERS.values()):
         texts += [label.ja, label.en]
     for field in TARGET_FIELDS:

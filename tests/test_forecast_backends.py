@@ -25,8 +25,8 @@ from sheetsync.testing.load import load_grids
 AS_OF = dt.date(2026, 12, 4)
 #: a laptop shows columns A–N at 100 %; the issue asks for the chart's corner at J or left
 LAST_CHART_COLUMN = 9  # J, 0-based
-VISIBLE_TABS = ["売上予測", "予測の推移", "受注率", "要フォロー案件", "担当者サマリー",
-                "ファネル", "入力エラー", "変更履歴"]
+VISIBLE_TABS = ["売上予測", "予測の推移", "パイプライン増減", "受注率", "要フォロー案件",
+                "担当者サマリー", "ファネル", "入力エラー", "変更履歴"]
 #: about 30 and 20 columns: one page wide would be unreadable; each page repeats these columns
 NATURAL_SIZE_TABS = {"担当者サマリー": "$A:$A", "ファネル": "$A:$C"}
 

@@ -35,16 +35,25 @@ TARGETS = make_targets([{"period": "FY2026-Q1", "owner": "佐藤", "target": 5_0
 
 
 def test_every_report_declares_its_columns_and_json_keys() -> None:
-    from sheetsync.reports import followup, forecast, forecast_history, funnel, owners, win_rate
+    from sheetsync.reports import (
+        followup,
+        forecast,
+        forecast_history,
+        funnel,
+        owners,
+        pipeline_changes,
+        win_rate,
+    )
 
-    assert [r.key for r in REPORTS] == ["forecast", "forecast_accuracy", "win_rate", "stale",
-                                        "owners", "funnel"]
-    assert tab_names("ja") == ["売上予測", "予測の推移", "受注率", "要フォロー案件",
-                               "担当者サマリー", "ファネル"]
-    assert tab_names("en") == ["Forecast", "Forecast history", "Win rate", "Follow-up",
-                               "Rep summary", "Funnel"]
+    assert [r.key for r in REPORTS] == ["forecast", "forecast_accuracy", "pipeline_changes",
+                                        "win_rate", "stale", "owners", "funnel"]
+    assert tab_names("ja") == ["売上予測", "予測の推移", "パイプライン増減", "受注率",
+                               "要フォロー案件", "担当者サマリー", "ファネル"]
+    assert tab_names("en") == ["Forecast", "Forecast history", "Pipeline changes", "Win rate",
+                               "Follow-up", "Rep summary", "Funnel"]
     assert report("forecast") is forecast.REPORT
-    for module in (forecast, forecast_history, win_rate, followup, owners, funnel):
+    for module in (forecast, forecast_history, pipeline_changes, win_rate, followup, owners,
+                   funnel):
         for spec in module.TAB_COLUMNS:
             assert spec.ja and spec.en and (spec.kind in NUMBER_FORMATS or spec.kind == "text")
             assert spec.width and spec.width > 0
@@ -61,7 +70,8 @@ def test_reports_run_from_the_list() -> None:
         frame = r.compute(inputs)
         rows = r.json_rows(frame)
         tab = r.tab(frame, TabContext(language="en", note="n"))
-        assert tab.name == r.tab_name("en") and isinstance(rows, list)
+        # a list of rows, or one object (pipeline_changes: from, to, rows, deals)
+        assert tab.name == r.tab_name("en") and isinstance(rows, list | dict)
 
 
 @pytest.mark.parametrize(

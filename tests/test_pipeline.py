@@ -96,9 +96,10 @@ def test_every_tab_says_how_many_rows_were_excluded(tmp_path, demo_grids):
 def test_english_tabs_and_notes(tmp_path, demo_grids):
     write_grids(tmp_path / "deals.xlsx", demo_grids.values())
     result = pipeline.run(config_for(tmp_path, "language: en\n"), as_of=TODAY, run_at=RUN_AT)
-    assert result.written.tabs == ["Forecast", "Forecast history", "Win rate", "Follow-up",
-                                   "Rep summary", "Funnel", "Input errors", "Change history",
-                                   SNAPSHOT_TAB, FORECAST_SNAPSHOT_TAB]
+    assert result.written.tabs == ["Forecast", "Forecast history", "Pipeline changes",
+                                   "Win rate", "Follow-up", "Rep summary", "Funnel",
+                                   "Input errors", "Change history", SNAPSHOT_TAB,
+                                   FORECAST_SNAPSHOT_TAB]
     wb = openpyxl.load_workbook(tmp_path / "deals.xlsx")
     assert "9 rows excluded — see Input errors" in wb["Forecast"]["A1"].value
     # messages in English; the column keeps the header as written in the sheet

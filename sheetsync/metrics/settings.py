@@ -87,6 +87,8 @@ class MetricsSettings:
     stale_unrealistic_close: bool = False
     #: 予測の推移: forecast accuracy is measured this many weeks before each period's end
     accuracy_weeks: tuple[int, ...] = (4, 8)
+    #: パイプライン増減 compares the register this many days ago with today
+    pipeline_changes_days: int = 7
 
     def __post_init__(self) -> None:
         if isinstance(self.as_of, dt.datetime):

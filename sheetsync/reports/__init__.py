@@ -16,11 +16,20 @@ adding one module and one entry here::
 
 from __future__ import annotations
 
-from sheetsync.reports import followup, forecast, forecast_history, funnel, owners, win_rate
+from sheetsync.reports import (
+    followup,
+    forecast,
+    forecast_history,
+    funnel,
+    owners,
+    pipeline_changes,
+    win_rate,
+)
 from sheetsync.reports.base import Report, ReportInput, TabContext
 
 #: every report, in the order of their tabs
-REPORTS: tuple[Report, ...] = (forecast.REPORT, forecast_history.REPORT, win_rate.REPORT,
+REPORTS: tuple[Report, ...] = (forecast.REPORT, forecast_history.REPORT,
+                               pipeline_changes.REPORT, win_rate.REPORT,
                                followup.REPORT, owners.REPORT, funnel.REPORT)
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from sheetsync.forecast_snapshots import ForecastHistory
 from sheetsync.issues import Issue
 from sheetsync.metrics.settings import MetricsSettings
+from sheetsync.rewind import ChangeLog
 from sheetsync.schema import Label
 from sheetsync.tabspec import Column, ColumnKind, TabSpec
 
@@ -58,6 +59,8 @@ class ReportInput:
     row_owners: Mapping[int, str] = field(default_factory=dict)
     computed: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     forecast_history: ForecastHistory = field(default_factory=ForecastHistory)
+    #: what the register's past is rebuilt from (パイプライン増減); None: no history known
+    change_log: ChangeLog | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,8 @@ class Report:
     key: str
     title: Label
     compute: Callable[[ReportInput], pd.DataFrame]
-    json_rows: Callable[[pd.DataFrame], list[dict[str, Any]]]
+    #: the report's JSON value: a list of rows (or one object, e.g. ``pipeline_changes``)
+    json_rows: Callable[[pd.DataFrame], list[dict[str, Any]] | dict[str, Any]]
     tab: Callable[[pd.DataFrame, TabContext], TabSpec]
     #: further top-level JSON keys the same frame gives (key → value), e.g. ファネル's
     #: ``calibration`` beside ``funnel``

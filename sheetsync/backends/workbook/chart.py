@@ -85,6 +85,8 @@ def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     drawn.title = chart.title
     drawn.width, drawn.height = cm(chart.width_px), cm(chart.height_px)
     drawn.x_axis.delete = False
+    # categories under the plot area, below negative columns too (where Google draws them)
+    drawn.x_axis.tickLblPos = "low"
     drawn.y_axis.delete = False
     header = spec.header_row
     for col in series_cols:
