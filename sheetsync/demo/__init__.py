@@ -12,9 +12,16 @@ those. A 目標 (targets) tab and a tab sheetsync does not own complete the work
 Everything is deterministic for a given ``seed`` and ``today``; the ``en`` variant has the
 same rows and the same problems as the ``ja`` one, with English headers and tab names.
 
+``sheetsync demo`` does not write that register once: :func:`build_demo` builds the workbook
+through backdated runs — weekly for the last three weeks, and the days last quarter's
+forecast accuracy looks at — with the reps' edits between them (stage moves, 受注予定日
+slips, wins, losses, new deals, amounts revised), so 変更履歴, 前週比, パイプライン増減 and
+ファネル have something to show on first open. Today's register is the same, cell for cell.
+
 Split along its seams: :mod:`.generate` (the deals and targets as typed values, no
 language), :mod:`.workbook` (those values as the cells reps type, and the tabs; the text
-comes from :mod:`.pools`) and :mod:`.config` (the commented ``config.yaml``).
+comes from :mod:`.pools`), :mod:`.past` (how the deals stood on earlier days), :mod:`.runs`
+(the backdated runs) and :mod:`.config` (the commented ``config.yaml``).
 
 >>> import datetime as dt, tempfile
 >>> from pathlib import Path

@@ -109,11 +109,14 @@ def _full_width(text: str) -> str:
 
 @dataclass
 class DemoStats:
-    """What :func:`write_demo_workbook` wrote.
+    """What the demo's register holds today: what :func:`write_demo_workbook` wrote, and
+    what ``sheetsync demo`` leaves after its backdated runs (:func:`~.runs.build_demo`: the
+    same register, cell for cell — its earlier states are the past, never described here).
 
     ``deals`` counts the data rows of the register tab; ``invalid_cells`` are the A1
     references of the cells validation must reject (nothing else is an error);
-    ``stages`` counts the rows per stage value, over the rows whose stage cell is readable.
+    ``stages`` counts the rows per stage value, over the rows whose stage cell is readable;
+    ``path`` is the workbook written.
     """
 
     deals: int
