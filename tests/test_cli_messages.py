@@ -346,7 +346,8 @@ def test_schema_show_uses_config_yaml_in_the_current_folder(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SHEETSYNC_CONFIG", raising=False)
     packaged = invoke("schema", "show", "-f", "json")
-    assert packaged.exit_code == 0 and "案件ID" in _labels(packaged.output)
+    assert packaged.exit_code == 0, packaged.output
+    assert "案件ID" in _labels(packaged.output)
     config(tmp_path, "language: en\nowners: [Sato, Suzuki]\n")
     team = invoke("schema", "show", "-f", "json")
     assert team.exit_code == 0, team.output

@@ -46,7 +46,9 @@ class Install:
 
     def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         smoke = _load_ci("smoke")
-        return subprocess.run([self.python, *args], cwd=cwd, env=smoke.user_env(self.bin),
+        env = smoke.user_env(self.bin)
+        env.pop("SHEETSYNC_CONFIG", None)  # which config is read is the test's to say
+        return subprocess.run([self.python, *args], cwd=cwd, env=env,
                               capture_output=True, text=True, timeout=120)
 
 
