@@ -411,7 +411,10 @@ SHORT_NOTE = Label(
     "履歴不足: 変更履歴は{start}からのため、設定の{asked}（{days}日前）ではなく{start}からの増減",
     "History too short: changes are known from {start}, so this starts there, not on {asked} "
     "({days} days before)")
-CHART_TITLE = Label("{period} パイプライン増減（チーム）", "{period} pipeline changes (team)")
+#: the chart shows the flows only — next to the start and end (hundreds of millions) a
+#: week's movements would be invisible; start and end are the table's first and last rows
+CHART_TITLE = Label("{period} パイプラインの増減内訳（チーム・{start}→{end}）",
+                    "{period} pipeline changes by kind (team, {start} → {end})")
 #: ¥ with a sign: ▲ reads as minus in a Japanese report; nothing for zero
 _SIGNED = {"ja": '¥#,##0;"▲¥"#,##0;"-"', "en": '¥#,##0;-¥#,##0;"-"'}
 #: a push count; none pushed reads as blank
@@ -505,7 +508,9 @@ def pipeline_changes_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
     >>> tab = pipeline_changes_tab(compute_pipeline_changes(frames.make_deals([]), s, None),
     ...                            TabContext(language="en", note="As of 2026-12-04"))
     >>> [r[:2] for r in tab.rows[:3]], tab.chart.data_rows
-    ([['Start 12/04', 0], ['New', 0], ['Pulled in', 0]], (0, 10))
+    ([['Start 12/04', 0], ['New', 0], ['Pulled in', 0]], (1, 9))
+    >>> tab.chart.title
+    'FY2026-Q3 pipeline changes by kind (team, 12/04 → 12/04)'
     >>> tab.note.split(" · ")[1]
     'Pipeline changes FY2026-Q3: 2026/12/04 → 2026/12/04 (0 days)'
     """
@@ -541,10 +546,11 @@ def pipeline_changes_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
         note = context.note + (" ・ " if lang == "ja" else " · ") + note
     width = sum((c.width or 10) * 7 + 5 for c in left)
     chart = ChartSpec(
-        title=CHART_TITLE(lang).format(period=first["period"]),
+        title=CHART_TITLE(lang).format(period=first["period"], start=_short_date(start),
+                                       end=_short_date(end)),
         category_column="label",
         series_columns=("team",),
-        data_rows=(0, len(bridge)),
+        data_rows=(1, len(bridge) - 1),
         anchor=(chart_at, 0),
         width_px=int(min(max(width, 360), 760)),
         height_px=300,
