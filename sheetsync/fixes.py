@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .a1 import rowcol_to_a1
+from gspread.utils import rowcol_to_a1
+
 from .coerce import _MONEY_PART
 from .grid import CellValue, Grid, PercentValue
 from .history import show_value

@@ -285,8 +285,8 @@ def run(
     # only a scheduled run holds the spreadsheet for its slot; a manual run's lease ends with
     # the run, so a manager refreshing at 8:55 never cancels the 9:00 job
     lease = new_lease(runner, run_at, config.schedule.lease_minutes if respect_lease else 0)
-    with _phase(timings, "compute", progress):
-        settings = metrics_settings(config, checked.schema, checked.as_of)
+    settings = metrics_settings(config, checked.schema, checked.as_of)
+    with _phase(timings, "history", progress):  # what changed since the last run
         observation = observe_changes(checked, run_at)
         deals = stale_columns(checked.validation.deals, observation.snapshot)
         deals = steps_column(deals, observation.snapshot)
@@ -295,6 +295,7 @@ def run(
         deals = deals.assign(last_close_push=pd.to_datetime(
             deals["deal_id"].map(pushed), errors="coerce").astype("datetime64[ns]"))
         history_log = change_log(checked, observation)
+    with _phase(timings, "compute", progress):
         frames: dict[str, pd.DataFrame] = {}  # filled in REPORTS' order: later ones reuse
         inputs = ReportInput(
             deals=deals, settings=settings, targets=checked.targets,
