@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 
-from . import pipeline
 from .cli_messages import aborted, translate, usage_hint
 from .cli_options import (
     EXIT_BACKEND,
@@ -34,21 +32,26 @@ from .cli_options import (
     usage_language,
 )
 from .cli_schema import fix, schema_group
-from .config import Config
 from .errors import SheetsyncError
-from .render import (
-    dumps,
-    forecast_table,
-    github_annotations,
-    print_report,
-    stale_table,
-    summary_line,
-)
-from .reports.forecast import current_row, landing_line
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from . import pipeline
+    from .config import Config
+
+# Start-up: importing this module loads click and the small cli_* modules only. Each command
+# imports what it works with (the pipeline — pandas, numpy, pydantic —, rich, a backend) in
+# its body, so `sheetsync --help` and `--version` answer before any of it is loaded, and a
+# workbook run never loads gspread or google-auth (tests/test_cli_startup.py).
 
 
 def _progress(console: Console, language: str) -> pipeline.Progress:
     """A one-line status on stderr for interactive terminals; silent otherwise."""
+    from rich.console import Console
+
+    from . import pipeline
+
     err = Console(stderr=True, highlight=False)
     if not err.is_terminal:
         return pipeline._quiet
@@ -87,6 +90,9 @@ def validate(config_path: Path, fmt: str, as_of: dt.date | None) -> None:
     Exit code 0: clean (warnings allowed); 1: errors found; 2: bad config; 3: the
     spreadsheet could not be read.
     """
+    from . import pipeline
+    from .render import dumps, github_annotations, print_report, summary_line
+
     config = open_config(config_path)
     checked = pipeline.check(config, as_of=as_of, progress=_progress(new_console(),
                                                                      config.language))
@@ -113,6 +119,9 @@ def run(config_path: Path, fmt: str, as_of: dt.date | None, dry_run: bool) -> No
     Writes 売上予測, 受注率, 要フォロー案件 and 入力エラー (names follow `language`);
     the register itself is never modified.
     """
+    from . import pipeline
+    from .render import dumps
+
     config = open_config(config_path)
     console = new_console()
     result = pipeline.run(config, as_of=as_of, dry_run=dry_run,
@@ -126,6 +135,9 @@ def run(config_path: Path, fmt: str, as_of: dt.date | None, dry_run: bool) -> No
 
 def _print_run(console: Console, result: pipeline.RunResult, config: Config,
                dry_run: bool) -> None:
+    from .render import forecast_table, stale_table, summary_line
+    from .reports.forecast import landing_line
+
     language = config.language
     data = result.to_json()
     team = _current_team_row(data["forecast"], result)
@@ -158,6 +170,8 @@ def _print_run(console: Console, result: pipeline.RunResult, config: Config,
 def _current_team_row(rows: list[dict[str, Any]], result: pipeline.RunResult
                       ) -> dict[str, Any] | None:
     """The team row of the period containing as-of (JSON shape)."""
+    from .reports.forecast import current_row
+
     return current_row(rows, result.settings)
 
 
@@ -186,6 +200,7 @@ def notify_command(config_path: Path, as_of: dt.date | None, owner: str | None,
     """
     from .notify import send_digests
     from .notify.output import result_text
+    from .render import dumps
 
     config = open_config(config_path)
     result = send_digests(config, as_of=as_of, owner=owner, dry_run=dry_run, force=force,
@@ -219,6 +234,7 @@ def demo(directory: Path, language: str, as_of: dt.date | None, force: bool) -> 
     When DIRECTORY already holds either file (you may have edited it), nothing is written
     unless you pass --force.
     """
+    from .config import Config
     from .demo import build_demo, write_demo_config
 
     remember_language(language)
@@ -245,6 +261,8 @@ def demo(directory: Path, language: str, as_of: dt.date | None, force: bool) -> 
 
 def _print_demo(console: Console, result: pipeline.RunResult, stats: Any, workbook: Path,
                 config_path: Path, language: str, setup: Any) -> None:
+    from .reports.forecast import landing_line
+
     data = result.to_json()
     en = language == "en"
     team = _current_team_row(data["forecast"], result)

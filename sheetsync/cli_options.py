@@ -16,17 +16,22 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
-from rich.console import Console
 
 from .cli_messages import translate
-from .coerce import CoercionError, parse_date
-from .config import Config, load_config, read_text
 from .errors import ConfigError, SheetsyncError
-from .yamlfile import load_yaml
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .config import Config
+
+# The config (pydantic), the coercers, rich and everything below them are imported where a
+# command needs them, never at import: `sheetsync --help` and `--version` load click and
+# these few modules only (tests/test_cli_startup.py).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,6 +66,8 @@ def open_config(path: Path) -> Config:
     """:func:`~sheetsync.config.load_config`, remembering the team's language for the
     messages the CLI writes from now on (a config rejected when read: the ``language:`` it
     states, see :func:`stated_language`)."""
+    from .config import load_config
+
     try:
         config = load_config(path)
     except ConfigError:
@@ -74,6 +81,9 @@ def stated_language(path: Path) -> str:
     """The ``language:`` a config file states (``ja`` | ``en``) even when another of its keys
     is wrong — a bad ``notify.managers`` address is reported in the team's language; English
     when the file is not readable YAML or states none."""
+    from .config import read_text
+    from .yamlfile import load_yaml
+
     try:
         data = load_yaml(read_text(path, "config"), path)
     except (SheetsyncError, OSError):
@@ -91,6 +101,8 @@ def usage_language(ctx: click.Context | None) -> str:
     if language in ("ja", "en"):
         return language
     path = params.get("config_path") or Path(os.environ.get(_CONFIG_ENV, "config.yaml"))
+    from .config import load_config
+
     try:
         return load_config(path).language
     except (SheetsyncError, OSError):
@@ -104,6 +116,8 @@ def _parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
                  ) -> dt.date | None:
     if value is None:
         return None
+    from .coerce import CoercionError, parse_date
+
     try:
         return parse_date(value)
     except CoercionError:
@@ -162,4 +176,6 @@ def format_option(*choices: str) -> Callable[[F], F]:
 
 def new_console() -> Console:
     """Where commands print tables and summaries (stdout, no syntax highlighting)."""
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich import box
-from rich.table import Table
 
-from . import dictionary
-from .apply import apply_schema, fix_register
+from .a1 import column_letters
 from .cli_options import config_option, format_option, new_console, open_config
-from .config import Config
-from .enforce import RegisterSetup
-from .render import dumps
-from .schema import load_schema
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from .enforce import RegisterSetup
+
+# what a command works with (the schema, the backends, rich) is imported in its body:
+# listing the commands (`sheetsync --help`) imports none of it
 
 
 @click.group("schema")
@@ -35,6 +37,14 @@ def schema_show(config_path: Path | None, fmt: str, language: str | None) -> Non
     The schema, language and owners are the config's (./config.yaml when it exists, as for
     every command); without a config, the packaged schema.
     """
+    from rich import box
+    from rich.table import Table
+
+    from . import dictionary
+    from .config import Config
+    from .render import dumps
+    from .schema import load_schema
+
     config = open_config(config_path) if config_path else Config()
     schema = load_schema(config.schema_path)
     language = language or config.language
@@ -60,6 +70,8 @@ def schema_apply(config_path: Path, dry_run: bool) -> None:
     """Put the schema into the sheet: dropdowns and rules, formats, header notes,
     protections and a 項目定義 tab. Cell values are never changed; applying twice is the
     same as once."""
+    from .apply import apply_schema
+
     config = open_config(config_path)
     result = apply_schema(config, dry_run=dry_run)
     console = new_console()
@@ -92,6 +104,9 @@ _PROTECTION = {
 
 
 def _plan_table(setup: RegisterSetup, language: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
     en = language == "en"
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=setup.tab, title_justify="left")
     for head in (("Column", "列"), ("Format", "書式"), ("Rule", "入力規則"),
@@ -119,9 +134,7 @@ def _plan_table(setup: RegisterSetup, language: str) -> Table:
 
 
 def _letter(column: int) -> str:
-    from gspread.utils import rowcol_to_a1
-
-    return rowcol_to_a1(1, column + 1)[:-1]
+    return column_letters(column + 1)
 
 
 @click.command("fix")
@@ -138,6 +151,8 @@ def fix(config_path: Path, columns: tuple[str, ...], do_apply: bool, fmt: str) -
     writes the cells that still hold what was read, in one write; a cell a rep changed
     meanwhile is skipped and listed. Invalid cells are never touched.
     """
+    from .apply import fix_register
+
     config = open_config(config_path)
     result = fix_register(config, columns=columns, apply=do_apply)
     en = config.language == "en"
@@ -153,6 +168,9 @@ def fix(config_path: Path, columns: tuple[str, ...], do_apply: bool, fmt: str) -
             data["skipped"] = [{"cell": e.cell, "now": str(now)} for e, now in outcome.skipped]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
+    from rich import box
+    from rich.table import Table
+
     from .history import KIND_HEADER  # the column 変更履歴 names the kind in, too
 
     console = new_console()

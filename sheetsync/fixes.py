@@ -22,8 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gspread.utils import rowcol_to_a1
-
+from .a1 import rowcol_to_a1
 from .coerce import _MONEY_PART
 from .grid import CellValue, Grid, PercentValue
 from .history import show_value

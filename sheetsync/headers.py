@@ -11,8 +11,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gspread.utils import rowcol_to_a1
-
+from .a1 import rowcol_to_a1
 from .grid import CellValue, Grid
 from .issues import Issue, Severity
 from .messages import join, render

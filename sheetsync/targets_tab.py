@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Literal
 
 import pandas as pd
-from gspread.utils import rowcol_to_a1
 
+from .a1 import rowcol_to_a1
 from .coerce import CoercionError, parse_money, parse_text
 from .grid import Grid
 from .headers import map_headers

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from gspread.utils import rowcol_to_a1
 
+from .a1 import rowcol_to_a1
 from .coerce import (
     MAX_STRING,
     CoercionError,

@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from gspread.utils import rowcol_to_a1
 
+from sheetsync.a1 import rowcol_to_a1
 from sheetsync.metrics import frames
 from sheetsync.metrics.settings import MetricsSettings
 from sheetsync.names import spellings as spelled_as
