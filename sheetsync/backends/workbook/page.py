@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from openpyxl.utils import get_column_letter
-
+from ...a1 import column_letters as get_column_letter
 from ...tabspec import PageSetup, TabSpec
 from .package import parse_attrs, xml_escape
 
