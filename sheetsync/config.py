@@ -52,8 +52,8 @@ class SpreadsheetConfig(_Strict):
 
 class ForecastConfig(_Strict):
     period: Literal["quarter", "month"] = "quarter"
-    #: the weighted forecast's stage probabilities: the schema's (configured), or the win
-    #: rates observed in ファネル's calibration once a stage has 20 closed deals (observed)
+    #: the weighted forecast's stage probabilities: the schema's (configured), or ファネル's
+    #: win rate from the stage once 20 deals seen at a stage have closed (observed)
     probabilities: Literal["configured", "observed"] = "configured"
 
 

@@ -1,5 +1,7 @@
 """What ファネル feeds (issue 13 #3): ``forecast.probabilities: observed`` weights the forecast
-with a stage's observed win rate from 20 closed deals on (not 19), leaving the default
+with the team's win rate from a stage once 20 deals seen at it closed (not 19; here every
+deal closed straight from 提案, so the calibration's rate is the same — the two told apart
+in tests/test_funnel_win_rate_from_stage.py), leaving the default
 untouched to the byte; ``stale.unrealistic_close`` flags a close date nearer than the team's
 median days from the stage to 受注 — both over backdated runs on real workbooks, by hand."""
 
@@ -80,6 +82,9 @@ def test_observed_rates_weigh_the_forecast_from_20_deals(tmp_path: Path) -> None
     out = two_runs(tmp_path, 20, OBSERVED)
     cal = {(r["dimension"], r["key"]): r for r in out["calibration"]}
     assert (cal[("stage", "proposal")]["n"], cal[("stage", "proposal")]["won"]) == (20, 5)
+    team = {r["stage"]: r for r in out["funnel"] if r["dimension"] == "total"}
+    assert (team["proposal"]["won_later"], team["proposal"]["lost_later"]) == (5, 15)
+    assert [s for s, r in team.items() if r["in_forecast"]] == ["proposal"]
     q3 = q3_team(out)
     # T at 提案 takes the observed 5 / 20 = 25 % whatever its 確度 A says; Q at 見積提出 (no
     # closes observed) keeps its stage's 60 %: 250,000 + 600,000
@@ -91,14 +96,17 @@ def test_observed_rates_weigh_the_forecast_from_20_deals(tmp_path: Path) -> None
     sato = next(r for r in out["owners"] if r["owner"] == "佐藤")
     assert sato["forecast"] == q3["forecast"]
     tab = WorkbookBackend(tmp_path / "deals.xlsx").read(["ファネル"]).grids["ファネル"]
-    reading = next(r[-1] for r in tab.rows if len(r) > 2 and r[0] == "チーム" and r[2] == "提案")
-    assert reading.endswith("（n=20, 11〜47 %） → 加重着地に使用")
+    at = {h: i for i, h in enumerate(tab.rows[1])}
+    proposal = next(r for r in tab.rows if len(r) > 2 and r[0] == "チーム" and r[2] == "提案")
+    assert proposal[at["受注率（このフェーズから）"]] == "25 %（n=20, 11〜47 %） → 加重着地に使用"
+    assert proposal[at["読み方"]] == "提案: 想定 40 % / 実績 25 %（n=20, 11〜47 %）"
 
 
 def test_not_from_19(tmp_path: Path) -> None:
     out = two_runs(tmp_path, 19, OBSERVED)
     cal = {(r["dimension"], r["key"]): r for r in out["calibration"]}
     assert cal[("stage", "proposal")]["n"] == 19
+    assert not any(r["in_forecast"] for r in out["funnel"])
     # 19 closed deals are not enough: T keeps its 確度 A's 80 %, Q its stage's 60 %
     assert q3_team(out)["weighted"] == 800_000 + 600_000
     tab = WorkbookBackend(tmp_path / "deals.xlsx").read(["ファネル"]).grids["ファネル"]

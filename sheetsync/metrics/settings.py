@@ -80,8 +80,8 @@ class MetricsSettings:
     commit_probability: float = 80.0
     best_case_probability: float = 50.0
     hold_stages: frozenset[str] = frozenset()
-    #: ファネル: ``observed`` weights the forecast with the observed stage win rates
-    #: (:func:`sheetsync.reports.calibration.weighted_probability`); ``configured`` does not
+    #: ファネル: ``observed`` weights the forecast with the team's win rates from the stage
+    #: (:func:`sheetsync.reports.funnel.weighted_probability`); ``configured`` does not
     probabilities: Literal["configured", "observed"] = "configured"
     #: 要フォロー案件: flag ``unrealistic_close`` (off by default)
     stale_unrealistic_close: bool = False

@@ -15,14 +15,14 @@ Rows (:data:`CALIBRATION_KEYS`): the total, then per stage of the last open obse
 its Wilson 95 % bounds, and the Brier score (the mean of (probability − outcome)², 0 =
 perfect, 0.25 = a coin toss at 50 %).
 
-``forecast.probabilities: observed`` weights the forecast with the observed rate of a stage
-once at least :data:`MIN_OBSERVED` deals closed from it (:func:`observed_stage_rates`).
+The calibration weights nothing: ``forecast.probabilities: observed`` takes the funnel's
+win rate from the stage (:func:`sheetsync.reports.funnel.observed_stage_rates`) — of the deals
+*seen at* a stage, the share won — not these rates of the deals *last seen open* at it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +49,6 @@ CALIBRATION_KEYS: dict[str, JsonKind] = {
     "wilson_high": "float",
     "brier": "float",
 }
-#: ``forecast.probabilities: observed`` uses a stage's observed rate from this many deals on
-MIN_OBSERVED = 20
 
 
 def funnel_stages(settings: MetricsSettings) -> list[str]:
@@ -179,37 +177,3 @@ def _table(groups: list[tuple[str, str | None, list[Carried]]]) -> pd.DataFrame:
 def calibration_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     """``calibration`` rows of the JSON contract."""
     return json_rows(df, CALIBRATION_KEYS)
-
-
-def observed_stage_rates(deals: pd.DataFrame, settings: MetricsSettings) -> dict[str, float]:
-    """Per stage with at least :data:`MIN_OBSERVED` calibrated deals, its observed win rate
-    in percent (what ``forecast.probabilities: observed`` weights that stage's deals with)."""
-    table = compute_calibration(deals, settings)
-    stages = table[(table["dimension"] == "stage") & (table["n"] >= MIN_OBSERVED)]
-    return {str(k): float(v) * 100 for k, v in zip(stages["key"], stages["observed"],
-                                                   strict=True)}
-
-
-def weighted_probability(deals: pd.DataFrame, settings: MetricsSettings,
-                         rates: Mapping[str, float] | None = None) -> pd.Series:
-    """The probability the weighted forecast uses, in percent: with ``forecast.probabilities:
-    observed``, an open deal (not on hold) at a stage with an observed rate
-    (:func:`observed_stage_rates`, or ``rates``) takes that rate; every other deal keeps its
-    probability (:func:`deal_probability`) — as every deal does by default.
-
-    >>> import datetime as dt
-    >>> s = MetricsSettings.default(dt.date(2026, 12, 4), probabilities="observed")
-    >>> d = frames.make_deals([{"stage": "proposal", "rank": "A"}, {"stage": "quote"},
-    ...                        {"stage": "won"}])
-    >>> weighted_probability(d, s, {"proposal": 22.5, "won": 50.0}).tolist()
-    [22.5, 60.0, 100.0]
-    """
-    probability = deal_probability(deals, settings)
-    if settings.probabilities != "observed":
-        return probability
-    rates = observed_stage_rates(deals, settings) if rates is None else rates
-    _, _, open_ = frames.stage_masks(deals, settings.won_stages, settings.lost_stages)
-    open_ = open_ & ~frames.hold_mask(deals, settings.hold_stages)
-    rate = frames.text(deals, "stage").map(dict(rates)).astype("float64")
-    use = open_ & rate.notna().to_numpy()
-    return probability.where(~use, rate)

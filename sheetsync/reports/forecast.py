@@ -65,7 +65,7 @@ from sheetsync.reports.base import (
     json_rows,
     records,
 )
-from sheetsync.reports.calibration import weighted_probability
+from sheetsync.reports.funnel import weighted_probability
 from sheetsync.schema import Label
 from sheetsync.tabspec import ChartSpec, CondFormat, TabSpec
 

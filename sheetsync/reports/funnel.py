@@ -15,6 +15,13 @@ Per open stage of the schema, in its order (保留 and any other hold stage is n
 - of those, ``advanced``: seen later in a later stage or 受注; ``lost``: not advanced and now
   失注; ``still_open``: neither (open — parked in 保留 or moved back included);
 - ``conversion`` = advanced / (advanced + lost), with its Wilson 95 % bounds;
+- of the same deals, ``won_later``: now 受注; ``lost_later``: now 失注 (whether they were lost
+  in the stage or after moving on; parked in 保留 and then lost included) — and
+  ``win_rate_from_stage`` = won_later / (won_later + lost_later), with its Wilson 95 % bounds:
+  of the deals seen at the stage that have since closed, the share won. What
+  ``forecast.probabilities: observed`` weights an open deal at the stage with
+  (:func:`observed_stage_rates`: the team's rate, once :data:`MIN_OBSERVED` deals closed;
+  ``in_forecast`` marks those team rows — false on every row by default);
 - ``median_days``: the median length of the stays in the stage sheetsync saw begin (a move
   into it) and end (a move out of it, 保留 included), begun in the window (``median_days_n``
   stays);
@@ -38,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from sheetsync.metrics import frames
+from sheetsync.metrics.probability import deal_probability
 from sheetsync.metrics.settings import MetricsSettings
 from sheetsync.metrics.stats import wilson_interval
 from sheetsync.reports.base import (
@@ -56,7 +64,6 @@ from sheetsync.reports.base import (
 )
 from sheetsync.reports.calibration import (
     CALIBRATION_KEYS,
-    MIN_OBSERVED,
     compute_calibration,
     funnel_stages,
 )
@@ -81,13 +88,28 @@ FUNNEL_KEYS: dict[str, JsonKind] = {
     "median_days_n": "int",
     "days_to_won": "float",
     "days_to_won_n": "int",
+    "won_later": "int",
+    "lost_later": "int",
+    "win_rate_from_stage": "float",
+    "win_rate_from_stage_wilson_low": "float",
+    "win_rate_from_stage_wilson_high": "float",
+    "in_forecast": "bool",
 }
+#: the funnel's rates, each with its Wilson bounds: (rate, its numerator, the other
+#: outcome that makes its denominator, low, high)
+_RATES = (("conversion", "advanced", "lost", "wilson_low", "wilson_high"),
+          ("win_rate_from_stage", "won_later", "lost_later",
+           "win_rate_from_stage_wilson_low", "win_rate_from_stage_wilson_high"))
 #: fewer observed changes of stage than this in the window: the tab says the history is
 #: too short (its figures stay, blank where nothing was observed)
 MIN_TRANSITIONS = 10
 #: ``unrealistic_close`` needs the team's days to 受注 from at least this many won deals
 MIN_WON_FOR_MEDIAN = 5
+#: ``forecast.probabilities: observed`` uses a stage's win rate from the stage once this many
+#: deals seen at it have since closed (the team's ``won_later`` + ``lost_later``)
+MIN_OBSERVED = 20
 _OUTCOMES = ("advanced", "lost", "still_open")
+_CLOSES = ("won_later", "lost_later")
 
 
 # -- each deal's journey ---------------------------------------------------------------------
@@ -96,7 +118,8 @@ _OUTCOMES = ("advanced", "lost", "still_open")
 @dataclass
 class Journey:
     """What one deal's path says: per stage entered in the window, its outcome; the stays
-    seen begin and end (stage, days); the days from a stage to 受注 (stage, days)."""
+    seen begin and end (stage, days); the days from a stage to 受注 (stage, days); how it
+    closed in the end (``won_later`` or ``lost_later``; None while open)."""
 
     owner: str | None
     source: str | None
@@ -104,6 +127,7 @@ class Journey:
     stays: list[tuple[str, int]] = field(default_factory=list)
     to_won: list[tuple[str, int]] = field(default_factory=list)
     transitions: int = 0
+    closed: str | None = None
 
 
 @dataclass
@@ -174,7 +198,10 @@ def _journey(steps: tuple[Step, ...], start: int, order: Mapping[str, int],
     transitions = sum(1 for i in range(1, n) if offsets[i] >= start)
     to_won = ([(stage, offsets[-1] - offsets[i]) for stage, i in first.items() if i >= 1]
               if won_inside and final in won_stages else [])
-    return Journey(owner, source, entries, stays, to_won, transitions)
+    # how it ended, for every stage entered (once each, however often it came back): the
+    # path's last step — a deal lost, reopened and won is won; parked, then lost, is lost
+    closed = "won_later" if final in won_stages else "lost_later" if lost else None
+    return Journey(owner, source, entries, stays, to_won, transitions, closed)
 
 
 # -- the funnel table ------------------------------------------------------------------------
@@ -209,6 +236,8 @@ def _funnel_table(found: Journeys, settings: MetricsSettings) -> pd.DataFrame:
     Key = tuple[str, str | None]
     outcomes: dict[Key, dict[str, dict[str, int]]] = defaultdict(
         lambda: defaultdict(lambda: dict.fromkeys(_OUTCOMES, 0)))
+    closes: dict[Key, dict[str, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: dict.fromkeys(_CLOSES, 0)))
     stays: dict[Key, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     to_won: dict[Key, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
 
@@ -225,6 +254,8 @@ def _funnel_table(found: Journeys, settings: MetricsSettings) -> pd.DataFrame:
         for g in groups(j.owner, j.source):
             for stage, outcome in j.entries:
                 outcomes[g][stage][outcome] += 1
+                if j.closed is not None:
+                    closes[g][stage][j.closed] += 1
             for stage, days in j.stays:
                 stays[g][stage].append(days)
             for stage, days in j.to_won:
@@ -246,14 +277,17 @@ def _funnel_table(found: Journeys, settings: MetricsSettings) -> pd.DataFrame:
             rows.append({"dimension": dimension, "key": key, "stage": stage,
                          "entered": sum(counts.values()), **counts,
                          "median_days": _median(here), "median_days_n": len(here),
-                         "days_to_won": _median(won), "days_to_won_n": len(won)})
-    out = pd.DataFrame(rows, columns=[k for k in FUNNEL_KEYS
-                                      if k not in ("conversion", "wilson_low", "wilson_high")])
-    advanced = out["advanced"].to_numpy(dtype="int64")
-    resolved = advanced + out["lost"].to_numpy(dtype="int64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["conversion"] = np.where(resolved > 0, advanced / np.maximum(resolved, 1), np.nan)
-    out["wilson_low"], out["wilson_high"] = wilson_interval(advanced, resolved)
+                         "days_to_won": _median(won), "days_to_won_n": len(won),
+                         **closes[g][stage]})
+    derived = {k for rate in _RATES for k in (rate[0], *rate[3:])} | {"in_forecast"}
+    out = pd.DataFrame(rows, columns=[k for k in FUNNEL_KEYS if k not in derived])
+    for rate, numerator, other, low, high in _RATES:
+        hits = out[numerator].to_numpy(dtype="int64")
+        resolved = hits + out[other].to_numpy(dtype="int64")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[rate] = np.where(resolved > 0, hits / np.maximum(resolved, 1), np.nan)
+        out[low], out[high] = wilson_interval(hits, resolved)
+    out["in_forecast"] = _usable(out) & (settings.probabilities == "observed")
     for c in ("dimension", "key", "stage"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out[list(FUNNEL_KEYS)]
@@ -261,6 +295,66 @@ def _funnel_table(found: Journeys, settings: MetricsSettings) -> pd.DataFrame:
 
 def _median(values: list[int]) -> float:
     return float(np.median(values)) if values else np.nan
+
+
+# -- what the forecast takes from it ---------------------------------------------------------
+
+
+def _usable(table: pd.DataFrame) -> np.ndarray:
+    """The funnel rows whose ``win_rate_from_stage`` ``forecast.probabilities: observed``
+    uses: the team's, once :data:`MIN_OBSERVED` deals seen at the stage have closed."""
+    closed = (table["won_later"].to_numpy(dtype="int64")
+              + table["lost_later"].to_numpy(dtype="int64"))
+    return (table["dimension"] == "total").to_numpy() & (closed >= MIN_OBSERVED)
+
+
+def observed_stage_rates(deals: pd.DataFrame, settings: MetricsSettings) -> dict[str, float]:
+    """Per stage whose team funnel row is :func:`_usable`, its ``win_rate_from_stage`` in
+    percent: what ``forecast.probabilities: observed`` weights that stage's open deals with.
+
+    >>> import datetime as dt
+    >>> from sheetsync.stage_paths import STEPS_COLUMN, seen_path
+    >>> s = MetricsSettings.default(dt.date(2026, 12, 4))
+    >>> day = dt.date(2026, 11, 1)
+    >>> d = frames.make_deals(  # 20 deals seen at 提案: 6 won from 交渉, 14 lost
+    ...     [{"stage": "won", "closed_on": "2026-11-20",
+    ...       STEPS_COLUMN: seen_path("proposal;negotiation:7;won:19@,", day)}] * 6
+    ...     + [{"stage": "lost", "closed_on": "2026-11-20",
+    ...         STEPS_COLUMN: seen_path("proposal;lost:19@,", day)}] * 14)
+    >>> observed_stage_rates(d, s)
+    {'proposal': 30.0}
+    >>> observed_stage_rates(d.iloc[1:], s)  # 19 closed: not enough
+    {}
+    """
+    table = _funnel_table(journeys(deals, settings), settings)
+    mine = table[_usable(table)]
+    return {str(k): float(v) * 100 for k, v in zip(mine["stage"], mine["win_rate_from_stage"],
+                                                   strict=True)}
+
+
+def weighted_probability(deals: pd.DataFrame, settings: MetricsSettings,
+                         rates: Mapping[str, float] | None = None) -> pd.Series:
+    """The probability the weighted forecast uses, in percent: with ``forecast.probabilities:
+    observed``, an open deal (not on hold) at a stage with an observed rate
+    (:func:`observed_stage_rates`, or ``rates``) takes that rate; every other deal keeps its
+    probability (:func:`deal_probability`) — as every deal does by default.
+
+    >>> import datetime as dt
+    >>> s = MetricsSettings.default(dt.date(2026, 12, 4), probabilities="observed")
+    >>> d = frames.make_deals([{"stage": "proposal", "rank": "A"}, {"stage": "quote"},
+    ...                        {"stage": "won"}])
+    >>> weighted_probability(d, s, {"proposal": 22.5, "won": 50.0}).tolist()
+    [22.5, 60.0, 100.0]
+    """
+    probability = deal_probability(deals, settings)
+    if settings.probabilities != "observed":
+        return probability
+    rates = observed_stage_rates(deals, settings) if rates is None else rates
+    _, _, open_ = frames.stage_masks(deals, settings.won_stages, settings.lost_stages)
+    open_ = open_ & ~frames.hold_mask(deals, settings.hold_stages)
+    rate = frames.text(deals, "stage").map(dict(rates)).astype("float64")
+    use = open_ & rate.notna().to_numpy()
+    return probability.where(~use, rate)
 
 
 def days_to_won(deals: pd.DataFrame, settings: MetricsSettings,
@@ -281,19 +375,15 @@ TABLE = "table"  # the frame's column telling its tables apart
 
 
 def compute_report(data: ReportInput) -> pd.DataFrame:
-    """One frame for the tab and both JSON keys: the funnel rows (``table`` "funnel"), the
-    calibration rows ("calibration", with ``in_forecast`` on the stages whose observed rate
-    weights the forecast) and one "history" row (``transitions``: stage changes observed in
-    the window)."""
+    """One frame for the tab and both JSON keys: the funnel rows (``table`` "funnel", with
+    ``in_forecast`` on the team's stages whose win rate from the stage weights the forecast),
+    the calibration rows ("calibration") and one "history" row (``transitions``: stage
+    changes observed in the window)."""
     deals, settings = data.deals, data.settings
     paths = steps_of(deals, settings.as_of)
     found = journeys(deals, settings, paths)
     funnel = _funnel_table(found, settings).assign(**{TABLE: "funnel"})
     calibration = compute_calibration(deals, settings, paths).assign(**{TABLE: "calibration"})
-    # the stages whose observed rate weighs the forecast (calibration.observed_stage_rates)
-    calibration["in_forecast"] = ((calibration["dimension"] == "stage")
-                                  & (calibration["n"] >= MIN_OBSERVED)
-                                  & (settings.probabilities == "observed"))
     calibration = calibration.rename(columns={"wilson_low": "observed_low",
                                               "wilson_high": "observed_high"})
     history = pd.DataFrame({TABLE: ["history"],
@@ -338,6 +428,8 @@ READING = Label("{label}: 想定 {assumed} % / 実績 {observed} %（n={n}, {low
                 "{label}: assumed {assumed} % / observed {observed} % (n={n}, {low}–{high} %)")
 NO_CLOSE = Label("{label}: 受注・失注の観測はまだありません", "{label}: no close observed yet")
 NOTE_SEPARATOR = Label(" ・ ", " · ")
+FROM_STAGE = Label("{rate} %（n={n}, {low}〜{high} %）", "{rate} % (n={n}, {low}–{high} %)")
+#: after the win rate from the stage of a team row whose rate weights the forecast
 IN_FORECAST = Label(" → 加重着地に使用", " → used for the weighted landing")
 #: the tab's columns: the funnel, then the calibration of the same row, then its reading
 TAB_COLUMNS: tuple[ColumnSpec, ...] = (
@@ -351,6 +443,7 @@ TAB_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("conversion", "転換率", "Conversion", "ratio", 8),
     ColumnSpec("wilson_low", "下限(95%)", "Low (95%)", "ratio", 9),
     ColumnSpec("wilson_high", "上限(95%)", "High (95%)", "ratio", 9),
+    ColumnSpec("from_stage", "受注率（このフェーズから）", "Win rate from stage", "text", 20),
     ColumnSpec("median_days", "滞留日数(中央値)", "Days in stage (median)", "number", 9),
     ColumnSpec("days_to_won", "受注まで(中央値)", "Days to won (median)", "number", 9),
     ColumnSpec("n", "終了件数", "Closed", "int", 8),
@@ -387,8 +480,29 @@ def reading(label: str, row: Mapping[str, Any], language: Language) -> str:
         high=_percent(row["observed_high"]))
 
 
+def from_stage(row: Mapping[str, Any], language: Language) -> str | None:
+    """A funnel row's win rate from the stage as a manager reads it, with its n (the deals
+    seen at the stage that have closed since) and Wilson interval — and, when the forecast
+    weights the stage with it, says so; None while none of them has closed.
+
+    >>> from_stage({"won_later": 6, "lost_later": 14, "win_rate_from_stage": 0.3,
+    ...             "win_rate_from_stage_wilson_low": 0.1455,
+    ...             "win_rate_from_stage_wilson_high": 0.5190, "in_forecast": True}, "ja")
+    '30 %（n=20, 15〜52 %） → 加重着地に使用'
+    """
+    n = int(row["won_later"]) + int(row["lost_later"])
+    if not n:
+        return None
+    text = FROM_STAGE(language).format(
+        rate=_percent(row["win_rate_from_stage"]), n=n,
+        low=_percent(row["win_rate_from_stage_wilson_low"]),
+        high=_percent(row["win_rate_from_stage_wilson_high"]))
+    return text + (IN_FORECAST(language) if row["in_forecast"] else "")
+
+
 def funnel_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
-    """ファネル / Funnel: the team's funnel with each stage's calibration beside it and the
+    """ファネル / Funnel: the team's funnel — each stage's conversion, win rate from the
+    stage (:func:`from_stage`) and days — with that stage's calibration beside it and the
     team's total under it, then the calibration per 確度, then each rep's funnel with their
     calibration under it, then each lead source's funnel. While the history is too short,
     the note row says so.
@@ -420,11 +534,10 @@ def funnel_tab(df: pd.DataFrame, context: TabContext) -> TabSpec:
                                  "stage": stage}
         if row is not None:
             cells.update({c: row[c] for c in _FUNNEL_CELLS})
+            cells["from_stage"] = from_stage(row, lang)
         if calibrated is not None:
             cells.update({c: calibrated[c] for c in _CALIBRATION_CELLS})
-            text = reading(label or "", calibrated, lang)
-            cells["reading"] = text + (IN_FORECAST(lang) if calibrated.get("in_forecast")
-                                       else "")
+            cells["reading"] = reading(label or "", calibrated, lang)
         lines.append(cells)
 
     def stage_label(value: str) -> str:
