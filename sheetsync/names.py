@@ -24,10 +24,20 @@ def spellings(names: Iterable[Any], preferred: Sequence[str] = ()) -> dict[str, 
     spelling among ``names`` (ties: the one seen first). Non-text values are skipped."""
     counts: Counter[str] = Counter()
     first_seen: dict[str, int] = {}
-    for i, name in enumerate(names):
+    # count each distinct value once at C speed (a register has 100,000 rows and a handful
+    # of reps), then fold the values that strip to one text; the order of first appearance
+    # of the distinct values is that of their first rows, so ties break as before
+    names = names if isinstance(names, (list, tuple)) else list(names)
+    try:
+        raw = Counter(names)
+    except TypeError:  # an unhashable value: count one by one
+        raw = Counter()
+        for name in names:
+            raw[name if isinstance(name, str) else None] += 1
+    for i, (name, n) in enumerate(raw.items()):
         if isinstance(name, str) and name.strip():
             text = name.strip()
-            counts[text] += 1
+            counts[text] += n
             first_seen.setdefault(text, i)
     best: dict[str, str] = {}
     for text in sorted(counts, key=lambda t: (-counts[t], first_seen[t])):

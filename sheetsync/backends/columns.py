@@ -83,9 +83,18 @@ def column_width(spec: TabSpec, index: int) -> float:
     :data:`MAX_WIDTH` unless the given width is larger."""
     col = spec.columns[index]
     best = display_width(col.header) * 1.1  # bold
+    seen: set[tuple[type, Any]] = set()  # a value measured once (owners, stages repeat)
     for row in spec.rows[:WIDTH_SAMPLE_ROWS]:
         if index < len(row):
-            w = _value_width(plain_value(row[index]), col)
+            value = row[index]
+            try:
+                key = (type(value), value)
+                if key in seen:
+                    continue
+                seen.add(key)
+            except TypeError:  # unhashable: measured every time
+                pass
+            w = _value_width(plain_value(value), col)
             if w > best:
                 best = w
     fitted = min(MAX_WIDTH, max(MIN_WIDTH, best + 2.0))

@@ -63,7 +63,7 @@ from sheetsync.reports.forecast import forecast_periods, place_deals
 from sheetsync.rewind import ChangeLog, Past, PastCell, earliest_day, register_now, register_on
 from sheetsync.schema import Label, Schema
 from sheetsync.tabspec import ChartSpec, Column, CondFormat, Link, TabSpec
-from sheetsync.validate import field_parser
+from sheetsync.validate import Parser, field_parser
 
 #: the buckets, in the identity's order (inflows first)
 BUCKETS = ("new", "pulled_in", "increased", "decreased", "slipped", "won", "lost", "removed")
@@ -102,13 +102,19 @@ ABSENT, INVALID, OPEN, HOLD, WON, LOST = range(6)
 # -- one day's side ------------------------------------------------------------------------
 
 
-def _read(schema: Schema, name: str, cell: PastCell, language: str) -> tuple[Any, Any]:
+def _read(schema: Schema, name: str, cell: PastCell, language: str,
+          parsers: dict[str, Parser] | None = None) -> tuple[Any, Any]:
     """(the value read, what the tab shows) for one cell of a row that failed validation: a
-    readable cell as its value, an unreadable one as typed (value None)."""
+    readable cell as its value, an unreadable one as typed (value None). ``parsers`` keeps
+    each field's parser between calls (building one is the costly part)."""
     if cell is None or isinstance(cell, Unreadable) or not schema.has_field(name):
         return None, cell.typed if isinstance(cell, Unreadable) else None
+    parsers = {} if parsers is None else parsers
+    parse = parsers.get(name)
+    if parse is None:
+        parse = parsers[name] = field_parser(schema.field(name), language)
     try:
-        value = field_parser(schema.field(name), language)(cell)
+        value = parse(cell)
     except CoercionError:
         return None, str(cell)
     return value, value
@@ -140,19 +146,21 @@ def _side(past: Past, settings: MetricsSettings, period: str, schema: Schema | N
     }, index=pd.Index(deals["deal_id"].astype(object).tolist(), dtype=object))
     valid.loc[~known, "shown_amount"] = None
     valid["json_amount"] = valid["shown_amount"]
-    valid["shown_close"] = [None if pd.isna(d) else d.date() for d in close]
+    valid["shown_close"] = _day_objects(close)
     valid["json_close"] = valid["shown_close"]
     valid["json_stage"] = valid["stage"]
     valid["shown_stage"] = valid["stage"]
     broken = []
+    parsers: dict[str, Parser] = {}
     for deal_id, cells in past.invalid.items() if schema is not None else ():
-        amount_value, amount_shown = _read(schema, "amount", cells.get("amount"), language)
+        amount_value, amount_shown = _read(schema, "amount", cells.get("amount"), language,
+                                           parsers)
         close_value, close_shown = _read(schema, "expected_close", cells.get("expected_close"),
-                                         language)
-        stage_value, stage_shown = _read(schema, "stage", cells.get("stage"), language)
-        texts = {k: _read(schema, k, cells.get(k), language)[1]
+                                         language, parsers)
+        stage_value, stage_shown = _read(schema, "stage", cells.get("stage"), language, parsers)
+        texts = {k: _read(schema, k, cells.get(k), language, parsers)[1]
                  for k in ("owner", "deal_name", "client")}
-        owner = _read(schema, "owner", cells.get("owner"), language)[0]
+        owner = _read(schema, "owner", cells.get("owner"), language, parsers)[0]
         broken.append({
             "deal_id": deal_id, "state": INVALID, "in_period": False, "amount": 0,
             "shown_amount": amount_shown, "json_amount": amount_value,
@@ -166,6 +174,18 @@ def _side(past: Past, settings: MetricsSettings, period: str, schema: Schema | N
     extra = pd.DataFrame(broken).set_index("deal_id")
     extra.index = extra.index.astype(object)
     return pd.concat([valid, extra[valid.columns]])
+
+
+def _day_objects(days: pd.Series) -> list[Any]:
+    """Each day of a datetime column as a ``datetime.date`` (None where missing).
+
+    >>> _day_objects(pd.Series(pd.to_datetime(["2026-12-04", None])))
+    [datetime.date(2026, 12, 4), None]
+    """
+    missing = days.isna().to_numpy()
+    out = np.array(days.dt.date, dtype=object) if len(days) else np.empty(0, dtype=object)
+    out[missing] = None
+    return out.tolist()
 
 
 # -- the buckets -----------------------------------------------------------------------------

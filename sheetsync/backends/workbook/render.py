@@ -158,13 +158,20 @@ class _RowWriter:
 
 
 def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
-    """``<row>`` elements of the data; the common value types take a cached fast path."""
+    """``<row>`` elements of the data; the common value types take a cached fast path.
+
+    A cell right after the previous one carries no reference (``r`` is optional: a cell
+    without one is in the next column, as Excel, LibreOffice and openpyxl read it), so a
+    cell's XML depends on its column and value only and is built once per distinct value;
+    the first cell after a gap names its place."""
     width = max([len(spec.columns)] + [len(r) for r in spec.rows])
     letters = [w.letter(i) for i in range(width)]
     kind_xf = w.kind_xf + [0] * (width - len(w.kind_xf))
     style_attr = [f' s="{x}"' if x else "" for x in kind_xf]
+    number_head = [f"<c{a}><v>" for a in style_attr]
     date_xf = [x if k in ("date", "datetime") else w.styles.by_kind["date"]
                for x, k in zip(kind_xf, w.kinds + ["text"] * (width - len(w.kinds)))]
+    # per column: value → its whole <c> element without a reference ("" for no cell)
     strings: list[dict[str, str]] = [{} for _ in range(width)]
     dates: list[dict[dt.date, str]] = [{} for _ in range(width)]
     offset = w.offset
@@ -173,30 +180,39 @@ def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
         rn = str(r)
         parts = []
         append = parts.append
+        expected = 0  # the column a cell without a reference lands in
         for i, v in enumerate(values):
             if v is None:
                 continue
             t = type(v)
             if t is str:
                 cache = strings[i]
-                tail = cache.get(v)
-                if tail is None:
-                    tail = cache[v] = _string_tail(kind_xf[i], v)
-                if tail:
-                    append(f'<c r="{letters[i]}{rn}"{tail}')
+                element = cache.get(v)
+                if element is None:
+                    tail = _string_tail(kind_xf[i], v)
+                    element = cache[v] = "<c" + tail if tail else ""
+                if not element:
+                    continue
             elif t is int:
-                append(f'<c r="{letters[i]}{rn}"{style_attr[i]}><v>{v}</v></c>')
+                element = f"{number_head[i]}{v}</v></c>"
             elif t is float and v - v == 0.0:
-                append(f'<c r="{letters[i]}{rn}"{style_attr[i]}><v>{_number(v)}</v></c>')
+                element = f"{number_head[i]}{_number(v)}</v></c>"
             elif t is dt.date:
                 dcache = dates[i]
-                tail = dcache.get(v)
-                if tail is None:
+                element = dcache.get(v)
+                if element is None:
                     serial = date_to_serial(v) - offset
-                    tail = dcache[v] = f' s="{date_xf[i]}"><v>{_number(serial)}</v></c>'
-                append(f'<c r="{letters[i]}{rn}"{tail}')
-            else:
-                append(cell(v, f"{letters[i]}{rn}", i))
+                    element = dcache[v] = f'<c s="{date_xf[i]}"><v>{_number(serial)}</v></c>'
+            else:  # links, datetimes, booleans, numpy scalars: with their reference
+                element = cell(v, f"{letters[i]}{rn}", i)
+                if element:
+                    append(element)
+                    expected = i + 1
+                continue
+            if i != expected:
+                element = f'<c r="{letters[i]}{rn}"{element[2:]}'
+            append(element)
+            expected = i + 1
         yield f'<row r="{rn}">{"".join(parts)}</row>' if parts else f'<row r="{rn}"/>'
 
 

@@ -74,8 +74,17 @@ def rich_text(inner: str, prefix: str = "") -> str:
     return "".join(decode(t) for t in text.findall(inner))
 
 
+_PLAIN_RE = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x")
+
+
 def encode(text: str) -> str:
-    """String → element text for ``<t xml:space="preserve">`` (entities and ``_xHHHH_``)."""
+    """String → element text for ``<t xml:space="preserve">`` (entities and ``_xHHHH_``).
+
+    >>> encode("R&D <至急> _x000D_")
+    'R&amp;D &lt;至急&gt; _x005F_x000D_'
+    """
+    if _PLAIN_RE.search(text) is None:  # most texts: nothing to escape, one scan
+        return text
     if "_x" in text:
         text = _NEEDS_X_ESCAPE_RE.sub("_x005F_", text)
     if _ILLEGAL_RE.search(text):
