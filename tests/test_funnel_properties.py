@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sheetsync.history import Current, Snapshot, observe
 from sheetsync.metrics import MetricsSettings, make_deals
 from sheetsync.reports.base import ReportInput
-from sheetsync.reports.funnel import REPORT, compute_report
+from sheetsync.reports.funnel import MIN_OBSERVED, REPORT, compute_report, observed_stage_rates
 from sheetsync.stage_paths import (
     STEPS_COLUMN,
     Step,
@@ -72,10 +72,20 @@ def test_invariants_and_row_order(records: list[dict[str, Any]], rnd: random.Ran
         assert (r["conversion"] is None) == (r["advanced"] + r["lost"] == 0)
         assert (r["median_days"] is None) == (r["median_days_n"] == 0)
         assert (r["days_to_won"] is None) == (r["days_to_won_n"] == 0)
+        # win rate from the stage: of the deals that entered, those closed since; a deal
+        # lost in the stage is one of them
+        closed = r["won_later"] + r["lost_later"]
+        assert r["lost"] <= r["lost_later"] and closed <= r["entered"]
+        assert (r["win_rate_from_stage"] is None) == (closed == 0)
+        if closed:
+            assert (r["win_rate_from_stage_wilson_low"] <= r["win_rate_from_stage"]
+                    <= r["win_rate_from_stage_wilson_high"])
+        assert r["in_forecast"] is False  # configured: no rate is in use
     team = {r["stage"]: r for r in funnel if r["dimension"] == "total"}
     assert list(team) == OPEN
     for stage, row in team.items():  # every deal is in exactly one lead-source group
-        for key in ("entered", "advanced", "lost", "still_open", "median_days_n"):
+        for key in ("entered", "advanced", "lost", "still_open", "median_days_n",
+                    "won_later", "lost_later"):
             assert row[key] == sum(r[key] for r in funnel
                                    if r["dimension"] == "lead_source" and r["stage"] == stage)
     total = next(r for r in calibration if r["dimension"] == "total")
@@ -86,6 +96,9 @@ def test_invariants_and_row_order(records: list[dict[str, Any]], rnd: random.Ran
         if r["n"]:
             assert 0 <= r["brier"] <= 1 and 0 <= r["assumed"] <= 1
             assert r["wilson_low"] <= r["observed"] <= r["wilson_high"]
+    assert observed_stage_rates(make_deals(records), S) == {
+        s: r["win_rate_from_stage"] * 100 for s, r in team.items()
+        if r["won_later"] + r["lost_later"] >= MIN_OBSERVED}
     shuffled = list(records)
     rnd.shuffle(shuffled)
     assert json.dumps(report(shuffled)) == json.dumps((funnel, calibration))
