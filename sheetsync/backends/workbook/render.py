@@ -285,56 +285,60 @@ PROTECTION = ('<{p}sheetProtection sheet="1" objects="1" scenarios="1" formatCol
 def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
                  drawing_rid: str | None = None) -> bytes:
     """The worksheet part for ``spec``."""
+    return "".join(sheet_pieces(spec, styles, date1904=date1904, drawing_rid=drawing_rid)
+                   ).encode("utf-8", "replace")
+
+
+def sheet_pieces(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
+                 drawing_rid: str | None = None) -> Iterator[str]:
+    """The worksheet part for ``spec`` as pieces of text, row by row: the writer deflates
+    them as they come (:func:`.zip_copy.deflate_text`), never holding a big tab's XML."""
     w = _RowWriter(spec, styles, date1904)
-    out: list[str] = []
-    add = out.append
     n_cols = max([len(spec.columns)] + [len(r) for r in spec.rows])
     if spec.header_row + len(spec.rows) > MAX_ROWS or n_cols > MAX_COLUMNS:
         raise BackendError(f"tab {spec.name!r} is larger than an Excel sheet "
                          f"({MAX_ROWS:,} rows × {MAX_COLUMNS:,} columns)")
     last_row = spec.header_row + len(spec.rows)
     dim = f"A1:{column_letter(max(n_cols, 1) - 1)}{last_row}"
-    add('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
-    add(f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">')
-    add(sheet_properties(spec))
-    add(f'<dimension ref="{dim}"/>')
-    add(f'<sheetViews><sheetView workbookViewId="0">{_pane(spec)}</sheetView></sheetViews>')
-    add('<sheetFormatPr defaultRowHeight="15"/>')
+    yield '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    yield f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">'
+    yield sheet_properties(spec)
+    yield f'<dimension ref="{dim}"/>'
+    yield f'<sheetViews><sheetView workbookViewId="0">{_pane(spec)}</sheetView></sheetViews>'
+    yield '<sheetFormatPr defaultRowHeight="15"/>'
     if spec.columns:
-        add("<cols>")
+        yield "<cols>"
         for i, width in enumerate(column_widths(spec)):
-            add(f'<col min="{i + 1}" max="{i + 1}" width="{width:g}" customWidth="1"/>')
-        add("</cols>")
-    add("<sheetData>")
+            yield f'<col min="{i + 1}" max="{i + 1}" width="{width:g}" customWidth="1"/>'
+        yield "</cols>"
+    yield "<sheetData>"
     if spec.note:
-        add(f'<row r="1">{_string_cell("A1", styles.note, spec.note)}</row>')
+        yield f'<row r="1">{_string_cell("A1", styles.note, spec.note)}</row>'
     hr = spec.header_row
-    add(f'<row r="{hr}">')
+    yield f'<row r="{hr}">'
     for i, col in enumerate(spec.columns):
-        add(_string_cell(f"{w.letter(i)}{hr}", styles.header, col.header))
-    add("</row>")
-    for row_xml in _data_rows(spec, w):
-        add(row_xml)
-    add("</sheetData>")
+        yield _string_cell(f"{w.letter(i)}{hr}", styles.header, col.header)
+    yield "</row>"
+    yield from _data_rows(spec, w)
+    yield "</sheetData>"
     if spec.protected:
-        add(PROTECTION.format(p=""))
+        yield PROTECTION.format(p="")
     for n, cf in enumerate(spec.conditional):
-        add(conditional_rule(cf, spec, styles.dxf[n], n + 1))
+        yield conditional_rule(cf, spec, styles.dxf[n], n + 1)
     if w.links:
-        add("<hyperlinks>")
+        yield "<hyperlinks>"
         for ref, link in w.links:
             location = f"{quote_sheet(link.tab)}!{link.cell}"
             # Excel cannot open a filter view: a FilterLink goes to its cell, and its tip
             # (the screen tip Excel shows on hover) says how to filter there
             tip = link.tip if isinstance(link, FilterLink) and link.tip else ""
             tooltip = f' tooltip="{xml_escape(tip[:255], attr=True)}"' if tip else ""
-            add(f'<hyperlink ref="{ref}" location="{xml_escape(location, attr=True)}"'
-                f'{tooltip} display="{xml_escape(link.text[:255], attr=True)}"/>')
-        add("</hyperlinks>")
-    add('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-        'footer="0.3"/>')
-    add(page_setup(spec))
+            yield (f'<hyperlink ref="{ref}" location="{xml_escape(location, attr=True)}"'
+                   f'{tooltip} display="{xml_escape(link.text[:255], attr=True)}"/>')
+        yield "</hyperlinks>"
+    yield ('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+           'footer="0.3"/>')
+    yield page_setup(spec)
     if drawing_rid:
-        add(f'<drawing r:id="{drawing_rid}"/>')
-    add("</worksheet>")
-    return "".join(out).encode("utf-8", "replace")
+        yield f'<drawing r:id="{drawing_rid}"/>'
+    yield "</worksheet>"

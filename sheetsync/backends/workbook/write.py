@@ -34,9 +34,9 @@ from .package import (
 )
 from .page import edit_print_titles, print_titles
 from .read import SheetEntry, WorkbookInfo
-from .render import SheetStyles, collect_styles, render_sheet
+from .render import SheetStyles, collect_styles, sheet_pieces
 from .styles import StyleMerger
-from .zip_copy import copy_member, write_member
+from .zip_copy import Deflated, copy_member, deflate_text, write_deflated, write_member
 
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -84,7 +84,8 @@ class Splicer:
         self.wb_rels = pkg.rels(info.part)
         types = [r.type for r in self.wb_rels if "/" in r.type]
         self.rel_base = types[0].rsplit("/", 1)[0] if types else REL_NS
-        self.changed: dict[str, tuple[str, bytes]] = {}  # lower name → (name, bytes)
+        # lower name → (name, bytes or a part deflated as it was rendered)
+        self.changed: dict[str, tuple[str, bytes | Deflated]] = {}
         self.new_order: list[str] = []
         self.deleted: set[str] = set()
         self.new_rels: list[str] = []  # <Relationship> elements for workbook.xml.rels
@@ -203,7 +204,7 @@ class Splicer:
         return (f'<Relationship Id="{rid}" Type="{self.rel_base}/{kind}" '
                 f'Target="{xml_escape(relative_target(source, target), attr=True)}"/>')
 
-    def _set(self, part: str, data: bytes) -> None:
+    def _set(self, part: str, data: bytes | Deflated) -> None:
         key = part.lower()
         self.deleted.discard(key)
         if not self.pkg.has(part) and part not in self.new_order:
@@ -240,8 +241,8 @@ class Splicer:
     def _render(self, plan: _Plan, st: SheetStyles) -> None:
         spec = plan.spec
         drawing_rid = "rId1" if plan.chart else None
-        self._set(plan.part, render_sheet(spec, st, date1904=self.info.date1904,
-                                          drawing_rid=drawing_rid))
+        self._set(plan.part, deflate_text(sheet_pieces(spec, st, date1904=self.info.date1904,
+                                                       drawing_rid=drawing_rid)))
         if spec.chart is None or plan.drawing is None or plan.chart is None:  # no chart
             return
         parts = render_chart(spec, spec.chart)
@@ -419,15 +420,22 @@ class Splicer:
                     continue
                 if key in self.changed:
                     if key not in written:
-                        write_member(dst, info, self.changed[key][1])
+                        _write(dst, info, self.changed[key][1])
                         written.add(key)
                     continue
                 copy_member(self.pkg.zip, info, dst)
             for name in self.new_order:
                 if name.lower() not in written:
-                    write_member(dst, name, self.changed[name.lower()][1])
+                    _write(dst, name, self.changed[name.lower()][1])
                     written.add(name.lower())
         return out.getvalue()
+
+
+def _write(dst: zipfile.ZipFile, like: zipfile.ZipInfo | str, data: bytes | Deflated) -> None:
+    if isinstance(data, Deflated):
+        write_deflated(dst, like, data)
+    else:
+        write_member(dst, like, data)
 
 
 def _rels_of(part: str) -> str:

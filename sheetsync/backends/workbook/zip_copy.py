@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
@@ -33,12 +36,16 @@ def _raw_bytes(src: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     return raw if len(raw) == info.compress_size else None
 
 
+def _can_write_raw(dst: zipfile.ZipFile, size: int, compressed: int) -> bool:
+    return (size < _ZIP64_LIMIT and compressed < _ZIP64_LIMIT
+            and hasattr(dst, "filelist") and hasattr(dst, "start_dir"))
+
+
 def copy_member(src: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFile) -> None:
     """Add ``info`` of ``src`` to ``dst`` unchanged (raw copy when possible)."""
     raw = None
-    if (info.file_size < _ZIP64_LIMIT and info.compress_size < _ZIP64_LIMIT
-            and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-            and hasattr(dst, "filelist") and hasattr(dst, "start_dir")):
+    if (_can_write_raw(dst, info.file_size, info.compress_size)
+            and info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
         raw = _raw_bytes(src, info)
     if raw is None:
         write_member(dst, info, src.read(info))
@@ -51,6 +58,10 @@ def copy_member(src: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFil
     out.CRC = info.CRC
     out.compress_size = info.compress_size
     out.file_size = info.file_size
+    _append_raw(dst, out, raw)
+
+
+def _append_raw(dst: zipfile.ZipFile, out: zipfile.ZipInfo, raw: bytes) -> None:
     fp = dst.fp
     assert fp is not None
     fp.seek(dst.start_dir)
@@ -63,14 +74,89 @@ def copy_member(src: zipfile.ZipFile, info: zipfile.ZipInfo, dst: zipfile.ZipFil
     dst._didModify = True
 
 
+@dataclass(frozen=True)
+class Deflated:
+    """A part compressed before its zip is written: the raw deflate stream, the CRC-32 and
+    the size of the text it holds."""
+
+    data: bytes
+    crc: int
+    size: int
+
+
+def deflate_text(pieces: Iterable[str], batch: int = 1 << 18) -> Deflated:
+    """UTF-8 text given in pieces, deflated as it comes — a 50 MB sheet is never held
+    whole, as text or as bytes. As :func:`write_member` does: level 6, level 1 for a part
+    above :data:`FAST_COMPRESS_SIZE`.
+
+    >>> part = deflate_text(["<a>", "テキスト", "</a>"])
+    >>> zlib.decompress(part.data, -15).decode(), part.size
+    ('<a>テキスト</a>', 19)
+    """
+    head: list[bytes] = []  # the start, until it is known to be a big part
+    held = 0
+    crc = size = 0
+    comp = None
+    out: list[bytes] = []
+    texts: list[str] = []
+    chars = 0
+
+    def feed(data: bytes) -> None:
+        nonlocal crc, size, comp, held
+        crc = zlib.crc32(data, crc)
+        size += len(data)
+        if comp is None:
+            head.append(data)
+            held += len(data)
+            if held <= FAST_COMPRESS_SIZE:
+                return
+            comp = zlib.compressobj(1, zlib.DEFLATED, -15)
+            out.extend(comp.compress(b) for b in head)
+            head.clear()
+            return
+        out.append(comp.compress(data))
+
+    for piece in pieces:
+        texts.append(piece)
+        chars += len(piece)
+        if chars >= batch:
+            feed("".join(texts).encode("utf-8", "replace"))
+            texts.clear()
+            chars = 0
+    if texts:
+        feed("".join(texts).encode("utf-8", "replace"))
+    if comp is None:
+        comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+        out.extend(comp.compress(b) for b in head)
+    out.append(comp.flush())
+    return Deflated(b"".join(out), crc, size)
+
+
+def write_deflated(dst: zipfile.ZipFile, like: zipfile.ZipInfo | str, part: Deflated) -> None:
+    """Add a part :func:`deflate_text` compressed under ``like``'s name (date, attributes)."""
+    info = _member_info(like)
+    if not _can_write_raw(dst, part.size, len(part.data)):
+        write_member(dst, like, zlib.decompress(part.data, -15))
+        return
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.CRC = part.crc
+    info.compress_size = len(part.data)
+    info.file_size = part.size
+    _append_raw(dst, info, part.data)
+
+
+def _member_info(like: zipfile.ZipInfo | str) -> zipfile.ZipInfo:
+    if isinstance(like, str):
+        return zipfile.ZipInfo(like, date_time=(1980, 1, 1, 0, 0, 0))
+    info = zipfile.ZipInfo(like.filename, date_time=like.date_time)
+    info.external_attr = like.external_attr
+    info.create_system = like.create_system
+    return info
+
+
 def write_member(dst: zipfile.ZipFile, like: zipfile.ZipInfo | str, data: bytes) -> None:
     """Add ``data`` under ``like``'s name (and date, attributes), deflated."""
-    if isinstance(like, str):
-        info = zipfile.ZipInfo(like, date_time=(1980, 1, 1, 0, 0, 0))
-    else:
-        info = zipfile.ZipInfo(like.filename, date_time=like.date_time)
-        info.external_attr = like.external_attr
-        info.create_system = like.create_system
+    info = _member_info(like)
     info.compress_type = zipfile.ZIP_DEFLATED
     # a big part (a large owned tab) compresses 3x faster at level 1, ~25 % larger
     dst.writestr(info, data, compresslevel=1 if len(data) > FAST_COMPRESS_SIZE else 6)
