@@ -326,7 +326,14 @@ def observed_stage_rates(deals: pd.DataFrame, settings: MetricsSettings) -> dict
     >>> observed_stage_rates(d.iloc[1:], s)  # 19 closed: not enough
     {}
     """
-    table = _funnel_table(journeys(deals, settings), settings)
+    # only a deal whose path ends in a close counts in won_later / lost_later: the funnel of
+    # those alone has the team's figures, at a fraction of the cost
+    paths = steps_of(deals, settings.as_of)
+    closed = settings.closed_stages
+    keep = [i for i, seen in enumerate(paths)
+            if len(seen.steps) > 1 and seen.steps[-1].stage in closed]
+    table = _funnel_table(journeys(deals.iloc[keep], settings, [paths[i] for i in keep]),
+                          settings)
     mine = table[_usable(table)]
     return {str(k): float(v) * 100 for k, v in zip(mine["stage"], mine["win_rate_from_stage"],
                                                    strict=True)}
@@ -611,4 +618,5 @@ REPORT = Report(key="funnel", title=TITLE, compute=compute_report, json_rows=fun
                 tab=funnel_tab, more_json=calibration_json)
 
 __all__ = ["CALIBRATION_KEYS", "FUNNEL_KEYS", "MIN_OBSERVED", "REPORT", "TAB_COLUMNS",
-           "compute_funnel", "days_to_won", "funnel_rows", "funnel_tab", "journeys"]
+           "compute_funnel", "days_to_won", "from_stage", "funnel_rows", "funnel_tab",
+           "journeys", "observed_stage_rates", "weighted_probability"]
