@@ -91,6 +91,15 @@ _JA: list[tuple[str, Template]] = [
      r"`sheetsync validate`\)",
      "{where}: {tab} に見出し行がありません。スキーマを適用できません"
      "（`sheetsync validate` で確認してください）"),
+    (r"the hidden tab (?P<tab>\S+) cannot be read \((?P<why>.+)\); nothing was written\. "
+     r"Put back the tab from an earlier version of the spreadsheet \(Google: File › Version "
+     r"history; a workbook: the \.bak copy sheetsync keeps beside it\), or delete the tab "
+     r"(?P=tab) to start the change history again \(every deal is then seen for the first "
+     r"time\)",
+     "非表示タブ {tab} を読み込めません（{why}）。何も書き込んでいません。スプレッドシートの"
+     "以前の版からこのタブを戻すか（Google: ファイル › 版の履歴、ワークブック: sheetsync が隣に"
+     "残す .bak のコピー）、タブ {tab} を削除して変更履歴を最初からやり直してください"
+     "（すべての案件が初めて見た案件になります）"),
     (r"skipped: another runner \((?P<holder>.+)\) holds this spreadsheet"
      r"(?: until (?P<until>.+))?; nothing was written", _lease),
     (r"skipped: the spreadsheet changed after this run read it \(another runner wrote it, or "

@@ -39,6 +39,25 @@ class TabMissingError(BackendError):
     """A tab the run needs does not exist."""
 
 
+class StateTabError(BackendError):
+    """A hidden tab sheetsync keeps its state in cannot be read (edited, truncated, written
+    by a newer version): the run stops before writing anything — read as empty, it would
+    start the change history again and see every deal for the first time. ``code`` says
+    which check failed (:class:`sheetsync.packed.PackedError`'s, or ``no_header``,
+    ``bad_columns``, ``record_count``, ``bad_record``, ``newer_format``)."""
+
+    def __init__(self, tab: str, code: str, detail: str) -> None:
+        self.tab = tab
+        self.code = code
+        self.detail = detail
+        super().__init__(
+            f"the hidden tab {tab} cannot be read ({code}: {detail}); nothing was written. "
+            f"Put back the tab from an earlier version of the spreadsheet (Google: File › "
+            f"Version history; a workbook: the .bak copy sheetsync keeps beside it), or "
+            f"delete the tab {tab} to start the change history again (every deal is then "
+            f"seen for the first time)")
+
+
 class FileChangedError(BackendError):
     """The workbook changed on disk between read and write; nothing was written."""
 

@@ -40,10 +40,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
+import numpy as np
 import pandas as pd
 
+from .errors import StateTabError
 from .grid import CellValue, Grid, PercentValue
 from .lease import Lease
+from .packed import PackedError, is_packed_header, pack, unpack
 from .schema import Field, Label, Schema
 from .tabspec import Column, TabSpec
 from .textnorm import is_blank
@@ -51,7 +54,12 @@ from .validate import INVALID, ValidationResult, display_value
 
 SNAPSHOT_TAB = "_sheetsync_state"
 HISTORY_TAB = Label("変更履歴", "Change history")
-SNAPSHOT_VERSION = "sheetsync-snapshot v1"
+_STATE_KIND = "sheetsync-state"
+_STATE_FORMAT = 2
+#: the state tab's format, as its note row and header state it (sheetsync.packed)
+SNAPSHOT_VERSION = f"{_STATE_KIND} v{_STATE_FORMAT}"
+#: what versions before format v2 wrote in the note row (one row per deal)
+SNAPSHOT_VERSION_V1 = "sheetsync-snapshot v1"
 #: header of the values column: the field names its tab-joined values follow
 _VALUES_PREFIX = "values:"
 
@@ -160,6 +168,8 @@ class Recorded:
 class Observation:
     snapshot: Snapshot
     changes: list[Change]
+    #: the snapshot the register was compared with (as read), when the caller keeps it
+    before: Snapshot | None = None
 
 
 @dataclass
@@ -330,43 +340,65 @@ def observe(snapshot: Snapshot, current: Current, *, observed_at: dt.datetime | 
             ) -> Observation:
     """Compare ``current`` with ``snapshot``; return the next snapshot and the changes.
 
-    ``observed_at`` stamps the changes; its date becomes ``last_changed``.
+    ``observed_at`` stamps the changes; its date becomes ``last_changed``. The comparison
+    runs on arrays (each deal's signature against the snapshot's, aligned by 案件ID): only
+    deals seen for the first time or changed are looked at one by one; an unchanged deal
+    keeps its entry (the same object, which :func:`~sheetsync.stage_paths.track_stages`
+    relies on).
     """
     day = observed_at.date() if isinstance(observed_at, dt.datetime) else observed_at
-    same_fields = snapshot.fields == current.fields
-    entries: dict[str, Entry] = {}
+    ids = list(current.signatures)
+    signatures = np.array(list(current.signatures.values()), dtype=object)
+    before_ids = list(snapshot.entries)
+    before = np.array([*snapshot.entries.values(), None], dtype=object)[:-1]
+    # where each deal of the register is in the snapshot (-1: first sighting)
+    at = (pd.Index(before_ids).get_indexer(ids) if before_ids
+          else np.full(len(ids), -1, dtype=np.intp))
+    known = at >= 0
+    unchanged = np.zeros(len(ids), dtype=bool)
+    if snapshot.fields == current.fields and known.any():
+        old_signatures = np.array([e.values for e in before[at[known]]], dtype=object)
+        unchanged[known] = old_signatures == signatures[known]
+    entries = np.empty(len(ids), dtype=object)
+    entries[unchanged] = before[at[unchanged]]
     changes: list[Change] = []
-    for deal_id, signature in current.signatures.items():
-        before = snapshot.entries.get(deal_id)
-        if before is None:  # first sighting: not a change
-            entries[deal_id] = Entry(fingerprint(signature), day, None, day, 0, signature)
+    for i in np.flatnonzero(~unchanged).tolist():
+        deal_id, signature = ids[i], signatures[i]
+        if at[i] < 0:  # first sighting: not a change
+            entries[i] = Entry(fingerprint(signature), day, None, day, 0, signature)
             continue
-        if same_fields and before.values == signature:
-            entries[deal_id] = before
-            continue
-        old = snapshot.values_of(before)
-        new = current.values(deal_id)
-        changed = [name for name in current.fields if old.get(name, "") != new[name]]
-        entry = replace(before, fingerprint=fingerprint(signature), values=signature)
-        if not changed:  # only the schema's field list changed
-            entries[deal_id] = entry
-            continue
-        changes.extend(Change(observed_at, deal_id, name, old.get(name, ""), new[name],
-                              new.get("owner", "")) for name in changed)
-        pushed = "expected_close" in changed and _later(old.get("expected_close", ""),
-                                                        new["expected_close"])
-        entries[deal_id] = replace(
-            entry, last_changed=before.last_changed if is_slip_only(changed, pushed) else day,
-            stage_since=day if "stage" in changed else before.stage_since,
-            close_pushes=before.close_pushes + pushed,
-        )
-    for deal_id, before in snapshot.entries.items():
-        if deal_id not in current.signatures:
-            old = snapshot.values_of(before)
-            changes.append(Change(observed_at, deal_id, None, old.get("deal_name", ""), "",
-                                  old.get("owner", "")))
+        entries[i] = _observed(snapshot, before[at[i]], current, deal_id, observed_at, day,
+                               changes)
+    seen = np.zeros(len(before_ids), dtype=bool)
+    seen[at[known]] = True
+    for j in np.flatnonzero(~seen).tolist():  # gone from the register: removed, once
+        old = snapshot.values_of(before[j])
+        changes.append(Change(observed_at, before_ids[j], None, old.get("deal_name", ""), "",
+                              old.get("owner", "")))
     changes.sort(key=lambda c: c.deal_id)  # stable: fields stay in schema order
-    return Observation(Snapshot(entries, current.fields), changes)
+    return Observation(Snapshot(dict(zip(ids, entries.tolist())), current.fields), changes)
+
+
+def _observed(snapshot: Snapshot, before: Entry, current: Current, deal_id: str,
+              observed_at: dt.datetime | dt.date, day: dt.date, changes: list[Change]
+              ) -> Entry:
+    """The entry of a deal whose signature changed, its changes appended to ``changes``."""
+    signature = current.signatures[deal_id]
+    old = snapshot.values_of(before)
+    new = current.values(deal_id)
+    changed = [name for name in current.fields if old.get(name, "") != new[name]]
+    entry = replace(before, fingerprint=fingerprint(signature), values=signature)
+    if not changed:  # only the schema's field list changed
+        return entry
+    changes.extend(Change(observed_at, deal_id, name, old.get(name, ""), new[name],
+                          new.get("owner", "")) for name in changed)
+    pushed = "expected_close" in changed and _later(old.get("expected_close", ""),
+                                                    new["expected_close"])
+    return replace(
+        entry, last_changed=before.last_changed if is_slip_only(changed, pushed) else day,
+        stage_since=day if "stage" in changed else before.stage_since,
+        close_pushes=before.close_pushes + pushed,
+    )
 
 
 def is_slip_only(changed: Sequence[str], pushed: bool) -> bool:
@@ -389,17 +421,91 @@ def _later(old: str, new: str) -> bool:
 
 
 # ----------------------------------------------------------------- snapshot ⇄ hidden tab
+#
+# Format v2 (this version writes it): the note row, then one header cell stating the format,
+# the number of deals, the number of chunks and the SHA-256 of the text (sheetsync.packed),
+# then the text in zlib-compressed base64 chunks of at most 32,000 characters, one cell per
+# row in column A — about 200 cells at 100,000 deals instead of 800,000. The text is one line
+# per deal, tab-separated, under a line of column names:
+#
+#     deal_id  fingerprint  first_seen  last_changed  stage_since  close_pushes  [stage_path]
+#     values:<the fields, comma-joined>
+#
+# dates as ISO text (blank: none), the deal's signature last (its own tabs escaped). Format
+# v1 (one row per deal, a column per item: what earlier versions wrote) is read as before and
+# written as v2 by the next run that writes.
 
 
 def read_snapshot(grid: Grid | None) -> Snapshot:
-    """The snapshot stored in the hidden tab (empty when the tab does not exist yet)."""
+    """The snapshot stored in the hidden tab (empty when the tab does not exist yet), in
+    either format. A tab that cannot be read — edited, truncated, written by a newer
+    version — raises :class:`~sheetsync.errors.StateTabError`: a run then writes nothing,
+    rather than start the history again (every deal seen anew)."""
     if grid is None:
         return Snapshot()
-    rows = grid.rows
-    start = next((i + 1 for i, row in enumerate(rows[:5])
+    head = next((i for i, row in enumerate(grid.rows[:5])
+                 if row and is_packed_header(row[0], _STATE_KIND)), None)
+    if head is not None:
+        return _read_packed(grid, head)
+    start = next((i + 1 for i, row in enumerate(grid.rows[:5])
                   if row and str(row[0]).strip() == _SNAPSHOT_COLUMNS[0]), None)
     if start is None:
+        raise StateTabError(grid.name, "no_header", "neither a v2 header nor v1 columns")
+    return _read_v1(grid.rows, start)
+
+
+def _read_packed(grid: Grid, head: int) -> Snapshot:
+    try:
+        packed = unpack(_STATE_KIND, grid.rows[head][0],
+                        [row[0] if row else None for row in grid.rows[head + 1:]])
+    except PackedError as exc:
+        raise StateTabError(grid.name, exc.code, exc.detail) from None
+    if packed.version != _STATE_FORMAT:
+        raise StateTabError(grid.name, "newer_format",
+                            f"format v{packed.version}, written by a newer sheetsync: upgrade")
+    if not packed.text and not packed.records:  # an empty snapshot (no deal tracked yet)
         return Snapshot()
+    lines = packed.text.split("\n")
+    names = lines[0].split("\t")
+    width = len(names) - 1  # the fixed columns before the values
+    fixed = list(_SNAPSHOT_COLUMNS[:-1])
+    if names[:len(fixed)] != fixed or names[len(fixed):-1] not in ([], [_PATH_COLUMN]) \
+            or not names[-1].startswith(_VALUES_PREFIX):
+        raise StateTabError(grid.name, "bad_columns", "\t".join(names)[:200])
+    fields = tuple(names[-1].removeprefix(_VALUES_PREFIX).split(",")) if names[-1] != \
+        _VALUES_PREFIX else ()
+    rows = [line.split("\t", width) for line in lines[1:]]
+    if len(rows) != packed.records or any(len(r) != width + 1 for r in rows):
+        raise StateTabError(grid.name, "record_count",
+                            f"{packed.records} deals stated, {len(rows)} found")
+    if not rows:
+        return Snapshot({}, fields)
+    columns = list(zip(*rows))
+    ids, prints, firsts, lasts, sinces, pushes = columns[:6]
+    try:
+        days = {t: dt.date.fromisoformat(t) for t in {*firsts, *lasts, *sinces} if t}
+        counts = list(map(int, pushes))
+    except ValueError as exc:
+        raise StateTabError(grid.name, "bad_record", str(exc)) from None
+    if "" in firsts:
+        raise StateTabError(grid.name, "bad_record", "a deal without first_seen")
+    if any("\\" in i for i in ids):
+        ids = tuple(_unescape(i) for i in ids)
+    paths: Any = [None] * len(rows)
+    if width == len(fixed) + 1:
+        paths = (_unescape(p) if "\\" in p else p for p in columns[6])
+    entries = map(Entry, prints, map(days.__getitem__, firsts), map(days.get, lasts),
+                  map(days.get, sinces), counts, columns[-1], paths)
+    return Snapshot(dict(zip(ids, entries)), fields)
+
+
+def _unescape(text: str) -> str:
+    return _ESCAPED.sub(lambda m: _UNESCAPES[m.group()], text)
+
+
+def _read_v1(rows: list[list[CellValue]], start: int) -> Snapshot:
+    """The snapshot of a v1 tab (one row per deal, from ``rows[start]``): read as every
+    earlier version read it — a row without 案件ID, fingerprint or first_seen is skipped."""
     header = rows[start - 1]
     values_header = str(header[6]) if len(header) > 6 and header[6] else ""
     fields = tuple(values_header.removeprefix(_VALUES_PREFIX).split(",")) if (
@@ -449,13 +555,75 @@ def _date(value: CellValue) -> dt.date | None:
     return None
 
 
-def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,
-                 markers: Sequence[str] = ()) -> TabSpec:
-    """The hidden tab holding the snapshot (text cells only: identical on both backends);
-    its note row also carries ``markers`` (``notified=…``, kept from the tab as read:
-    :func:`sheetsync.lease.note_markers`) and, last, the run lease."""
+def state_text(snapshot: Snapshot) -> str:
+    """The snapshot as format v2's text (before compression): a line of column names, then
+    one line per deal, by 案件ID.
+
+    >>> snap = Snapshot({"D-1": Entry("ab12", dt.date(2026, 11, 1), None,
+    ...                                dt.date(2026, 11, 1), 0, "D-1\\t見積", "quote")},
+    ...                 ("deal_id", "stage"))
+    >>> print(state_text(snap).replace("\\t", "|"))
+    deal_id|fingerprint|first_seen|last_changed|stage_since|close_pushes|stage_path|values:deal_id,stage
+    D-1|ab12|2026-11-01||2026-11-01|0|quote|D-1|見積
+    """
+    if not snapshot.entries:
+        return ""
+    entries = sorted(snapshot.entries.items())
     # a state tab read without paths is written back without them, so they are still known
     # to be missing (and seeded) on the next run
+    paths = any(e.path is not None for _, e in entries)
+    names = [*_SNAPSHOT_COLUMNS[:-1], *([_PATH_COLUMN] if paths else []),
+             _VALUES_PREFIX + ",".join(snapshot.fields)]
+    ids = [deal_id for deal_id, _ in entries]
+    if any(c in "".join(ids) for c in "\\\t\n\r"):
+        ids = [i.translate(_ESCAPES) for i in ids]
+    iso: dict[dt.date | None, str] = {None: ""}
+
+    def day(value: dt.date | None) -> str:
+        text = iso.get(value)
+        if text is None:
+            text = iso[value] = value.isoformat()  # type: ignore[union-attr]
+        return text
+
+    if paths:
+        lines = [f"{i}\t{e.fingerprint}\t{day(e.first_seen)}\t{day(e.last_changed)}\t"
+                 f"{day(e.stage_since)}\t{e.close_pushes}\t"
+                 f"{(e.path or '').translate(_ESCAPES)}\t{e.values}"
+                 for i, (_, e) in zip(ids, entries)]
+    else:
+        lines = [f"{i}\t{e.fingerprint}\t{day(e.first_seen)}\t{day(e.last_changed)}\t"
+                 f"{day(e.stage_since)}\t{e.close_pushes}\t{e.values}"
+                 for i, (_, e) in zip(ids, entries)]
+    return "\n".join(["\t".join(names), *lines])
+
+
+def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,
+                 markers: Sequence[str] = ()) -> TabSpec:
+    """The hidden tab holding the snapshot, in format v2 (text cells only: identical on both
+    backends); its note row also carries ``markers`` (``notified=…``, kept from the tab as
+    read: :func:`sheetsync.lease.note_markers`) and, last, the run lease."""
+    header, chunks = pack(_STATE_KIND, _STATE_FORMAT, state_text(snapshot),
+                          records=len(snapshot.entries))
+    return TabSpec(
+        name=SNAPSHOT_TAB,
+        columns=[Column("state", header, "text", 20)],
+        rows=[[chunk] for chunk in chunks],
+        note=_state_note(SNAPSHOT_VERSION, lease, markers),
+        hidden=True,
+        page=None,
+    )
+
+
+def _state_note(version: str, lease: Lease | None, markers: Sequence[str]) -> str:
+    return (f"{version} — written by sheetsync; do not edit"
+            + "".join(f" · {marker}" for marker in markers)
+            + (f" · {lease.encode()}" if lease else ""))
+
+
+def snapshot_tab_v1(snapshot: Snapshot, lease: Lease | None = None,
+                    markers: Sequence[str] = ()) -> TabSpec:
+    """The hidden tab as versions before format v2 wrote it (one row per deal): what tests
+    build an older spreadsheet with. Runs write :func:`snapshot_tab`."""
     paths = any(e.path is not None for e in snapshot.entries.values())
     rows = [
         [deal_id, e.fingerprint, e.first_seen.isoformat(),
@@ -469,15 +637,8 @@ def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,
     columns.append(Column("values", _VALUES_PREFIX + ",".join(snapshot.fields), "text"))
     if paths:
         columns.append(Column(_PATH_COLUMN, _PATH_COLUMN, "text"))
-    return TabSpec(
-        name=SNAPSHOT_TAB,
-        columns=columns,
-        rows=rows,
-        note=f"{SNAPSHOT_VERSION} — written by sheetsync; do not edit"
-             + "".join(f" · {marker}" for marker in markers)
-             + (f" · {lease.encode()}" if lease else ""),
-        hidden=True,
-    )
+    return TabSpec(name=SNAPSHOT_TAB, columns=columns, rows=rows,
+                   note=_state_note(SNAPSHOT_VERSION_V1, lease, markers), hidden=True)
 
 
 # ------------------------------------------------------------------------ 変更履歴 tab

@@ -335,8 +335,11 @@ def observe_changes(checked: Checked, run_at: dt.datetime) -> Observation:
         checked.as_of if checked.as_of_given
         else run_at.replace(tzinfo=None, second=0, microsecond=0))
     day = stamp.date() if isinstance(stamp, dt.datetime) else stamp
-    return track_stages(snapshot, observe(snapshot, current, observed_at=stamp), day=day,
-                        stages=schema_stages(schema), closed=schema.closed_stages())
+    observation = track_stages(snapshot, observe(snapshot, current, observed_at=stamp),
+                               day=day, stages=schema_stages(schema),
+                               closed=schema.closed_stages())
+    observation.before = snapshot  # what パイプライン増減 takes removed deals' values from
+    return observation
 
 
 def stored_forecasts(checked: Checked) -> ForecastHistory:
@@ -353,7 +356,9 @@ def change_log(checked: Checked, observation: Observation) -> ChangeLog:
     grids = checked.read.grids
     return build_change_log(
         observation=observation, schema=checked.schema, validation=checked.validation,
-        state=grids.get(SNAPSHOT_TAB), history=grids.get(HISTORY_TAB(config.language)),
+        state=(observation.before if observation.before is not None
+               else grids.get(SNAPSHOT_TAB)),
+        history=grids.get(HISTORY_TAB(config.language)),
         removed=grids.get(REMOVED_TAB), language=config.language, owners=config.owners,
         retention=Retention(config.history.retention_rows, config.history.retention_days))
 

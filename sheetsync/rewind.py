@@ -220,14 +220,14 @@ def kept_tombstones(tombstones: Iterable[Tombstone], as_of: dt.date) -> list[Tom
     return list(seen.values())
 
 
-def tombstones_of(state: Grid | None, changes: Sequence[Change]) -> list[Tombstone]:
+def tombstones_of(state: Grid | Snapshot | None, changes: Sequence[Change]
+                  ) -> list[Tombstone]:
     """Tombstones for the deals this run saw removed, from the snapshot as read (their last
-    values): only those deals' rows of the state tab are parsed."""
+    values): ``state`` is that snapshot, or the state tab it is read from."""
     removed = {c.deal_id: c.observed_at for c in changes if c.field is None}
     if not removed or state is None:
         return []
-    rows = [r for i, r in enumerate(state.rows) if i < 5 or (r and r[0] in removed)]
-    snapshot = read_snapshot(Grid(state.name, rows))
+    snapshot = state if isinstance(state, Snapshot) else read_snapshot(state)
     out = []
     for deal_id, observed in removed.items():
         entry = snapshot.entries.get(deal_id)
@@ -281,7 +281,7 @@ def build_change_log(
     observation: Observation,
     schema: Schema,
     validation: ValidationResult,
-    state: Grid | None,
+    state: Grid | Snapshot | None,
     history: Grid | None,
     removed: Grid | None,
     language: str,
@@ -289,8 +289,8 @@ def build_change_log(
     retention: Retention | None = None,
 ) -> ChangeLog:
     """What a run read and observed, gathered for :func:`register_on`: ``state``,
-    ``history`` and ``removed`` are the hidden state tab, 変更履歴 and the removed deals' tab
-    as read (None when absent)."""
+    ``history`` and ``removed`` are the hidden state tab (or the snapshot read from it),
+    変更履歴 and the removed deals' tab as read (None when absent)."""
     events, count, oldest = read_events(history, observation.changes, schema, language)
     tombstones = [*read_tombstones(removed), *tombstones_of(state, observation.changes)]
     header = validation.header

@@ -10,6 +10,7 @@ import json
 import math
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from sheetsync import pipeline
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.config import parse_config
 from sheetsync.grid import Grid
-from sheetsync.history import SNAPSHOT_TAB
+from sheetsync.history import SNAPSHOT_TAB, Snapshot, read_snapshot, snapshot_tab_v1
 from sheetsync.testing.load import cell_data, load_grids
 from sheetsync.testing.xlsx import write_grids
 
@@ -341,11 +342,14 @@ def test_register_row_order_changes_nothing(tmp_path: Path) -> None:
 
 
 def _drop_stage_paths(path: Path, _day: D) -> None:
-    """The state tab as a version before the stage path wrote it: its first 7 columns."""
-    grids = WorkbookBackend(path).read().grids
-    state = grids[SNAPSHOT_TAB]
-    grids[SNAPSHOT_TAB] = Grid(SNAPSHOT_TAB, [list(r[:7]) for r in state.rows])
-    write_grids(path, list(grids.values()))
+    """The state tab as a version before the stage path wrote it: format v1 (one row per
+    deal), its first 7 columns."""
+    backend = WorkbookBackend(path)
+    read = backend.read()
+    snapshot = read_snapshot(read.grids[SNAPSHOT_TAB])
+    older = Snapshot({k: replace(e, path=None) for k, e in snapshot.entries.items()},
+                     snapshot.fields)
+    backend.write([snapshot_tab_v1(older)], read)
 
 
 @pytest.mark.parametrize("upgraded_before", [R3, R4])
@@ -361,9 +365,8 @@ def test_a_state_tab_without_stage_paths_is_rebuilt_from_the_history(
     outputs = run_all(workbook_runner(tmp_path, between=between))
     check_r4(outputs[-1])
     state = WorkbookBackend(tmp_path / "deals.xlsx").read([SNAPSHOT_TAB]).grids[SNAPSHOT_TAB]
-    header = next(r for r in state.rows if r and r[0] == "deal_id")
-    assert header[7] == "stage_path"
-    paths = {r[0]: r[7] for r in state.rows[state.rows.index(header) + 1:]}
+    assert state.rows[1][0].startswith("sheetsync-state v2 · ")  # written back as v2
+    paths = {k: e.path for k, e in read_snapshot(state).entries.items()}
     assert paths["B2"] == "quote;negotiation:14;won:35@90,"
     assert paths["A3"] == "proposal;quote:14;on_hold:35;quote:61"
     assert paths["B4"] == "won"  # first seen already won
