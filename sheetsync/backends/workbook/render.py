@@ -13,6 +13,7 @@ rendering the same spec twice gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -176,6 +177,8 @@ def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
     dates: list[dict[dt.date, str]] = [{} for _ in range(width)]
     offset = w.offset
     cell = w.cell
+    links = w.links
+    link_xf = w.styles.link
     for r, values in enumerate(spec.rows, start=spec.first_data_row):
         rn = str(r)
         parts = []
@@ -203,7 +206,15 @@ def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
                 if element is None:
                     serial = date_to_serial(v) - offset
                     element = dcache[v] = f'<c s="{date_xf[i]}"><v>{_number(serial)}</v></c>'
-            else:  # links, datetimes, booleans, numpy scalars: with their reference
+            elif t is Link and len(links) < MAX_LINKS:  # 案件ID → its register row
+                ref = f"{letters[i]}{rn}"
+                links.append((ref, v))
+                tail = _string_tail(link_xf, v.text)
+                if tail:
+                    append(f'<c r="{ref}"{tail}')
+                    expected = i + 1
+                continue
+            else:  # datetimes, booleans, numpy scalars, other links: with their reference
                 element = cell(v, f"{letters[i]}{rn}", i)
                 if element:
                     append(element)
@@ -276,6 +287,14 @@ def conditional_rule(cf: CondFormat, spec: TabSpec, dxf: int, priority: int) -> 
     return f'<conditionalFormatting sqref="{sqref}">{rule}</cfRule></conditionalFormatting>'
 
 
+_ATTR_SPECIAL_RE = re.compile('[&<>"\r\n\t]')
+
+
+def _attr_text(text: str) -> str:
+    """``text`` for an attribute value (:func:`.package.xml_escape`; most need nothing)."""
+    return xml_escape(text, attr=True) if _ATTR_SPECIAL_RE.search(text) else text
+
+
 #: Excel has no warning-only protection: this one has no password (one click to undo) and
 #: still lets people resize, sort and filter
 PROTECTION = ('<{p}sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0" '
@@ -327,14 +346,18 @@ def sheet_pieces(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
         yield conditional_rule(cf, spec, styles.dxf[n], n + 1)
     if w.links:
         yield "<hyperlinks>"
+        tabs: dict[str, str] = {}  # tab → its escaped "'Tab'!" (one tab, thousands of links)
         for ref, link in w.links:
-            location = f"{quote_sheet(link.tab)}!{link.cell}"
+            where = tabs.get(link.tab)
+            if where is None:
+                where = tabs[link.tab] = xml_escape(f"{quote_sheet(link.tab)}!", attr=True)
+            location = where + _attr_text(link.cell)
             # Excel cannot open a filter view: a FilterLink goes to its cell, and its tip
             # (the screen tip Excel shows on hover) says how to filter there
             tip = link.tip if isinstance(link, FilterLink) and link.tip else ""
             tooltip = f' tooltip="{xml_escape(tip[:255], attr=True)}"' if tip else ""
-            yield (f'<hyperlink ref="{ref}" location="{xml_escape(location, attr=True)}"'
-                   f'{tooltip} display="{xml_escape(link.text[:255], attr=True)}"/>')
+            yield (f'<hyperlink ref="{ref}" location="{location}"'
+                   f'{tooltip} display="{_attr_text(link.text[:255])}"/>')
         yield "</hyperlinks>"
     yield ('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
            'footer="0.3"/>')
