@@ -111,9 +111,65 @@ def load_grids_over_http(http: Any, grids: Grids, title: str = "sheetsync demo")
     created = http.request("post", SPREADSHEETS_API_V4_BASE_URL, json=body).json()
     key = str(created["spreadsheetId"])
     ids = [int(s["properties"]["sheetId"]) for s in created["sheets"]]
-    if names:
-        data = json.dumps({"requests": grid_requests(ids, [named[n] for n in names])},
-                          ensure_ascii=False).encode("utf-8")
-        http.request("post", SPREADSHEET_BATCH_UPDATE_URL % key, data=data,
-                     headers={"Content-Type": "application/json; charset=UTF-8"})
+    url = SPREADSHEET_BATCH_UPDATE_URL % key
+    headers = {"Content-Type": "application/json; charset=UTF-8"}
+    for body in _bodies(grid_requests(ids, [named[n] for n in names])):
+        http.request("post", url, data=body, headers=headers)
     return key
+
+
+#: a body under Google's 10 MiB request limit (a big register goes in several batchUpdates)
+LOAD_BODY_BYTES = 8_000_000
+
+
+def _bodies(requests: list[dict[str, Any]], limit: int = LOAD_BODY_BYTES) -> list[bytes]:
+    """``requests`` as ``batchUpdate`` bodies under ``limit`` bytes: an ``updateCells`` too
+    big for one is cut into runs of rows (a row over the limit on its own goes alone).
+
+    >>> rows = [{"values": [{"userEnteredValue": {"numberValue": i}}]} for i in range(100)]
+    >>> cut = _bodies([{"updateCells": {"start": {"sheetId": 1, "rowIndex": 0,
+    ...                                           "columnIndex": 0}, "rows": rows}}], 1000)
+    >>> sent = [json.loads(b)["requests"] for b in cut]
+    >>> [r["updateCells"]["start"]["rowIndex"] for batch in sent for r in batch][:3]
+    [0, 14, 28]
+    >>> sum(len(r["updateCells"]["rows"]) for batch in sent for r in batch)
+    100
+    >>> all(len(b) <= 1000 for b in cut)
+    True
+    """
+    def encode(items: list[str]) -> bytes:
+        return ('{"requests":[' + ",".join(items) + "]}").encode("utf-8")
+
+    pieces: list[str] = []
+    for request in requests:
+        cells = request.get("updateCells")
+        if cells is None or "rows" not in cells:
+            pieces.append(json.dumps(request, ensure_ascii=False))
+            continue
+        start = cells["start"]
+        texts = [json.dumps(r, ensure_ascii=False) for r in cells["rows"]]
+        sizes = [len(t.encode("utf-8")) + 1 for t in texts]
+        rest = {k: v for k, v in cells.items() if k not in ("rows", "start")}
+        first = 0
+        while first < len(texts):
+            size, stop = 200, first  # 200: the request around the rows, and the body's
+            while stop < len(texts) and (stop == first or size + sizes[stop] <= limit):
+                size += sizes[stop]
+                stop += 1
+            head = {"start": {**start, "rowIndex": start.get("rowIndex", 0) + first}, **rest}
+            pieces.append('{"updateCells":' + json.dumps(head, ensure_ascii=False)[:-1]
+                          + ',"rows":[' + ",".join(texts[first:stop]) + "]}}")
+            first = stop
+    bodies: list[bytes] = []
+    batch: list[str] = []
+    used = 20
+    for piece in pieces:
+        size = len(piece.encode("utf-8")) + 1
+        if batch and used + size > limit:
+            bodies.append(encode(batch))
+            batch, used = [], 20
+        batch.append(piece)
+        used += size
+    if batch:
+        bodies.append(encode(batch))
+    return bodies

@@ -2,9 +2,10 @@
 
 A run costs at most two reads — ``spreadsheets.get`` (tab properties and number-format
 types, no values) and one ``values:batchGet`` — and one ``spreadsheets.batchUpdate`` that
-rewrites every owned tab (see :mod:`.write`; only a body over 2 MB is split, through
-hidden staging tabs) and, when a tab written declares filter views, replaces sheetsync's
-filter views (:mod:`.filter_views`; people's are never touched). The register tab's cells
+rewrites every owned tab (see :mod:`.write`; only a body over 9 MB is split, through hidden
+staging tabs: one batch up to ~10,000 deals, at most four writes at 100,000) and, when a
+tab written declares filter views, replaces sheetsync's filter views
+(:mod:`.filter_views`; people's are never touched). The register tab's cells
 are never written by ``write``; only `schema apply`
 (:meth:`GoogleBackend.apply_setup`: formats, rules, notes, protections — never a value) and
 `fix --apply` (:meth:`GoogleBackend.edit_cells`) touch it, each in one batchUpdate
@@ -57,6 +58,7 @@ from .read import (
     format_kinds,
     generation_of,
     is_grid,
+    parse_metadata,
     sheet_infos,
     typed_rows,
 )
@@ -112,6 +114,16 @@ def spreadsheet_key(value: str, source: str = "config") -> str:
         raise ConfigError(f"{source}: spreadsheet.key: {value!r} is not a spreadsheet key "
                           "(the long id in the sheet's URL) or URL")
     return text
+
+
+def _metadata(response: Response) -> dict[str, Any]:
+    """The ``spreadsheets.get`` answer of :data:`SPREADSHEET_FIELDS`, its format-only cells
+    as small ints (:func:`~.read.parse_metadata`: the biggest answer of a run, parsed
+    without a dict per cell)."""
+    try:
+        return parse_metadata(response.content)
+    except ValueError:
+        return _json(response)  # not JSON, or not an object: the same message as elsewhere
 
 
 def _json(response: Response) -> dict[str, Any]:
@@ -178,7 +190,7 @@ class GoogleBackend:
             params={"fields": SPREADSHEET_FIELDS, "prettyPrint": "false"})
         digest = hashlib.sha256(meta_response.content)
         with paused_gc():
-            meta: dict[str, Any] = _json(meta_response)
+            meta: dict[str, Any] = _metadata(meta_response)
             del meta_response
             tabs = sheet_infos(meta)
             sheets = [s for s in meta.get("sheets") or [] if is_grid(s) and (
@@ -364,6 +376,7 @@ class GoogleBackend:
         """The write calls of ``tabs``; ``extra`` bytes of other requests will join the
         final batch (they count when choosing the tabs to stage)."""
         limit = write_plan.MAX_REQUEST_BYTES
+        joining = extra  # requests _write_with adds to the final batch afterwards
         targets, ids, views = self._targets(tabs, read)
         leftovers = [t for t in read.tabs if t.name.endswith(STAGING_SUFFIX)]
         # the filter views' requests: their size with the final ids is the same as now
@@ -382,7 +395,8 @@ class GoogleBackend:
                     t.rendered = render_tab(t.rendered.spec, ids, self.key, views.ids)
             deletes, adds = views.requests(ids)
         generation = self._generations.get(read.version, UNKNOWN)
-        return plan_calls(targets, read.tabs, staged, limit, generation, (deletes, adds))
+        return plan_calls(targets, read.tabs, staged, limit, generation, (deletes, adds),
+                          joining)
 
     def _refuse_register(self, tabs: Sequence[TabSpec]) -> None:
         seen: set[str] = set()

@@ -135,7 +135,8 @@ def sheet_states(meta: Mapping[str, Any]) -> dict[str, SheetState]:
             rows = data.get("rowData") or ()
             for r in range(max(0, min(len(rows), HEADER_SEARCH_ROWS - r0))):
                 for c, cell in enumerate(rows[r].get("values") or (), start=c0):
-                    if cell and cell.get("note"):
+                    # (a cell without a note may be an int: see read.parse_metadata)
+                    if cell and type(cell) is dict and cell.get("note"):
                         notes[(r0 + r, c)] = str(cell["note"])
         out[str(props.get("title", ""))] = SheetState(
             sheet_id=int(props.get("sheetId", 0)),

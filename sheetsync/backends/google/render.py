@@ -281,8 +281,9 @@ class RenderedTab:
             props["hidden"] = True
         return dumps({"addSheet": {"properties": props}})
 
-    def layout_requests(self, sheet_id: int) -> list[str]:
-        """Column widths, note and header rows, and the number/link formats of the data."""
+    def layout_requests(self, sheet_id: int, data_formats: bool = True) -> list[str]:
+        """Column widths, note and header rows, and (``data_formats``) the number/link
+        formats of the data."""
         spec = self.spec
         out: list[str] = []
         start = 0
@@ -306,6 +307,8 @@ class RenderedTab:
             "start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0}, "rows": rows,
             "fields": "userEnteredValue,userEnteredFormat"}}))
         first = spec.first_data_row - 1
+        if not data_formats:
+            return out
         if spec.rows:
             for c, col in enumerate(spec.columns):
                 fmt = column_number_format(col)
@@ -314,6 +317,12 @@ class RenderedTab:
         for c, r0, r1, key in self.runs:
             out.append(self._repeat(sheet_id, c, first + r0, first + r1, key))
         return out
+
+    def relayout_requests(self, sheet_id: int) -> list[str]:
+        """What a staging tab pasted onto ``sheet_id`` (``copyPaste``: values and formats)
+        lacks: the column widths, and the note and header rows again — the print link names
+        the final sheet id. The data's number formats came with the paste."""
+        return self.layout_requests(sheet_id, data_formats=False)
 
     def _note_row(self, sheet_id: int) -> list[dict[str, Any]]:
         """The note cell, and the print link where :func:`print_link_column` puts it —

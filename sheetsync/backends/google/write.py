@@ -14,8 +14,8 @@ Then come the deletes of sheetsync's filter views (while every sheet they may si
 and, at the very end, the filter views the tabs declare (once every tab has its final id):
 see :mod:`.filter_views`.
 
-Only when that body would exceed :data:`MAX_REQUEST_BYTES` (Google recommends at most
-2 MB per request) are the biggest tabs staged: each is created as a hidden tab
+Only when that body would exceed :data:`MAX_REQUEST_BYTES` (9 MB: Google refuses bodies
+over 10 MiB) are the biggest tabs staged: each is created as a hidden tab
 ``<name>~sheetsync`` (one batchUpdate for all of them: sheets, widths, headers, formats),
 filled by ``values:batchUpdate`` requests of at most that size (plain JSON values, about
 half the bytes of cell data, packed across tabs), and the run ends with one batchUpdate —
@@ -36,12 +36,20 @@ from ...grid import TabInfo
 from .read import GENERATION_ID, GENERATION_KEY
 from .render import RenderedTab, Residue, dumps
 
-#: the largest request body sent in one piece (tests lower it)
-MAX_REQUEST_BYTES = 2_000_000
+#: the largest request body sent in one piece (tests lower it). Google documents no hard
+#: size limit for a Sheets API request and *recommends* at most 2 MB "to speed up
+#: requests" (https://developers.google.com/sheets/api/limits); what it enforces is
+#: 10,485,760 bytes ("Request payload size exceeds the limit: 10485760 bytes", HTTP 400:
+#: https://github.com/scrt-hq/psgsuite/issues/62), and 180 s of processing per request.
+#: Requests, not bytes, are what the per-minute quota counts (60 a minute per user), so
+#: sheetsync sends up to 9,000,000 bytes at once — a tenth under Google's limit, for the
+#: headers and the rounding of the size estimates — and one batch up to ~10,000 deals.
+MAX_REQUEST_BYTES = 9_000_000
 STAGING_SUFFIX = "~sheetsync"
 BATCH_UPDATE, VALUES_UPDATE = "spreadsheets.batchUpdate", "values.batchUpdate"
 _SWAP_BYTES = 600  # delete + rename/move/unhide of a staged tab, generously
 _BODY_OVERHEAD = 600  # the body's wrapper and the generation compare-and-set
+_DATA_OVERHEAD = 200  # an updateCells around data rows (RenderedTab.data_request)
 
 
 def stable_sheet_id(name: str, taken: set[int]) -> int:
@@ -195,15 +203,35 @@ def choose_staged(targets: Sequence[Target], extra: int, limit: int) -> set[int]
         if total <= limit:
             break
         staged.add(i)
-        finish = _size(targets[i].rendered.finish_requests(targets[i].sheet_id))
-        total -= sizes[i] - finish - _SWAP_BYTES
+        t = targets[i]
+        # what stays in the last batch: its rules, chart and protection, and for a tab
+        # rewritten in place its emptying, widths and header rows again (see plan_calls)
+        kept = _size(t.rendered.finish_requests(t.sheet_id))
+        if t.in_place:
+            assert t.residue is not None
+            kept += _size(t.rendered.reset_requests(t.sheet_id, t.name, True, t.residue)
+                          + t.rendered.relayout_requests(t.sheet_id))
+        total -= sizes[i] - kept - _SWAP_BYTES
     return staged
 
 
+def _cell_rows(r: RenderedTab, start: int, room: int) -> int:
+    """How many data rows of ``r`` from ``start`` fit in ``room`` bytes as ``CellData``."""
+    stop, used = start, 0
+    sizes, n = r.row_bytes, len(r.row_bytes)
+    while stop < n and used + sizes[stop] + 1 <= room:
+        used += sizes[stop] + 1
+        stop += 1
+    return stop
+
+
 def _staging_calls(staged: Sequence[Target], layout: Layout,
-                   leftovers: dict[str, TabInfo], limit: int) -> list[Call]:
-    """Create the hidden staging tabs, then fill them with values requests under ``limit``,
-    packed across tabs (a single row bigger than that goes alone: unavoidable)."""
+                   leftovers: dict[str, TabInfo], limit: int,
+                   stops: Sequence[int]) -> list[Call]:
+    """Create the hidden staging tabs, then fill rows ``[0, stops[i])`` of each: first as
+    ``CellData`` in the room the setup batch has left, then by values requests under
+    ``limit``, packed across tabs (a single row bigger than that goes alone: unavoidable).
+    The rows from ``stops[i]`` on go in the final batch (:func:`plan_calls`)."""
     setups: list[list[str]] = [[]]
     for t in staged:
         r = t.rendered
@@ -218,6 +246,20 @@ def _staging_calls(staged: Sequence[Target], layout: Layout,
         if setups[-1] and _size(setups[-1]) + _size(tab) + _BODY_OVERHEAD > limit:
             setups.append([])
         setups[-1] += tab
+    # the last setup batch carries the first rows too, as far as they fit
+    starts = [0] * len(staged)
+    room = limit - _size(setups[-1]) - _BODY_OVERHEAD
+    for i, t in enumerate(staged):
+        r = t.rendered
+        stop = _cell_rows(r, 0, min(room, limit) - _DATA_OVERHEAD)
+        stop = min(stop, stops[i])
+        if stop > 0:
+            request = r.data_request(t.staging_id, 0, stop)
+            setups[-1].append(request)
+            room -= len(request.encode("utf-8")) + 1
+            starts[i] = stop
+        if stop < stops[i]:
+            break  # the setup batch is full
     calls = [Call(BATCH_UPDATE, batch_body(b)) for b in setups]
     segments: list[bytes] = []
     used = _BODY_OVERHEAD
@@ -229,11 +271,13 @@ def _staging_calls(staged: Sequence[Target], layout: Layout,
             segments.clear()
         used = _BODY_OVERHEAD
 
-    for t in staged:
+    for i, t in enumerate(staged):
+        start, n = starts[i], stops[i]
+        if start >= n:
+            continue
         rows, sizes = t.rendered.value_rows()
         title = staging_name(t.name)
         overhead = len(title.encode("utf-8")) + 80
-        start, n = 0, len(rows)
         while start < n:
             room = limit - used - overhead
             stop, size = start, 0
@@ -255,9 +299,30 @@ def _staging_calls(staged: Sequence[Target], layout: Layout,
     return calls
 
 
+def _tails(staged: Sequence[Target], room: int) -> list[int]:
+    """Per staged tab, the first of its last rows that fit in ``room`` bytes of the final
+    batch as ``CellData`` (its row count when none do): filling the final batch's spare
+    room saves a values request at 100,000 deals. Taken from the last tab backwards."""
+    stops = [len(t.rendered.rows) for t in staged]
+    for i in range(len(staged) - 1, -1, -1):
+        r = staged[i].rendered
+        budget = room - _DATA_OVERHEAD
+        start, used = len(r.rows), 0
+        while start > 0 and used + r.row_bytes[start - 1] + 1 <= budget:
+            used += r.row_bytes[start - 1] + 1
+            start -= 1
+        if start == len(r.rows):
+            break
+        stops[i] = start
+        room -= used + _DATA_OVERHEAD
+        if start > 0:
+            break  # the final batch is full
+    return stops
+
+
 def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[int],
                limit: int, generation: str | object | None = UNKNOWN,
-               views: tuple[Sequence[str], Sequence[str]] = ((), ())
+               views: tuple[Sequence[str], Sequence[str]] = ((), ()), extra: int = 0
                ) -> tuple[list[Call], int]:
     """The write requests in order, and how many come before the last (the staging ones).
 
@@ -267,16 +332,54 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
     ``generation`` is the write generation read (:func:`generation_requests`). ``views``
     (:func:`~.filter_views.replace_requests`): the deletes of sheetsync's filter views go
     first in the last batch, while every sheet they may sit on still exists, and the adds
-    last, once every tab has its final sheet id.
+    last, once every tab has its final sheet id. ``extra`` bytes of other requests will join
+    the last batch (its spare room, less those, takes the staged tabs' last rows).
     """
     layout = Layout([t.tab_id for t in tabs])
     names = {t.name for t in targets}
     leftovers = {t.name: t for t in tabs if t.name.endswith(STAGING_SUFFIX)
                  and t.name not in names}
     staged_targets = [t for i, t in enumerate(targets) if i in staged]
-    calls = _staging_calls(staged_targets, layout, leftovers, limit) if staged else []
-    pending = [t.staging_id for t in staged_targets]
+    if staged:
+        # the final batch without the staged tabs' rows, sized with the staging tabs laid
+        # out as they will be (a trial run on a copy of the layout and leftovers)
+        trial = _final_batch(targets, staged, Layout(layout.ids), dict(leftovers),
+                             generation, views, {}, staging_layout=True)
+        room = limit - _size(trial) - _BODY_OVERHEAD - extra
+        stops = _tails(staged_targets, room)
+    else:
+        stops = []
+    calls = (_staging_calls(staged_targets, layout, leftovers, limit, stops)
+             if staged else [])
+    tails = {t.staging_id: stop for t, stop in zip(staged_targets, stops)}
+    last = _final_batch(targets, staged, layout, leftovers, generation, views, tails)
     n_staging = len(calls)
+    calls.append(Call(BATCH_UPDATE, batch_body(last)))
+    return calls, n_staging
+
+
+def _final_batch(targets: Sequence[Target], staged: set[int], layout: Layout,
+                 leftovers: dict[str, TabInfo], generation: str | object | None,
+                 views: tuple[Sequence[str], Sequence[str]], tails: dict[int, int],
+                 staging_layout: bool = False) -> list[str]:
+    """The requests of the last batch. ``tails``: staging id → the first row of the staged
+    tab that this batch writes (``updateCells`` on the staging tab before it is pasted or
+    renamed). ``staging_layout``: the staging tabs are not in ``layout`` yet (a trial run
+    to size the batch) — add them at the end, as :func:`_staging_calls` does."""
+    staged_targets = [t for i, t in enumerate(targets) if i in staged]
+    if staging_layout:
+        for t in staged_targets:
+            leftover = leftovers.pop(staging_name(t.name), None)
+            if leftover is not None:
+                layout.remove(leftover.tab_id)
+            layout.insert(t.staging_id, None)
+    pending = [t.staging_id for t in staged_targets]
+
+    def tail(t: Target) -> list[str]:
+        start = tails.get(t.staging_id, len(t.rendered.rows))
+        if start >= len(t.rendered.rows):
+            return []
+        return [t.rendered.data_request(t.staging_id, start, len(t.rendered.rows))]
 
     def new_tab_index() -> int:
         # new tabs go after the existing ones, in order, before this run's staging tabs
@@ -292,9 +395,10 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
                                                     t.residue)
                 continue
             pending.remove(t.staging_id)
+            last += tail(t)
             last += t.rendered.reset_requests(t.sheet_id, spec.name, spec.hidden, t.residue)
             last.append(_paste(t))
-            last += t.rendered.layout_requests(t.sheet_id)  # widths; the note's print link
+            last += t.rendered.relayout_requests(t.sheet_id)  # widths; the note's print link
             last += t.rendered.finish_requests(t.sheet_id)
             last.append(_delete(t.staging_id))
             layout.remove(t.staging_id)
@@ -308,6 +412,7 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
             last += t.rendered.requests(t.sheet_id, spec.name, index, spec.hidden)
             continue
         pending.remove(t.staging_id)
+        last += tail(t)
         layout.remove(t.staging_id)
         index = layout.insert(t.staging_id, new_tab_index() if index is None else index)
         last.append(dumps({"updateSheetProperties": {
@@ -319,5 +424,4 @@ def plan_calls(targets: Sequence[Target], tabs: Sequence[TabInfo], staged: set[i
         last.append(_delete(leftover.tab_id))
         layout.remove(leftover.tab_id)
     last += views[1]
-    calls.append(Call(BATCH_UPDATE, batch_body(last)))
-    return calls, n_staging
+    return last

@@ -25,6 +25,11 @@ MSG_UNAUTHENTICATED = (
 )
 MSG_INTERNAL = "Internal error encountered."
 MSG_UNAVAILABLE = "The service is currently unavailable."
+#: Google refuses a request body over 10 MiB before reading it (documented nowhere but in its
+#: answer: https://github.com/scrt-hq/psgsuite/issues/62); the limits page only recommends
+#: 2 MB "to speed up requests" (https://developers.google.com/sheets/api/limits)
+MAX_PAYLOAD_BYTES = 10_485_760
+MSG_PAYLOAD_TOO_LARGE = f"Request payload size exceeds the limit: {MAX_PAYLOAD_BYTES} bytes."
 
 
 def quota_message(write: bool) -> str:

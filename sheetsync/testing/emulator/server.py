@@ -19,7 +19,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from . import api, fieldmask
 from .auth import authenticate, token_endpoint
 from .control import WRITE_KINDS, Faults, LoggedRequest, RequestLog
-from .errors import MSG_INTERNAL, MSG_UNAVAILABLE, ApiError, RequestError, quota_message
+from .errors import (
+    MAX_PAYLOAD_BYTES,
+    MSG_INTERNAL,
+    MSG_PAYLOAD_TOO_LARGE,
+    MSG_UNAVAILABLE,
+    ApiError,
+    RequestError,
+    quota_message,
+)
 from .state import State, paused_gc
 
 _ID = r"(?P<id>[^/:]+)"
@@ -183,6 +191,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "Method not found.")
         identity = authenticate(server.state, self.headers.get("Authorization"), server.strict_auth)
         entry.account = identity.email
+        if len(raw) > MAX_PAYLOAD_BYTES:
+            raise ApiError(400, MSG_PAYLOAD_TOO_LARGE)
         try:
             body = json.loads(raw) if raw.strip() else None
         except ValueError:
