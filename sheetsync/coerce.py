@@ -56,6 +56,10 @@ _NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _MONEY_PART = re.compile(rf"({_NUMBER})([兆億万千kKM]?)")
 
 
+#: a whole amount, optionally with ¥, one unit and 円 — ASCII digits after NFKC
+_MONEY_FAST = re.compile(r"¥?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)([億万千]?)円?")
+
+
 def _decimal(text: str) -> Decimal:
     return Decimal(text.replace(",", ""))
 
@@ -75,6 +79,17 @@ def parse_money(value: Any) -> int:
         return _whole_yen(Decimal(repr(float(value))) if isinstance(value, float) else value)
     if not isinstance(value, str):
         raise CoercionError("invalid_money")
+    if match := _MONEY_FAST.fullmatch(value if value.isascii() else nfkc(value)):
+        # the forms reps type most (1,200,000 / ¥1,200,000 / 120万円 / 1200千円): what the
+        # general reading below gives for them, without its passes over the text
+        digits, unit = match.groups()
+        return _whole_yen(int(digits.replace(",", "")) * (_MONEY_UNITS[unit] if unit else 1))
+    return _read_money_text(value)
+
+
+def _read_money_text(value: str) -> int:
+    """The general reading of an amount typed as text (every form :func:`parse_money`
+    accepts; tests/test_coerce_fast.py keeps its fast path equal to this)."""
     text = re.sub(r"\s+", "", nfkc(value))
     if text.startswith(("-", "−", "▲", "△")) or (text.startswith("(") and text.endswith(")")):
         raise CoercionError("negative_money")
@@ -191,6 +206,17 @@ _ERA_RE = re.compile(
     rf"^(令和|平成|昭和|令|平|昭|r|h|s)(\d{{1,3}}|元)(?:年(\d{{1,2}})月(\d{{1,2}})日?|"
     rf"{_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}}))$"
 )
+#: 2026/3/31, 2026-03-31, 2026.3.31, 2026年3月31日, 20260331 as typed (ASCII digits after
+#: NFKC; no space, weekday or time): year, then month and day of one of the three forms
+_YMD_FAST = re.compile(
+    r"([0-9]{4})(?:[/\-.]([0-9]{1,2})[/\-.]([0-9]{1,2})|年([0-9]{1,2})月([0-9]{1,2})日?"
+    r"|([0-9]{2})([0-9]{2}))"
+)
+#: R8.3.31, 令和8年3月31日, H31/4/30 as typed
+_ERA_FAST = re.compile(
+    r"(令和|平成|昭和|令|平|昭|[RrHhSs])([0-9]{1,3}|元)"
+    r"(?:年([0-9]{1,2})月([0-9]{1,2})日?|[/\-.]([0-9]{1,2})[/\-.]([0-9]{1,2}))"
+)
 _NO_YEAR_RE = re.compile(rf"^(\d{{1,2}}){_SEP}(\d{{1,2}})$|^(\d{{1,2}})月(\d{{1,2}})日?$")
 _SHORT_YEAR_RE = re.compile(rf"^(\d{{2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})$")
 _TIME_SUFFIX_RE = re.compile(
@@ -222,6 +248,23 @@ def parse_date(value: Any) -> dt.date:
         return _from_number(_float(value, "date_out_of_range"))
     if not isinstance(value, str):
         raise CoercionError("invalid_date")
+    # the forms reps type most: what the general reading below gives for them, without its
+    # passes over the text
+    typed = value if value.isascii() else nfkc(value)
+    if match := _YMD_FAST.fullmatch(typed):
+        year, *parts = match.groups()
+        month, day = [p for p in parts if p is not None]
+        return _in_range(_make_date(int(year), int(month), int(day)))
+    if match := _ERA_FAST.fullmatch(typed):
+        era, year, *parts = match.groups()
+        month, day = [p for p in parts if p is not None]
+        return _era_date(_ERA_ALIASES[era.casefold()], year, month, day)
+    return _read_date_text(value)
+
+
+def _read_date_text(value: str) -> dt.date:
+    """The general reading of a date typed as text (every form :func:`parse_date` accepts;
+    tests/test_coerce_fast.py keeps its fast path equal to this)."""
     text = nfkc(value).strip().casefold()
     text = _WEEKDAY_RE.sub("", text).strip()
     text = _TIME_SUFFIX_RE.sub("", text).strip()
@@ -230,15 +273,8 @@ def parse_date(value: Any) -> dt.date:
         year, month, day = (int(g) for g in match.groups())
         return _in_range(_make_date(year, month, day))
     if match := _ERA_RE.match(text):
-        era = _ERA_ALIASES[match.group(1)]
-        era_year = 1 if match.group(2) == "元" else int(match.group(2))
-        month_text = match.group(3) or match.group(5)
-        day_text = match.group(4) or match.group(6)
-        start, end = _ERAS[era]
-        result = _make_date(start.year + era_year - 1, int(month_text), int(day_text))
-        if era_year < 1 or result < start or result > end:
-            raise CoercionError("impossible_date")
-        return _in_range(result)
+        return _era_date(_ERA_ALIASES[match.group(1)], match.group(2),
+                         match.group(3) or match.group(5), match.group(4) or match.group(6))
     if _NO_YEAR_RE.match(text):
         raise CoercionError("date_without_year")
     if _SHORT_YEAR_RE.match(text):
@@ -247,6 +283,16 @@ def parse_date(value: Any) -> dt.date:
         # A serial number typed as text (or pasted from another system).
         return _from_number(float(text))
     raise CoercionError("invalid_date")
+
+
+def _era_date(era: str, year_text: str, month_text: str, day_text: str) -> dt.date:
+    """The day of a Japanese era date: ``令和``, ``8`` (or ``元``), ``3``, ``31``."""
+    era_year = 1 if year_text == "元" else int(year_text)
+    start, end = _ERAS[era]
+    result = _make_date(start.year + era_year - 1, int(month_text), int(day_text))
+    if era_year < 1 or result < start or result > end:
+        raise CoercionError("impossible_date")
+    return _in_range(result)
 
 
 def _make_date(year: int, month: int, day: int) -> dt.date:

@@ -102,7 +102,7 @@ class Grid:
 
     @property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        return max(map(len, self.rows), default=0)
 
     @classmethod
     def from_rows(cls, name: str, rows: Sequence[Sequence[Any]]) -> Grid:

@@ -40,6 +40,29 @@ def company_key(name: str) -> str:
     return key or match_key(name)
 
 
+def company_keys(names: list[str]) -> list[str]:
+    """:func:`company_key` of many names at once: one NFKC pass and one pass of each pattern
+    over all of them (a 100,000-deal register has about 10,000 clients).
+
+    >>> company_keys(["㈱ サンプル商事", "Sample Co., Ltd.", "ABC K.K.", "株式会社"])
+    ['サンプル商事', 'sample', 'abc', '株式会社']
+    """
+    joined = "\0".join(names)
+    if len(names) < 2 or joined.count("\0") != len(names) - 1:
+        return [company_key(name) for name in names]  # too few, or a name holds a \0
+    # \0 survives NFKC and case folding, and no pattern matches or crosses it
+    keys = _COMPANY_FORMS_ALL.sub("", nfkc(joined).casefold())
+    keys = _COMPANY_PUNCTUATION.sub("", keys)
+    return [key or match_key(name) for key, name in zip(keys.split("\0"), names)]
+
+
+_COMPANY_PUNCTUATION = re.compile(r"[\s,.・\u3000]+")
+# the same forms over names joined by \0: a name ends at a \0 as well as at the end, and
+# ``$`` also matches before a name's final newline (k.k. is a suffix)
+_COMPANY_FORMS_ALL = re.compile(
+    _COMPANY_FORMS.pattern.replace("$)", r"(?=\n?(?:\x00|\Z)))"))
+
+
 def is_blank(value: object) -> bool:
     """True for an empty cell: ``None`` or a string of whitespace only."""
     return value is None or (isinstance(value, str) and not value.strip())

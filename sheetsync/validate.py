@@ -18,16 +18,19 @@ agreement.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
+from itertools import compress, repeat
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .a1 import rowcol_to_a1
+from .a1 import column_letters
 from .coerce import (
     MAX_STRING,
     CoercionError,
@@ -45,7 +48,7 @@ from .issues import Issue, Report, Severity
 from .messages import join, render
 from .names import canonical, contact_key, spellings
 from .schema import Field, RequiredWhen, Schema
-from .textnorm import company_key, match_key, nfkc
+from .textnorm import company_keys, match_key, nfkc
 
 Parser = Callable[[Any], Any]
 
@@ -206,47 +209,61 @@ class _Collector:
         self.bad_rows: set[int] = set()
         # the same bad value tends to recur down a column: render its message once
         self._messages: dict[tuple[Any, ...], str] = {}
-        self._letters: dict[int, str] = {}
 
     def cell(
         self, fld: Field, sheet_row: int, raw: CellValue, code: str,
         severity: Severity = Severity.ERROR, column_field: str | None = None, **params: Any,
     ) -> None:
+        self.cells(fld, ((sheet_row, raw),), code, severity, column_field, **params)
+
+    def cells(
+        self, fld: Field, where: Iterable[tuple[int, CellValue]], code: str,
+        severity: Severity = Severity.ERROR, column_field: str | None = None, **params: Any,
+    ) -> None:
+        """One issue ``code`` (same parameters) at each ``(sheet row, raw value)``."""
         name = column_field or fld.name
         col = self.header.columns.get(name)
         column = self.header.labels.get(name) or fld.label(self.language)
-        key = (code, raw.__class__, raw, column, *sorted(params.items()))
-        message = self._messages.get(key)
-        if message is None:
-            message = render(code, self.language, value=display_value(raw), column=column,
-                             **params)
-            self._messages[key] = message
-        cell = None
-        if col is not None:
-            letters = self._letters.get(col)
-            if letters is None:
-                letters = self._letters[col] = rowcol_to_a1(1, col + 1)[:-1]
-            cell = f"{letters}{sheet_row}"
-        self.issues.append(
-            Issue(
-                code=code,
-                message=message,
-                tab=self.tab,
-                cell=cell,
-                row=sheet_row,
-                column=column,
-                value=raw,
-                severity=severity,
-                field=name,
-            )
-        )
+        extra = tuple(sorted(params.items()))
+        letters = column_letters(col + 1) if col is not None else None
+        messages = self._messages
+        append = self.issues.append
+        rows: list[int] = []
+        for sheet_row, raw in where:
+            key = (code, raw.__class__, raw, column, extra)
+            message = messages.get(key)
+            if message is None:
+                message = messages[key] = render(
+                    code, self.language, value=display_value(raw), column=column, **params)
+            append(_issue(code, message, self.tab,
+                          None if letters is None else f"{letters}{sheet_row}",
+                          sheet_row, column, raw, severity, name))
+            rows.append(sheet_row)
         if severity is Severity.ERROR:
-            self.bad_rows.add(sheet_row)
+            self.bad_rows.update(rows)
+
+
+_ISSUE_FIELDS = tuple(f.name for f in dataclass_fields(Issue))
+
+
+def _issue(*values: Any) -> Issue:
+    """``Issue(*values)`` without the frozen dataclass's nine ``object.__setattr__`` calls
+    (an invalid register can have tens of thousands of issues): the same object, its
+    attributes set once in its ``__dict__``.
+
+    >>> _issue("required", "必須です", "案件一覧", "A2", 2, "案件ID", None, Severity.ERROR,
+    ...        "deal_id") == Issue("required", "必須です", "案件一覧", "A2", 2, "案件ID", None,
+    ...                            Severity.ERROR, "deal_id")
+    True
+    """
+    issue = object.__new__(Issue)
+    issue.__dict__.update(zip(_ISSUE_FIELDS, values))
+    return issue
 
 
 def _padded(rows: list[list[CellValue]], width: int) -> list[list[CellValue]]:
     """``rows`` with the short ones (trailing empties trimmed by the backend) padded."""
-    if all(len(row) >= width for row in rows):
+    if not rows or min(map(len, rows)) >= width:
         return rows
     return [row if len(row) >= width else [*row, *([None] * (width - len(row)))]
             for row in rows]
@@ -269,21 +286,33 @@ def _parse_column(
     Every row must be at least ``col + 1`` cells wide (see :func:`_padded`).
     """
     column = [row[col] for row in rows]
-    kinds = set(map(type, column))
-    if parser in (parse_text, parse_string) and kinds <= {str, type(None)}:
-        # text columns (IDs, names) are mostly distinct: trimming is all there is to do —
-        # unless an ID or a name is too long or a formula's error value (then: one by one)
-        trimmed = [None if v is None else (v.strip() or None) for v in column]
-        if parser is parse_text or not any(
-                v is not None and (len(v) > MAX_STRING or v[0] == "#") for v in trimmed):
-            return trimmed, []
-    if (bool in kinds or PercentValue in kinds) and len(kinds & _NUMERIC) > 1:
-        # 1 == 1.0 == True and 0.8 == PercentValue(0.8) hash alike but parse differently
-        keys: list[Any] = [(type(v), v) for v in column]
-        distinct = {k: k[1] for k in keys}
+    if parser in (parse_text, parse_string):
+        kinds = set(map(type, column))
+        if kinds <= _TEXT_KINDS:
+            # text columns (IDs, names) are mostly distinct: trimming is all there is to do
+            # — unless an ID or a name is too long or a formula's error value (then: one by
+            # one)
+            trimmed = _trimmed(column, short=parser is parse_string)
+            if trimmed is not None:
+                return trimmed, []
+        distinct_values = set(column)
+    else:
+        # other columns repeat their values: the types of the distinct ones tell whether a
+        # number or a formula's text is among them, and only then is every cell's type needed
+        distinct_values = set(column)
+        kinds = set(map(type, distinct_values))
+        if kinds & _NUMERIC or Uncalculated in kinds or (str in kinds and any(
+                v.__class__ is str and v.startswith("=") for v in distinct_values)):
+            kinds = set(map(type, column))
+    if ((bool in kinds or PercentValue in kinds) and len(kinds & _NUMERIC) > 1) or (
+            Uncalculated in kinds and str in kinds):
+        # 1 == 1.0 == True and 0.8 == PercentValue(0.8) hash alike but parse differently;
+        # so do a formula without its value and the same formula typed as text
+        keys: list[Any] = list(zip(map(type, column), column))
+        distinct = {k: k[1] for k in set(keys)}
     else:
         keys = column
-        distinct = {v: v for v in set(column)}
+        distinct = {v: v for v in distinct_values}
     results: dict[Any, Any] = {}
     failures: dict[Any, CoercionError] = {}
     for key, raw in distinct.items():
@@ -302,8 +331,63 @@ def _parse_column(
     values = list(map(results.__getitem__, keys))
     bad = []
     if failures:
-        bad = [(i, column[i], failures[k]) for i, k in enumerate(keys) if k in failures]
+        at = np.fromiter(map(failures.__contains__, keys), dtype=bool, count=len(keys))
+        bad = [(i, column[i], failures[keys[i]]) for i in np.flatnonzero(at).tolist()]
     return values, bad
+
+
+_TEXT_KINDS = frozenset({str, type(None)})
+
+
+def _trimmed(column: list[Any], *, short: bool) -> list[Any] | None:
+    """A column of texts (``str`` or ``None`` only) trimmed as :func:`parse_text` trims,
+    blanks as ``None``; ``None`` when ``short`` (a ``string`` field) and some text is too
+    long or starts with ``#`` (maybe a formula's error value): those are parsed one by one.
+
+    The checks run in C over the whole column: stripping changes no text when the total
+    length does not change, and a column rarely holds an empty string.
+
+    >>> _trimmed([" D-1 ", None, "", "D-2"], short=True)
+    ['D-1', None, None, 'D-2']
+    >>> _trimmed(["#N/A"], short=True) is None, _trimmed(["#N/A"], short=False)
+    (True, ['#N/A'])
+    """
+    present = list(filter(None, column))  # the non-empty texts
+    joined = "\0".join(present)
+    first, *rest = joined.split(None, 1) or [""]  # stops at the first space, if any
+    if (not rest and len(first) == len(joined)) or (
+            sum(map(len, present)) == sum(map(len, map(str.strip, present)))):
+        # no space at all (IDs), or none at either end of a text (names): nothing to trim
+        trimmed = [v or None for v in column] if "" in column else column
+    else:
+        trimmed = [None if v is None else (v.strip() or None) for v in column]
+        present = list(filter(None, trimmed))
+        joined = "\0".join(present)
+    if short and present:
+        if (max(map(len, present)) > MAX_STRING or joined.startswith("#")
+                or "\0#" in joined):
+            return None
+    return trimmed
+
+
+def _is_none(values: Sequence[Any]) -> np.ndarray:
+    """``values[i] is None`` for every ``i``, as a boolean array (one pass in C)."""
+    return np.fromiter(map(operator.is_, values, repeat(None)), dtype=bool, count=len(values))
+
+
+def _canonical(values: list[Any]) -> list[Any]:
+    """:func:`~sheetsync.names.canonical` with the spellings of ``values`` themselves,
+    worked out once per distinct value; ``values`` itself when no spelling changes.
+
+    >>> _canonical(["佐藤 健", "佐藤　健", None, "佐藤 健"])
+    ['佐藤 健', '佐藤 健', None, '佐藤 健']
+    """
+    shown = spellings(values)
+    distinct = set(values)
+    mapping = dict(zip(distinct, canonical(list(distinct), shown)))
+    if all(k is v for k, v in mapping.items()):
+        return values
+    return list(map(mapping.__getitem__, values))
 
 
 def validate_register(
@@ -340,13 +424,13 @@ def validate_register(
         values, bad = _parse_column(body, col, field_parser(fld, language, owners))
         if fld.roster and not owners:
             # no roster: one rep however the space is typed, shown as most reps write it
-            values = canonical(values, spellings(values))
+            values = _canonical(values)
         parsed_all[fld.name] = values
         errors_at.extend((fld, index, raw, exc) for index, raw, exc in bad)
         if all_filled or None not in values:
             all_filled = True  # a column with no blank cell: no row is blank
         else:
-            filled |= np.array(values, dtype=object) != None  # noqa: E711 - elementwise
+            filled |= ~_is_none(values)
     if all_filled:
         filled[:] = True
 
@@ -378,9 +462,11 @@ def validate_register(
     )
     _check_unique(schema, sheet_rows, parsed, out, grid, header)
 
-    valid_mask = [r not in out.bad_rows for r in sheet_rows]
+    bad_rows = out.bad_rows
+    valid_mask = ([r not in bad_rows for r in sheet_rows] if bad_rows
+                  else [True] * len(sheet_rows))
     deals = _frame(schema, sheet_rows, parsed, valid_mask)
-    _warn(schema, deals, out, as_of, grid, header)
+    _warn(schema, deals, _kept_columns(parsed, valid_mask), out, as_of, grid, header)
 
     out.issues.sort(key=lambda i: (i.row or 0, header.columns.get(i.field or "", -1)))
     report.extend(out.issues)
@@ -388,6 +474,22 @@ def validate_register(
     return ValidationResult(
         report, deals, header, grid.name, parsed, sheet_rows, set(out.bad_rows)
     )
+
+
+def _kept_columns(parsed: dict[str, list[Any]], valid: list[bool]
+                  ) -> Callable[[str], list[Any]]:
+    """``name`` → the parsed column of the rows without an error (each selected once)."""
+    every = all(valid)
+    selected: dict[str, list[Any]] = {}
+
+    def kept(name: str) -> list[Any]:
+        if every:
+            return parsed[name]
+        if name not in selected:
+            selected[name] = list(compress(parsed[name], valid))
+        return selected[name]
+
+    return kept
 
 
 def _check_required(
@@ -401,27 +503,46 @@ def _check_required(
     """Flag blank required cells; return the unusable fields some row needed."""
     language = out.language
     needed: set[str] = set()
+    codes: dict[str, tuple[list[Any], np.ndarray]] = {}  # rule.on → its values, coded
+
+    def member(name: str, allowed: frozenset[Any]) -> np.ndarray:
+        """``parsed[name][i] in allowed`` for every row, from the column coded once."""
+        if name not in codes:
+            distinct = list(set(parsed[name]))
+            index = {v: i for i, v in enumerate(distinct)}
+            codes[name] = distinct, np.fromiter(map(index.__getitem__, parsed[name]),
+                                                dtype=np.intp, count=len(parsed[name]))
+        distinct, coded = codes[name]
+        return np.array([v in allowed for v in distinct], dtype=bool)[coded]
+
     for fld in schema.fields:
         values = parsed[fld.name]
         col = header.columns.get(fld.name)
         usable = fld.name not in header.unusable
         # one issue per cell: the first rule that needs it names the reason
         flagged: dict[int, tuple[str, dict[str, Any]]] = {}
-        if None not in values:
+        if not (fld.required or fld.required_when) or None not in values:
             continue
+        # the blank cells, and those no rule has claimed yet, as arrays: each rule then
+        # costs one pass in C over the value it depends on, and Python only sees the hits
+        open_blank = _is_none(values)
         if fld.required:
-            flagged.update((i, ("required", {})) for i, v in enumerate(values) if v is None)
+            flagged.update((i, ("required", {})) for i in np.flatnonzero(open_blank).tolist())
+            open_blank[:] = False
         for rule in rules_in_order(fld):
+            if not open_blank.any():
+                break
             on_values = parsed[rule.on]
+            hits = np.flatnonzero(open_blank & member(rule.on, rule.values)).tolist()
             # the reason depends only on the rule and the triggering value: word it once
             reasons: dict[Any, tuple[str, dict[str, Any]]] = {}
-            for i, v in enumerate(values):
-                if v is None and i not in flagged and on_values[i] in rule.values:
-                    on = on_values[i]
-                    if on not in reasons:
-                        reasons[on] = required_when_issue(schema, fld, rule, on, language,
-                                                          header.labels.get(rule.on))
-                    flagged[i] = reasons[on]
+            for i in hits:
+                on = on_values[i]
+                if on not in reasons:
+                    reasons[on] = required_when_issue(schema, fld, rule, on, language,
+                                                      header.labels.get(rule.on))
+                flagged[i] = reasons[on]
+            open_blank[hits] = False
         for i, (code, params) in sorted(flagged.items()):
             if not usable:
                 # the missing column was reported once; its rows just cannot count
@@ -433,6 +554,11 @@ def _check_required(
             raw = row[col] if col is not None and col < len(row) else None
             out.cell(fld, sheet_rows[i], raw, code, **params)
     return needed
+
+
+def _member(values: Sequence[Any], allowed: frozenset[Any]) -> np.ndarray:
+    """``values[i] in allowed`` for every ``i``, as a boolean array (one pass in C)."""
+    return np.fromiter(map(allowed.__contains__, values), dtype=bool, count=len(values))
 
 
 def _check_unique(
@@ -447,8 +573,13 @@ def _check_unique(
         if not fld.unique:
             continue
         values = parsed[fld.name]
-        present = [i for i, v in enumerate(values) if v is not None and v is not INVALID]
-        keys = _match_keys([values[i] for i in present])
+        present: Sequence[int]
+        if None in values or any(map(operator.is_, values, repeat(INVALID))):
+            present = [i for i, v in enumerate(values) if v is not None and v is not INVALID]
+            keys = _match_keys([values[i] for i in present])
+        else:  # every ID given and readable (the usual register): no list of positions
+            present = range(len(values))
+            keys = _match_keys(values)
         if len(set(keys)) == len(keys):
             continue
         counts = Counter(keys)
@@ -468,7 +599,7 @@ def _check_unique(
 
 def _same_contact_warnings(
     schema: Schema,
-    open_deals: pd.DataFrame,
+    open_deals: dict[str, list[Any]],
     client_keys: dict[str, str],
     out: _Collector,
     raw: Callable[[str, int], CellValue],
@@ -479,12 +610,16 @@ def _same_contact_warnings(
     cell, naming the contact and the reps."""
     owners_of: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
     first_row: dict[tuple[str, str], int] = {}
+    contact_keys: dict[str, str] = {}
     for client, contact, owner, sheet_row in zip(
-            open_deals["client"].tolist(), open_deals["client_contact"].tolist(),
-            open_deals["owner"].tolist(), open_deals["_row"].tolist()):
+            open_deals["client"], open_deals["client_contact"], open_deals["owner"],
+            open_deals["_row"]):
         if not isinstance(contact, str) or not contact.strip() or not isinstance(client, str):
             continue
-        key = (client_keys[client], contact_key(contact))
+        person = contact_keys.get(contact)
+        if person is None:
+            person = contact_keys[contact] = contact_key(contact)
+        key = (client_keys[client], person)
         owners_of[key][owner] = None
         first_row[key] = min(first_row.get(key, sheet_row), sheet_row)
     for key, owner_set in owners_of.items():
@@ -498,15 +633,31 @@ def _same_contact_warnings(
 
 
 def _match_keys(values: list[Any]) -> list[Any]:
-    """:func:`match_key` of many values at once (one NFKC pass over all of them)."""
-    if not all(isinstance(v, str) for v in values):
+    """:func:`match_key` of many values at once (one NFKC pass over all of them).
+
+    >>> _match_keys(["D-1", " ｄ－１", "A 1", 7])
+    ['d-1', 'd-1', 'a1', 7]
+    """
+    if not values:
+        return []
+    if not all(issubclass(kind, str) for kind in set(map(type, values))):
         return [match_key(v) if isinstance(v, str) else v for v in values]
     # \0 survives NFKC and case folding untouched, so it can separate the values
-    joined = nfkc("\0".join(values)).casefold()
-    return _NOT_SEPARATOR_SPACE.sub("", joined).split("\0") if values else []
+    joined = "\0".join(values)
+    if joined.count("\0") != len(values) - 1:  # a value holds a \0 itself: one by one
+        return [match_key(v) for v in values]
+    if joined.isascii():  # NFKC leaves ASCII alone and case folding is lower()
+        joined = joined.lower()
+        if not any(space in joined for space in _ASCII_SPACES):
+            return joined.split("\0")
+    else:
+        joined = nfkc(joined).casefold()
+    return _NOT_SEPARATOR_SPACE.sub("", joined).split("\0")
 
 
 _NOT_SEPARATOR_SPACE = re.compile(r"[^\S\x00]+")
+#: the ASCII characters ``\s`` matches
+_ASCII_SPACES = tuple(c for c in map(chr, range(128)) if c.isspace())
 
 
 def empty_deals(schema: Schema) -> pd.DataFrame:
@@ -526,38 +677,61 @@ def _frame(
 
 
 def _typed_column(fld: Field, values: list[Any], keep: np.ndarray) -> Any:
-    # rows with an INVALID cell are never kept, so only None needs handling here
-    kept = values if keep.all() else [v for v, k in zip(values, keep.tolist()) if k]
+    # rows with an INVALID cell are never kept, so only None needs handling here; every
+    # column is built by one pass in C over the values (``dict.get(v, v)`` maps None only)
+    kept = values if keep.all() else list(compress(values, keep.tolist()))
+    count = len(kept)
     if fld.type == "date":
-        nat = np.iinfo(np.int64).min
-        ordinals = {d: d.toordinal() - _EPOCH_ORDINAL for d in set(kept) if d is not None}
-        ordinals[None] = nat
-        days = np.fromiter(map(ordinals.__getitem__, kept), dtype=np.int64, count=len(kept))
-        out = np.full(days.shape, np.datetime64("NaT", "ns"))
-        ok = days != nat
-        out[ok] = days[ok].astype("datetime64[D]").astype("datetime64[ns]")
-        return out
+        # nanoseconds since 1970 of each distinct day; NaT is the smallest int64
+        ns = {d: (d.toordinal() - _EPOCH_ORDINAL) * _NS_PER_DAY for d in set(kept)
+              if d is not None}
+        ns[None] = np.iinfo(np.int64).min
+        return np.fromiter(map(ns.__getitem__, kept), dtype=np.int64,
+                           count=count).view("datetime64[ns]")
     if fld.type in ("money", "integer"):
-        return pd.array(kept, dtype="Int64")
+        # what pd.array(kept, dtype="Int64") gives, without its per-value inference
+        try:
+            numbers = np.fromiter(map(_NONE_AS_ZERO.get, kept, kept), dtype=np.int64,
+                                  count=count)
+        except OverflowError:  # an integer field beyond 64 bits (money stops at 1兆円)
+            return pd.array(kept, dtype="Int64")
+        return pd.arrays.IntegerArray(numbers, _is_none(kept))
     if fld.type in ("percent", "number"):
-        return np.array([np.nan if v is None else v for v in kept], dtype=np.float64)
-    return np.array(kept, dtype=object)
+        return np.fromiter(map(_NONE_AS_NAN.get, kept, kept), dtype=np.float64, count=count)
+    return np.fromiter(kept, dtype=object, count=count)
+
+
+_NS_PER_DAY = 86_400 * 10**9
+_NONE_AS_ZERO: dict[Any, Any] = {None: 0}
+_NONE_AS_NAN: dict[Any, Any] = {None: np.nan}
+
+
+def _percent(probability: float | None) -> float:
+    return np.nan if probability is None else float(probability)
 
 
 def _warn(
     schema: Schema,
     deals: pd.DataFrame,
+    kept: Callable[[str], list[Any]],
     out: _Collector,
     as_of: dt.date | None,
     grid: Grid,
     header: HeaderMap,
 ) -> None:
-    """Warnings never exclude a row: several owners on one client, closed-stage contradictions."""
+    """Warnings never exclude a row: several owners on one client, closed-stage contradictions.
+
+    ``kept(name)`` is the parsed column of the rows in ``deals`` (in sheet order). Each
+    check selects its rows with array operations; only the rows it warns about are visited
+    one by one.
+    """
     if deals.empty:
         return
     language = out.language
     stage = schema.stage_field
     stage_info = {c.value: c for c in stage.choices}
+    sheet_rows = deals["_row"].to_numpy()
+    stages = kept("stage")
 
     def raw(name: str, sheet_row: int) -> CellValue:
         col = header.columns.get(name)
@@ -565,53 +739,80 @@ def _warn(
 
     # several owners approaching one client at once; a parked (hold) deal is open but
     # nobody is approaching the client with it, so it does not count
-    active_stages = schema.open_stages() - schema.hold_stages()
-    open_deals = deals[deals["stage"].isin(active_stages)]
-    if not open_deals.empty and {"client", "owner"} <= set(header.columns):
-        clients = open_deals["client"].tolist()
-        keys = {c: company_key(c) for c in set(clients)}
-        owners_of: dict[str, dict[str, None]] = defaultdict(dict)
-        first_row: dict[str, int] = {}
-        for client, owner, sheet_row in zip(clients, open_deals["owner"].tolist(),
-                                            open_deals["_row"].tolist()):
-            key = keys[client]
-            owners_of[key][owner] = None
-            first_row[key] = min(first_row.get(key, sheet_row), sheet_row)
-        for key, owner_set in owners_of.items():
-            if len(owner_set) < 2:
-                continue
-            owners = list(owner_set)
-            first = first_row[key]
-            out.cell(
-                schema.field("client"), first, raw("client", first), "multiple_owners",
-                severity=Severity.WARNING, owners=join(owners, language),
-            )
+    active = _member(stages, frozenset(schema.open_stages() - schema.hold_stages()))
+    if active.any() and {"client", "owner"} <= set(header.columns):
+        chosen = active.tolist()
+        open_deals = {name: list(compress(kept(name), chosen)) for name in ("client", "owner")}
+        open_deals["_row"] = sheet_rows[active].tolist()
+        clients = open_deals["client"]
+        distinct = list(set(clients))
+        keys = dict(zip(distinct, company_keys(distinct)))
+        client_keys = list(map(keys.__getitem__, clients))
+        owners = open_deals["owner"]
+        # a client has several reps when some row's rep is not the rep of its first row
+        # (rows are in sheet order: the last write of a reversed pass is the first row)
+        first_owner = dict(zip(reversed(client_keys), reversed(owners)))
+        other = np.fromiter(map(operator.ne, owners, map(first_owner.__getitem__, client_keys)),
+                            dtype=bool, count=len(owners))
+        if other.any():
+            shared = _member(client_keys, frozenset(compress(client_keys, other.tolist())))
+            chosen_rows = shared.tolist()
+            shared_keys = list(compress(client_keys, chosen_rows))
+            first_row = dict(zip(reversed(shared_keys),
+                                 reversed(list(compress(open_deals["_row"], chosen_rows)))))
+            owners_of: dict[str, list[Any]] = defaultdict(list)
+            # each (client, rep) pair once, in the order first seen
+            for key, owner in dict.fromkeys(zip(shared_keys, compress(owners, chosen_rows))):
+                owners_of[key].append(owner)
+            for key, names in owners_of.items():
+                first = first_row[key]
+                out.cell(
+                    schema.field("client"), first, raw("client", first), "multiple_owners",
+                    severity=Severity.WARNING, owners=join(names, language),
+                )
         if schema.has_field("client_contact") and "client_contact" in header.columns:
+            open_deals["client_contact"] = list(compress(kept("client_contact"), chosen))
             _same_contact_warnings(schema, open_deals, keys, out, raw, language)
 
-    closed = deals[deals["stage"].isin(schema.closed_stages())
-                   & (deals["probability"].notna() | deals["rank"].notna())]
-    rank_field = schema.field("rank")
-    rank_probability = {c.value: c.probability for c in rank_field.choices}
-    for sheet_row, stage_value, probability, rank in zip(
-        closed["_row"].tolist(), closed["stage"].tolist(), closed["probability"].tolist(),
-        closed["rank"].tolist(),
-    ):
-        info = stage_info[stage_value]
-        label = info.label(language)
-        if not np.isnan(probability) and probability != info.probability:
+    # closed deals with a 受注確率 or a 確度 that contradicts the outcome
+    closed = _member(stages, frozenset(schema.closed_stages()))
+    probability = deals["probability"].to_numpy()
+    ranks = kept("rank")
+    closed &= ~np.isnan(probability) | ~_is_none(ranks)
+    if closed.any():
+        chosen = closed.tolist()
+        closed_stages = list(compress(stages, chosen))
+        count = len(closed_stages)
+        rows = sheet_rows[closed]
+        # a closed stage's probability (受注 100, 失注 0) against the 受注確率 typed
+        stage_probability = {v: _percent(c.probability) for v, c in stage_info.items()}
+        expected = np.fromiter(map(stage_probability.__getitem__, closed_stages),
+                               dtype=float, count=count)
+        typed = probability[closed]
+        probability_field = schema.field("probability")
+        for i in np.flatnonzero(~np.isnan(typed) & (typed != expected)).tolist():
+            info = stage_info[closed_stages[i]]
             out.cell(
-                schema.field("probability"), sheet_row, raw("probability", sheet_row),
-                "closed_probability_mismatch", severity=Severity.WARNING, stage=label,
-                percent=f"{probability:g}", expected=f"{info.probability:g}",
+                probability_field, int(rows[i]), raw("probability", int(rows[i])),
+                "closed_probability_mismatch", severity=Severity.WARNING,
+                stage=info.label(language), percent=f"{typed[i]:g}",
+                expected=f"{info.probability:g}",
             )
-        pct = rank_probability.get(rank) if rank is not None else None
-        if pct is not None and (
-            (info.outcome == "won" and pct < 50) or (info.outcome == "lost" and pct > 50)
-        ):
+        # won with a 確度 below 50 %, lost with one above
+        rank_field = schema.field("rank")
+        rank_probability = {c.value: _percent(c.probability) for c in rank_field.choices}
+        pct = np.fromiter(map(rank_probability.get, compress(ranks, chosen), repeat(np.nan)),
+                          dtype=float, count=count)
+        won = _member(closed_stages, frozenset(v for v, c in stage_info.items()
+                                               if c.outcome == "won"))
+        lost = _member(closed_stages, frozenset(v for v, c in stage_info.items()
+                                                if c.outcome == "lost"))
+        for i in np.flatnonzero((won & (pct < 50)) | (lost & (pct > 50))).tolist():
+            info = stage_info[closed_stages[i]]
             out.cell(
-                rank_field, sheet_row, raw("rank", sheet_row), "closed_rank_mismatch",
-                severity=Severity.WARNING, stage=label,
+                rank_field, int(rows[i]), raw("rank", int(rows[i])),
+                "closed_rank_mismatch", severity=Severity.WARNING,
+                stage=info.label(language),
             )
 
     if as_of is None:
@@ -620,10 +821,19 @@ def _warn(
     for name in ("closed_on", "created_on", "last_activity"):
         if name not in header.columns:
             continue
-        late = deals[deals[name] > limit]
-        for sheet_row in late["_row"]:
-            sheet_row = int(sheet_row)
-            out.cell(
-                schema.field(name), sheet_row, raw(name, sheet_row), "future_date",
-                severity=Severity.WARNING, as_of=as_of.strftime("%Y/%m/%d"),
-            )
+        late = sheet_rows[deals[name].to_numpy() > limit].tolist()
+        if late:
+            out.cells(schema.field(name), zip(late, _raw_cells(grid, late, name, header)),
+                      "future_date", severity=Severity.WARNING,
+                      as_of=as_of.strftime("%Y/%m/%d"))
+
+
+def _raw_cells(grid: Grid, sheet_rows: list[int], name: str, header: HeaderMap
+               ) -> list[CellValue]:
+    """The cells of column ``name`` at ``sheet_rows`` as typed (``grid.cell`` of each)."""
+    col = header.columns.get(name)
+    if col is None:
+        return [None] * len(sheet_rows)
+    rows = grid.rows
+    return [row[col] if col < len(row) else None
+            for row in map(rows.__getitem__, [r - 1 for r in sheet_rows])]

@@ -1,0 +1,272 @@
+"""The fast paths of validation (issue 14) give exactly what the general ones give.
+
+Validation reads each distinct value of a column once and selects rows with array
+operations; text columns are trimmed in bulk; dates and amounts in the forms reps type most
+skip the general reading. Each property here compares a fast path with the plain per-value
+reading it replaces, on values built to hit the edges (full-width digits, era dates,
+impossible days, 1 == 1.0 == True, blank texts, formulas' error values, \\0 in a name).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetsync.coerce import (
+    MAX_STRING,
+    CoercionError,
+    _read_date_text,
+    _read_money_text,
+    parse_date,
+    parse_money,
+    parse_percent,
+    parse_string,
+    parse_text,
+)
+from sheetsync.grid import Grid, PercentValue, Uncalculated
+from sheetsync.names import canonical, spellings
+from sheetsync.schema import load_schema
+from sheetsync.textnorm import company_key, company_keys, match_key
+from sheetsync.validate import (
+    INVALID,
+    _canonical,
+    _match_keys,
+    _parse_column,
+    _trimmed,
+    _typed_column,
+    field_parser,
+    validate_register,
+)
+
+FULL_WIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
+SCHEMA = load_schema()
+
+
+def outcome(parser, value: Any) -> tuple[Any, ...]:
+    """What a parser does with ``value``: its result, or its error code and parameters."""
+    try:
+        return ("ok", parser(value))
+    except CoercionError as exc:
+        return ("error", exc.code, exc.params)
+
+
+def maybe_full_width(draw, text: str) -> str:
+    return text.translate(FULL_WIDTH) if draw(st.booleans()) else text
+
+
+@st.composite
+def typed_dates(draw) -> str:
+    """Dates as reps type them — and near misses (a 日 too many, a 13th month, day 30 of
+    February, an era year 0 or past the era's end, a space, a weekday)."""
+    year = draw(st.sampled_from([1949, 1950, 1989, 2019, 2026, 2199, 2200]))
+    month = draw(st.integers(0, 13))
+    day = draw(st.integers(0, 32))
+    pad = draw(st.booleans())
+    m, d = (f"{month:02d}", f"{day:02d}") if pad else (str(month), str(day))
+    sep1, sep2 = draw(st.sampled_from("/-.")), draw(st.sampled_from("/-."))
+    era = draw(st.sampled_from(["R", "r", "H", "S", "令和", "平成", "昭和", "令", "㋿"]))
+    era_year = draw(st.sampled_from(["0", "1", "8", "31", "64", "65", "元", "100"]))
+    text = draw(st.sampled_from([
+        f"{year}{sep1}{m}{sep2}{d}", f"{year}年{m}月{d}日", f"{year}年{m}月{d}",
+        f"{year}{month:02d}{day:02d}", f"{era}{era_year}.{m}.{d}",
+        f"{era}{era_year}年{m}月{d}日", f"{era}{era_year}/{m}/{d}", f"{year}/{m}/{d}日",
+        f"{m}/{d}", f"{year % 100:02d}/{m}/{d}", f" {year}/{m}/{d} ", f"{year}/{m}/{d}(月)",
+        f"{year}-{m}-{d}T10:00", f"{year}{month:02d}{day:02d}1",
+    ]))
+    return maybe_full_width(draw, text)
+
+
+@st.composite
+def typed_amounts(draw) -> str:
+    digits = draw(st.integers(0, 10**13))
+    grouped = f"{digits:,}"
+    unit = draw(st.sampled_from(["", "万", "千", "億", "兆", "k", "M"]))
+    text = draw(st.sampled_from([
+        str(digits), grouped, f"¥{grouped}", f"￥{grouped}円", f"{digits}{unit}円",
+        f"{digits}{unit}", f"¥{digits}{unit}", f"{grouped}{unit}", f"-{digits}",
+        f"{digits}.5{unit}", f"1億{digits}万円", f"{grouped[:-1]}", f" {grouped} ",
+        f"{digits}JPY", f"({digits})", f"{digits},",
+    ]))
+    return maybe_full_width(draw, text)
+
+
+@settings(max_examples=600)
+@given(typed_dates())
+def test_a_typed_date_reads_as_the_general_reading_reads_it(text):
+    assert outcome(parse_date, text) == outcome(_read_date_text, text)
+
+
+@settings(max_examples=600)
+@given(typed_amounts())
+def test_a_typed_amount_reads_as_the_general_reading_reads_it(text):
+    assert outcome(parse_money, text) == outcome(_read_money_text, text)
+
+
+@given(st.text(max_size=12))
+def test_any_text_reads_as_the_general_reading_reads_it(text):
+    assert outcome(parse_date, text) == outcome(_read_date_text, text)
+    assert outcome(parse_money, text) == outcome(_read_money_text, text)
+
+
+def test_the_fast_forms_by_hand():
+    assert parse_date("2026/3/31") == parse_date("２０２６年３月３１日") == dt.date(2026, 3, 31)
+    assert parse_date("R8.3.31") == parse_date("令和8年3月31日") == dt.date(2026, 3, 31)
+    assert parse_date("H31/4/30") == dt.date(2019, 4, 30)
+    assert outcome(parse_date, "H31/5/1") == ("error", "impossible_date", {})
+    assert outcome(parse_date, "2026/2/30") == ("error", "impossible_date", {})
+    assert outcome(parse_date, "2200/1/1") == ("error", "date_out_of_range", {})
+    assert parse_money("120万円") == parse_money("１２０万円") == 1_200_000
+    assert parse_money("￥1,200,000円") == parse_money("1200千円") == 1_200_000
+    assert outcome(parse_money, "12,34,5") == ("error", "invalid_money", {})
+    assert outcome(parse_money, "2兆円") == ("error", "money_too_large", {})
+
+
+# ------------------------------------------------------------------ one column, in bulk
+
+CELLS = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 3), st.sampled_from([0.0, 1.0, 0.5, 80.0]),
+    st.sampled_from([PercentValue(0.8), PercentValue(1.0), PercentValue(0.0)]),
+    st.dates(dt.date(1949, 12, 30), dt.date(1950, 1, 2)) | st.just(dt.date(2026, 3, 31)),
+    st.just(dt.datetime(2026, 3, 31, 9, 30)),
+    st.sampled_from(["", "  ", "A", " a ", "120万円", "2026/3/31", "80%", "受注", "#N/A",
+                     "x" * (MAX_STRING + 1), "佐藤\u3000健", "\u3000"]),
+    st.just(Uncalculated("=SUM(A1:A2)")), st.just("=SUM(A1:A2)"),
+)
+
+
+def per_cell(column: list[Any], parser) -> tuple[list[Any], list[tuple[int, Any, str]]]:
+    """The reference: every cell read on its own."""
+    values, bad = [], []
+    for i, raw in enumerate(column):
+        if raw is None or (raw.__class__ is str and not raw.strip()):
+            values.append(None)
+        elif raw.__class__ is Uncalculated:
+            values.append(INVALID)
+            bad.append((i, raw, "formula_without_value"))
+        else:
+            try:
+                values.append(parser(raw))
+            except CoercionError as exc:
+                values.append(INVALID)
+                bad.append((i, raw, exc.code))
+    return values, bad
+
+
+@settings(max_examples=300)
+@given(st.lists(CELLS, max_size=40),
+       st.sampled_from(["deal_id", "notes", "stage", "probability", "amount",
+                        "expected_close"]))
+def test_a_column_parses_as_its_cells_one_by_one(column, name):
+    parser = field_parser(SCHEMA.field(name), "ja")
+    values, bad = _parse_column([[v] for v in column], 0, parser)
+    expected_values, expected_bad = per_cell(column, parser)
+    assert [(type(v), v) for v in values] == [(type(v), v) for v in expected_values]
+    assert [(i, type(raw), raw, exc.code) for i, raw, exc in bad] == [
+        (i, type(raw), raw, code) for i, raw, code in expected_bad]
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=" \u3000\tab#\0", max_size=6),
+                          st.just("x" * (MAX_STRING + 1))), max_size=30), st.booleans())
+def test_a_text_column_is_trimmed_as_each_text_would_be(column, short):
+    trimmed = _trimmed(column, short=short)
+    expected = [None if v is None else (parse_text(v) or None) for v in column]
+    if trimmed is None:  # handed to the per-value reading: a reason must exist (a \0
+        # before a # in one text looks like the start of another)
+        assert short and any(v and (len(v) > MAX_STRING or v[0] == "#" or "\0#" in v)
+                             for v in expected)
+    else:
+        assert trimmed == expected
+        if short:
+            assert all(v is None or parse_string(v) == v for v in trimmed)
+
+
+def test_trimming_by_hand():
+    assert _trimmed(["D-1", None, "", " D-2\u3000"], short=True) == ["D-1", None, None, "D-2"]
+    assert _trimmed(["佐藤 健", "  "], short=False) == ["佐藤 健", None]
+    assert _trimmed(["#REF!"], short=True) is None  # parse_string names the error value
+    assert _trimmed(["a#b", "#"], short=False) == ["a#b", "#"]
+
+
+# --------------------------------------------------------------------- keys, in bulk
+
+NAMES = st.text(alphabet="ＡBｃ 　\tk.K,・㈱株式会社(有)Co Ltd inc\n\0é1", max_size=14)
+
+
+@given(st.lists(NAMES, max_size=12))
+def test_company_keys_are_each_names_key(names):
+    assert company_keys(names) == [company_key(n) for n in names]
+
+
+@given(st.lists(st.one_of(NAMES, st.integers(0, 3)), max_size=12))
+def test_match_keys_are_each_values_key(values):
+    assert _match_keys(values) == [match_key(v) if isinstance(v, str) else v for v in values]
+
+
+@given(st.lists(st.sampled_from(["佐藤 健", "佐藤　健", "佐藤健", " 鈴木", "鈴木", None]),
+                max_size=20))
+def test_owner_spellings_are_those_of_names_canonical(values):
+    assert _canonical(values) == canonical(values, spellings(values))
+
+
+def test_keys_by_hand():
+    assert company_keys(["㈱サンプル", "サンプル 株式会社", "ABC K.K.", "Inc."]) == [
+        "サンプル", "サンプル", "abc", "inc."]
+    assert _match_keys(["D-1", "d-1 ", "Ｄ－１"]) == ["d-1", "d-1", "d-1"]
+
+
+# ---------------------------------------------------------------- the typed frame
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(0, 10**12)), max_size=20),
+       st.lists(st.booleans(), max_size=20))
+def test_typed_money_is_the_nullable_integer_array(values, mask):
+    keep = np.array((mask + [True] * len(values))[:len(values)], dtype=bool)
+    typed = _typed_column(SCHEMA.field("amount"), values, keep)
+    kept = [v for v, k in zip(values, keep) if k]
+    expected = pd.array(kept, dtype="Int64")
+    assert typed.dtype == expected.dtype
+    assert typed.tolist() == expected.tolist()
+
+
+@given(st.lists(st.one_of(st.none(), st.dates(dt.date(1950, 1, 1), dt.date(2199, 12, 31))),
+                max_size=20))
+def test_typed_dates_are_datetime64(values):
+    typed = _typed_column(SCHEMA.field("expected_close"), values, np.ones(len(values), bool))
+    assert typed.dtype == np.dtype("datetime64[ns]")
+    assert [None if pd.isna(t) else t.date() for t in pd.to_datetime(typed)] == values
+
+
+def test_the_frame_keeps_its_types():
+    """The deals frame's dtypes are those the metrics were written against."""
+    grid = Grid("案件一覧", [
+        ["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "確度", "受注確率", "見込金額",
+         "受注予定日", "完了日"],
+        ["D-1", "更改", "A社", "佐藤", "提案", "B", PercentValue(0.5), "120万円",
+         "R8.3.31", None],
+        ["D-2", "保守", "B社", "鈴木", "受注", None, None, 500_000, None,
+         dt.date(2026, 3, 1)],
+    ])
+    deals = validate_register(grid, SCHEMA, as_of=dt.date(2026, 4, 1)).deals
+    assert str(deals["amount"].dtype) == "Int64"
+    assert deals["amount"].tolist() == [1_200_000, 500_000]
+    assert deals["probability"].dtype == np.float64
+    assert deals["probability"].tolist()[0] == 50.0 and np.isnan(deals["probability"][1])
+    assert deals["expected_close"].dtype == np.dtype("datetime64[ns]")
+    assert deals["expected_close"][0] == pd.Timestamp(2026, 3, 31)
+    assert pd.isna(deals["expected_close"][1])
+    assert deals["stage"].tolist() == ["proposal", "won"]
+    assert deals["_row"].tolist() == [2, 3]
+
+
+def test_percent_cells_mixed_with_numbers_keep_their_meaning():
+    """0.8 typed and 0.8 shown as 80 % hash alike: they still read apart."""
+    column = [[0.8], [PercentValue(0.8)], [True], [1]]
+    values, bad = _parse_column(column, 0, parse_percent)
+    assert values == [INVALID, 80.0, INVALID, 1.0]
+    assert [(i, exc.code) for i, _, exc in bad] == [(0, "ambiguous_percent"),
+                                                    (2, "invalid_percent")]
