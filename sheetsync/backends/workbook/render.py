@@ -4,10 +4,11 @@ The sheet XML is written directly (openpyxl would take seconds for the large own
 such as the hidden snapshot): note row, bold/filled/bordered header frozen below it, number
 formats by column (its own pattern, else by kind), column widths that fit, internal
 hyperlinks, conditional formats, the page setup (:mod:`.page`) and the ``<drawing>``
-reference of the chart. Text is always an inline string — a value starting with ``=``,
-``+``, ``-`` or ``@`` stays text, never a formula. Charts are drawn by openpyxl
-(:mod:`.chart`). The output depends only on the spec and the style indices, so
-rendering the same spec twice gives the same bytes.
+reference of the chart. Text is an inline string, or when it repeats in its column and the
+writer passes the workbook's table, a shared string (:mod:`.shared_strings`) — either way a
+value starting with ``=``, ``+``, ``-`` or ``@`` stays text, never a formula. Charts are
+drawn by openpyxl (:mod:`.chart`). The output depends only on the spec, the style indices
+and the table, so rendering the same spec twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..columns import column_widths, plain_value
 from .package import xml_escape
 from .page import page_setup, sheet_properties
 from .read import DAYS_1904
+from .shared_strings import SharedStrings
 from .styles import DxfSpec, StyleMerger, XfSpec
 from .text import encode
 
@@ -158,7 +160,8 @@ class _RowWriter:
         return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
 
 
-def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
+def _data_rows(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
+               ) -> Iterator[str]:
     """``<row>`` elements of the data; the common value types take a cached fast path.
 
     A cell right after the previous one carries no reference (``r`` is optional: a cell
@@ -172,8 +175,15 @@ def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
     number_head = [f"<c{a}><v>" for a in style_attr]
     date_xf = [x if k in ("date", "datetime") else w.styles.by_kind["date"]
                for x, k in zip(kind_xf, w.kinds + ["text"] * (width - len(w.kinds)))]
-    # per column: value → its whole <c> element without a reference ("" for no cell)
+    # per column: value → its whole <c> element without a reference ("" for no cell); with
+    # a shared-string table, texts seen once so far are in ``once`` (inline)
     strings: list[dict[str, str]] = [{} for _ in range(width)]
+    once: list[dict[str, str]] = [{} for _ in range(width)]
+
+    def shared_cell(i: int, text: str) -> str:
+        assert sst is not None
+        return f'<c{style_attr[i]} t="s"><v>{sst.index(text)}</v></c>'
+
     dates: list[dict[dt.date, str]] = [{} for _ in range(width)]
     offset = w.offset
     cell = w.cell
@@ -192,8 +202,16 @@ def _data_rows(spec: TabSpec, w: _RowWriter) -> Iterator[str]:
                 cache = strings[i]
                 element = cache.get(v)
                 if element is None:
-                    tail = _string_tail(kind_xf[i], v)
-                    element = cache[v] = "<c" + tail if tail else ""
+                    if v in once[i]:  # the second time in this column: shared from now on
+                        element = cache[v] = shared_cell(i, v)
+                    elif not v:
+                        element = cache[v] = ""
+                    else:  # the first time: inline (the same however full the table is)
+                        element = "<c" + _string_tail(kind_xf[i], v)
+                        if sst is not None:
+                            once[i][v] = element
+                        else:
+                            cache[v] = element
                 if not element:
                     continue
             elif t is int:
@@ -309,9 +327,11 @@ def render_sheet(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
 
 
 def sheet_pieces(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
-                 drawing_rid: str | None = None) -> Iterator[str]:
+                 drawing_rid: str | None = None,
+                 strings: SharedStrings | None = None) -> Iterator[str]:
     """The worksheet part for ``spec`` as pieces of text, row by row: the writer deflates
-    them as they come (:func:`.zip_copy.deflate_text`), never holding a big tab's XML."""
+    them as they come (:func:`.zip_copy.deflate_text`), never holding a big tab's XML.
+    With ``strings``, a text that repeats in a column is a reference into that table."""
     w = _RowWriter(spec, styles, date1904)
     n_cols = max([len(spec.columns)] + [len(r) for r in spec.rows])
     if spec.header_row + len(spec.rows) > MAX_ROWS or n_cols > MAX_COLUMNS:
@@ -338,7 +358,7 @@ def sheet_pieces(spec: TabSpec, styles: SheetStyles, *, date1904: bool = False,
     for i, col in enumerate(spec.columns):
         yield _string_cell(f"{w.letter(i)}{hr}", styles.header, col.header)
     yield "</row>"
-    yield from _data_rows(spec, w)
+    yield from _data_rows(spec, w, strings)
     yield "</sheetData>"
     if spec.protected:
         yield PROTECTION.format(p="")

@@ -3,9 +3,10 @@
 The owned tabs are rendered (:mod:`.render`) and written into a copy of the original
 zip: an owned tab that exists is replaced in place (same position, ``sheetId`` and
 ``r:id``; the drawing/chart parts only it used are dropped), a new one is appended. Every
-other part — the register's sheet XML, images and charts of rep-owned tabs, shared strings,
-defined names, data validation — is copied as stored. The few shared parts that must
-change are edited as text, keeping their other bytes: ``styles.xml`` (styles appended),
+other part — the register's sheet XML, images and charts of rep-owned tabs, defined names,
+data validation — is copied as stored. The few shared parts that must change are edited as
+text, keeping their other bytes: ``sharedStrings.xml`` (texts that repeat in the written
+tabs appended, every index kept: :mod:`.shared_strings`), ``styles.xml`` (styles appended),
 ``workbook.xml`` (new ``<sheet>`` entries, ``state``, the print titles of the written tabs:
 :mod:`.page`), its rels, ``[Content_Types].xml``, ``calcChain.xml`` (entries of
 replaced tabs removed) and ``docProps/app.xml`` (the sheet list, ``TitlesOfParts``, dropped
@@ -35,6 +36,7 @@ from .package import (
 from .page import edit_print_titles, print_titles
 from .read import SheetEntry, WorkbookInfo
 from .render import SheetStyles, collect_styles, sheet_pieces
+from .shared_strings import SharedStrings
 from .styles import StyleMerger
 from .zip_copy import Deflated, copy_member, deflate_text, write_deflated, write_member
 
@@ -45,6 +47,8 @@ CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_SHARED_STRINGS = ("application/vnd.openxmlformats-officedocument.spreadsheetml."
+                     "sharedStrings+xml")
 _BAD_NAME_CHARS = set("[]:*?/\\")
 
 
@@ -217,8 +221,13 @@ class Splicer:
         merger = StyleMerger(self.pkg.read(self.info.styles_part)
                              if self.info.styles_part else None)
         styles = [collect_styles(p.spec, merger) for p in plans]
+        sst_part = self.info.shared_strings_part
+        if sst_part and not self.pkg.has(sst_part):
+            sst_part = None
+        self.strings = SharedStrings(self.pkg.read(sst_part) if sst_part else None)
         for plan, st in zip(plans, styles):
             self._render(plan, st)
+        self._edit_shared_strings(sst_part)
         merged = merger.result()
         if self.info.styles_part:
             if merged != self.pkg.read(self.info.styles_part):
@@ -242,7 +251,8 @@ class Splicer:
         spec = plan.spec
         drawing_rid = "rId1" if plan.chart else None
         self._set(plan.part, deflate_text(sheet_pieces(spec, st, date1904=self.info.date1904,
-                                                       drawing_rid=drawing_rid)))
+                                                       drawing_rid=drawing_rid,
+                                                       strings=self.strings)))
         if spec.chart is None or plan.drawing is None or plan.chart is None:  # no chart
             return
         parts = render_chart(spec, spec.chart)
@@ -254,6 +264,19 @@ class Splicer:
             self._rel_xml("rId1", "chart", plan.drawing, plan.chart)))
         self.overrides[plan.drawing] = CT_DRAWING
         self.overrides[plan.chart] = CT_CHART
+
+    def _edit_shared_strings(self, part: str | None) -> None:
+        """The texts the tabs share appended to the table (created when there is none)."""
+        if not self.strings.changed:
+            return
+        if part is None:
+            part = "xl/sharedStrings.xml" if "xl/sharedstrings.xml" not in self.taken \
+                else self._alloc("xl/sharedStrings{}.xml")
+            self.taken.add(part.lower())
+            self.new_rels.append(self._rel_xml(self._new_rid(), "sharedStrings", self.wb_part,
+                                               part))
+            self.overrides[part] = CT_SHARED_STRINGS
+        self._set(part, self.strings.to_bytes())
 
     def _edit_workbook(self, plans: list[_Plan]) -> None:
         text = self.pkg.read(self.wb_part).decode("utf-8")
