@@ -43,16 +43,20 @@ from run import AS_OF, cached_workbook
 from sheetsync import pipeline
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.config import parse_config
+from sheetsync.gcpause import paused_gc
 from sheetsync.history import SNAPSHOT_TAB, observe, read_snapshot, snapshot_tab
 
 
 def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The fastest of ``repeat`` calls, with the collector paused as the pipeline's phases
+    pause it, and the last call's result."""
     times, out = [], None
     for _ in range(repeat):
         gc.collect()
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
+        with paused_gc():
+            start = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - start)
     return min(times), out
 
 

@@ -38,6 +38,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any, Union
 
 import numpy as np
@@ -71,6 +72,8 @@ _SNAPSHOT_COLUMNS = ("deal_id", "fingerprint", "first_seen", "last_changed", "st
                      "close_pushes", "values")
 #: the column after them holding each deal's stage path (absent from older state tabs)
 _PATH_COLUMN = "stage_path"
+#: format v2's columns before the stage path and the values (the fingerprint is computed)
+_PACKED_COLUMNS = ("deal_id", "first_seen", "last_changed", "stage_since", "close_pushes")
 _HISTORY_HEADERS = {
     "observed_at": Label("日時", "Observed at"),
     "deal_id": Label("案件ID", "Deal ID"),
@@ -425,15 +428,17 @@ def _later(old: str, new: str) -> bool:
 # Format v2 (this version writes it): the note row, then one header cell stating the format,
 # the number of deals, the number of chunks and the SHA-256 of the text (sheetsync.packed),
 # then the text in zlib-compressed base64 chunks of at most 32,000 characters, one cell per
-# row in column A — about 200 cells at 100,000 deals instead of 800,000. The text is one line
-# per deal, tab-separated, under a line of column names:
+# row in column A — about 170 cells at 100,000 deals instead of 800,000. The text is a line
+# of column names, then the columns one after the other, one line per deal in each (by
+# 案件ID; a column of like values compresses well and reads back with one split):
 #
-#     deal_id  fingerprint  first_seen  last_changed  stage_since  close_pushes  [stage_path]
+#     deal_id  first_seen  last_changed  stage_since  close_pushes  [stage_path]
 #     values:<the fields, comma-joined>
 #
-# dates as ISO text (blank: none), the deal's signature last (its own tabs escaped). Format
-# v1 (one row per deal, a column per item: what earlier versions wrote) is read as before and
-# written as v2 by the next run that writes.
+# dates as ISO text (blank: none), the values as the deal's signature (escaped: one line).
+# The fingerprint is not stored: it is the hash of the values, computed again on reading.
+# Format v1 (one row per deal, a column per item: what earlier versions wrote) is read as
+# before and written as v2 by the next run that writes.
 
 
 def read_snapshot(grid: Grid | None) -> Snapshot:
@@ -467,35 +472,32 @@ def _read_packed(grid: Grid, head: int) -> Snapshot:
         return Snapshot()
     lines = packed.text.split("\n")
     names = lines[0].split("\t")
-    width = len(names) - 1  # the fixed columns before the values
-    fixed = list(_SNAPSHOT_COLUMNS[:-1])
+    fixed = list(_PACKED_COLUMNS)
     if names[:len(fixed)] != fixed or names[len(fixed):-1] not in ([], [_PATH_COLUMN]) \
             or not names[-1].startswith(_VALUES_PREFIX):
-        raise StateTabError(grid.name, "bad_columns", "\t".join(names)[:200])
-    fields = tuple(names[-1].removeprefix(_VALUES_PREFIX).split(",")) if names[-1] != \
-        _VALUES_PREFIX else ()
-    rows = [line.split("\t", width) for line in lines[1:]]
-    if len(rows) != packed.records or any(len(r) != width + 1 for r in rows):
+        raise StateTabError(grid.name, "bad_columns", " ".join(names)[:200])
+    fields = tuple(names[-1].removeprefix(_VALUES_PREFIX).split(","))
+    n = packed.records
+    if len(lines) != 1 + n * len(names):
         raise StateTabError(grid.name, "record_count",
-                            f"{packed.records} deals stated, {len(rows)} found")
-    if not rows:
-        return Snapshot({}, fields)
-    columns = list(zip(*rows))
-    ids, prints, firsts, lasts, sinces, pushes = columns[:6]
+                            f"{n} deals stated, {(len(lines) - 1) / len(names):g} found")
+    ids, firsts, lasts, sinces, pushes, *rest = (lines[1 + k * n:1 + (k + 1) * n]
+                                                 for k in range(len(names)))
     try:
         days = {t: dt.date.fromisoformat(t) for t in {*firsts, *lasts, *sinces} if t}
         counts = list(map(int, pushes))
     except ValueError as exc:
         raise StateTabError(grid.name, "bad_record", str(exc)) from None
-    if "" in firsts:
+    if "" in days or "" in firsts:
         raise StateTabError(grid.name, "bad_record", "a deal without first_seen")
     if any("\\" in i for i in ids):
-        ids = tuple(_unescape(i) for i in ids)
-    paths: Any = [None] * len(rows)
-    if width == len(fixed) + 1:
-        paths = (_unescape(p) if "\\" in p else p for p in columns[6])
-    entries = map(Entry, prints, map(days.__getitem__, firsts), map(days.get, lasts),
-                  map(days.get, sinces), counts, columns[-1], paths)
+        ids = [_unescape(i) for i in ids]
+    values = rest[-1]
+    paths: Any = [None] * n
+    if len(rest) == 2:
+        paths = [_unescape(p) if "\\" in p else p for p in rest[0]]
+    entries = map(Entry, map(fingerprint, values), map(days.__getitem__, firsts),
+                  map(days.get, lasts), map(days.get, sinces), counts, values, paths)
     return Snapshot(dict(zip(ids, entries)), fields)
 
 
@@ -557,26 +559,25 @@ def _date(value: CellValue) -> dt.date | None:
 
 def state_text(snapshot: Snapshot) -> str:
     """The snapshot as format v2's text (before compression): a line of column names, then
-    one line per deal, by 案件ID.
+    each column, one line per deal (by 案件ID); empty for an empty snapshot.
 
-    >>> snap = Snapshot({"D-1": Entry("ab12", dt.date(2026, 11, 1), None,
-    ...                                dt.date(2026, 11, 1), 0, "D-1\\t見積", "quote")},
+    >>> day = dt.date(2026, 11, 1)
+    >>> snap = Snapshot({"D-2": Entry("", day, None, day, 0, "D-2\\t提案", "proposal"),
+    ...                  "D-1": Entry("", day, day, day, 1, "D-1\\t見積", "quote")},
     ...                 ("deal_id", "stage"))
-    >>> print(state_text(snap).replace("\\t", "|"))
-    deal_id|fingerprint|first_seen|last_changed|stage_since|close_pushes|stage_path|values:deal_id,stage
-    D-1|ab12|2026-11-01||2026-11-01|0|quote|D-1|見積
+    >>> state_text(snap).split("\\n")[1:]
+    ['D-1', 'D-2', '2026-11-01', '2026-11-01', '2026-11-01', '', '2026-11-01', '2026-11-01', \
+'1', '0', 'quote', 'proposal', 'D-1\\t見積', 'D-2\\t提案']
     """
     if not snapshot.entries:
         return ""
-    entries = sorted(snapshot.entries.items())
+    ids = sorted(snapshot.entries)
+    entries = list(map(snapshot.entries.__getitem__, ids))
     # a state tab read without paths is written back without them, so they are still known
     # to be missing (and seeded) on the next run
-    paths = any(e.path is not None for _, e in entries)
-    names = [*_SNAPSHOT_COLUMNS[:-1], *([_PATH_COLUMN] if paths else []),
+    paths = any(e.path is not None for e in entries)
+    names = [*_PACKED_COLUMNS, *([_PATH_COLUMN] if paths else []),
              _VALUES_PREFIX + ",".join(snapshot.fields)]
-    ids = [deal_id for deal_id, _ in entries]
-    if any(c in "".join(ids) for c in "\\\t\n\r"):
-        ids = [i.translate(_ESCAPES) for i in ids]
     iso: dict[dt.date | None, str] = {None: ""}
 
     def day(value: dt.date | None) -> str:
@@ -585,16 +586,25 @@ def state_text(snapshot: Snapshot) -> str:
             text = iso[value] = value.isoformat()  # type: ignore[union-attr]
         return text
 
+    columns: list[list[str]] = [
+        _escaped(ids),
+        list(map(day, [e.first_seen for e in entries])),
+        list(map(day, [e.last_changed for e in entries])),
+        list(map(day, [e.stage_since for e in entries])),
+        list(map(str, [e.close_pushes for e in entries])),
+    ]
     if paths:
-        lines = [f"{i}\t{e.fingerprint}\t{day(e.first_seen)}\t{day(e.last_changed)}\t"
-                 f"{day(e.stage_since)}\t{e.close_pushes}\t"
-                 f"{(e.path or '').translate(_ESCAPES)}\t{e.values}"
-                 for i, (_, e) in zip(ids, entries)]
-    else:
-        lines = [f"{i}\t{e.fingerprint}\t{day(e.first_seen)}\t{day(e.last_changed)}\t"
-                 f"{day(e.stage_since)}\t{e.close_pushes}\t{e.values}"
-                 for i, (_, e) in zip(ids, entries)]
-    return "\n".join(["\t".join(names), *lines])
+        columns.append(_escaped([e.path or "" for e in entries]))
+    columns.append([e.values for e in entries])
+    return "\n".join(chain(["\t".join(names)], *columns))
+
+
+def _escaped(texts: list[str]) -> list[str]:
+    """``texts`` escaped when one of them needs it (read back: :func:`_unescape` on those
+    holding a backslash)."""
+    if any(c in "".join(texts) for c in "\\\t\n\r"):
+        return [t.translate(_ESCAPES) for t in texts]
+    return texts
 
 
 def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 
 #: characters per chunk (one cell): Excel holds 32,767 in a cell, Google 50,000
 CHUNK_CHARS = 32_000
-#: zlib's level: 6 packs a snapshot within a few percent of 9 at a third of the time
-LEVEL = 6
+#: zlib's level: 1 packs a 100,000-deal snapshot (19 MB of text) into 5 MB in 0.12 s of CPU;
+#: 6 into 4 MB in 0.42 s — the time matters more than the megabyte
+LEVEL = 1
 _SEP = " · "
 _HEADER = re.compile(r"^(?P<kind>[a-z][a-z-]*) v(?P<version>\d+)(?P<rest>( · [a-z0-9_]+=\S*)*)$")
 
