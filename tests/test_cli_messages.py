@@ -23,7 +23,7 @@ from sheetsync.cli import cli
 from sheetsync.cli_messages import translate
 from sheetsync.config import NotifyEmailConfig, parse_config
 from sheetsync.demo import write_demo_workbook
-from sheetsync.errors import SheetsyncError
+from sheetsync.errors import SheetsyncError, StateTabError
 from sheetsync.notify import dispatch
 from sheetsync.notify.channels import SmtpChannel, webhook_url
 from sheetsync.tabspec import Column, TabSpec
@@ -247,6 +247,8 @@ SAMPLES = [
     "smtp.example.co.jp unencrypted; use starttls or ssl",
     "--owner '山田': no such 担当者 in the register or the roster (担当者: 佐藤 健, 鈴木 美咲)",
     "already sent on 2026-12-04 for this config; nothing was sent (--force sends again)",
+    # a damaged state tab (history.py)
+    str(StateTabError("_sheetsync_state", "missing_chunks", "178 chunks expected, 120 found")),
 ]
 
 
