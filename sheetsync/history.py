@@ -38,7 +38,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from itertools import chain
+from itertools import chain, repeat
+from operator import attrgetter, eq
 from typing import Any, Union
 
 import numpy as np
@@ -351,35 +352,35 @@ def observe(snapshot: Snapshot, current: Current, *, observed_at: dt.datetime | 
     """
     day = observed_at.date() if isinstance(observed_at, dt.datetime) else observed_at
     ids = list(current.signatures)
-    signatures = np.array(list(current.signatures.values()), dtype=object)
     before_ids = list(snapshot.entries)
-    before = np.array([*snapshot.entries.values(), None], dtype=object)[:-1]
-    # where each deal of the register is in the snapshot (-1: first sighting)
-    at = (pd.Index(before_ids).get_indexer(ids) if before_ids
-          else np.full(len(ids), -1, dtype=np.intp))
-    known = at >= 0
+    before = [*snapshot.entries.values(), None]  # index -1: not in the snapshot
+    # where each deal of the register is in the snapshot (-1: first sighting), and whether
+    # its signature is the same — each one pass in C over the whole register
+    where = dict(zip(before_ids, range(len(before_ids))))
+    at = np.fromiter(map(where.get, ids, repeat(-1)), dtype=np.intp, count=len(ids))
     unchanged = np.zeros(len(ids), dtype=bool)
-    if snapshot.fields == current.fields and known.any():
-        old_signatures = np.array([e.values for e in before[at[known]]], dtype=object)
-        unchanged[known] = old_signatures == signatures[known]
-    entries = np.empty(len(ids), dtype=object)
-    entries[unchanged] = before[at[unchanged]]
+    if snapshot.fields == current.fields:
+        old = [*map(attrgetter("values"), before[:-1]), None]
+        unchanged = np.fromiter(map(eq, map(old.__getitem__, at.tolist()),
+                                    current.signatures.values()), dtype=bool, count=len(ids))
+    entries = list(map(before.__getitem__, at.tolist()))  # right where unchanged
     changes: list[Change] = []
     for i in np.flatnonzero(~unchanged).tolist():
-        deal_id, signature = ids[i], signatures[i]
+        deal_id = ids[i]
+        signature = current.signatures[deal_id]
         if at[i] < 0:  # first sighting: not a change
             entries[i] = Entry(fingerprint(signature), day, None, day, 0, signature)
             continue
         entries[i] = _observed(snapshot, before[at[i]], current, deal_id, observed_at, day,
                                changes)
     seen = np.zeros(len(before_ids), dtype=bool)
-    seen[at[known]] = True
+    seen[at[at >= 0]] = True
     for j in np.flatnonzero(~seen).tolist():  # gone from the register: removed, once
-        old = snapshot.values_of(before[j])
-        changes.append(Change(observed_at, before_ids[j], None, old.get("deal_name", ""), "",
-                              old.get("owner", "")))
+        old_values = snapshot.values_of(before[j])
+        changes.append(Change(observed_at, before_ids[j], None,
+                              old_values.get("deal_name", ""), "", old_values.get("owner", "")))
     changes.sort(key=lambda c: c.deal_id)  # stable: fields stay in schema order
-    return Observation(Snapshot(dict(zip(ids, entries.tolist())), current.fields), changes)
+    return Observation(Snapshot(dict(zip(ids, entries)), current.fields), changes)
 
 
 def _observed(snapshot: Snapshot, before: Entry, current: Current, deal_id: str,
