@@ -23,7 +23,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from dataclasses import fields as dataclass_fields
 from itertools import compress, repeat
 from typing import Any
 
@@ -243,22 +242,26 @@ class _Collector:
             self.bad_rows.update(rows)
 
 
-_ISSUE_FIELDS = tuple(f.name for f in dataclass_fields(Issue))
-
-
-def _issue(*values: Any) -> Issue:
-    """``Issue(*values)`` without the frozen dataclass's nine ``object.__setattr__`` calls
-    (an invalid register can have tens of thousands of issues): the same object, its
-    attributes set once in its ``__dict__``.
+def _issue(code: str, message: str, tab: str, cell: str | None, row: int, column: str,
+           value: Any, severity: Severity, name: str) -> Issue:
+    """``Issue(...)`` without the frozen dataclass's nine ``object.__setattr__`` calls (an
+    invalid register has tens of thousands of issues): the same object, its attributes
+    given as one ``__dict__``.
 
     >>> _issue("required", "必須です", "案件一覧", "A2", 2, "案件ID", None, Severity.ERROR,
     ...        "deal_id") == Issue("required", "必須です", "案件一覧", "A2", 2, "案件ID", None,
     ...                            Severity.ERROR, "deal_id")
     True
     """
-    issue = object.__new__(Issue)
-    issue.__dict__.update(zip(_ISSUE_FIELDS, values))
+    issue = _new_object(Issue)
+    _set_attribute(issue, "__dict__", {
+        "code": code, "message": message, "tab": tab, "cell": cell, "row": row,
+        "column": column, "value": value, "severity": severity, "field": name})
     return issue
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
 
 
 def _padded(rows: list[list[CellValue]], width: int) -> list[list[CellValue]]:
@@ -331,7 +334,8 @@ def _parse_column(
     values = list(map(results.__getitem__, keys))
     bad = []
     if failures:
-        at = np.fromiter(map(failures.__contains__, keys), dtype=bool, count=len(keys))
+        at = np.fromiter(map(operator.is_, values, repeat(INVALID)), dtype=bool,
+                         count=len(values))
         bad = [(i, column[i], failures[keys[i]]) for i in np.flatnonzero(at).tolist()]
     return values, bad
 
@@ -449,8 +453,15 @@ def validate_register(
             parsed[fld.name] = values if dense else [values[i] for i in keep_index.tolist()]
     report.rows = len(kept_rows)
     out = _Collector(grid.name, language, header)
+    # a column's cells with one bad value share its error: report them together
+    at: dict[tuple[str, int], tuple[Field, CoercionError, list[tuple[int, CellValue]]]] = {}
     for fld, index, raw, exc in errors_at:
-        out.cell(fld, first + index, raw, exc.code, **exc.params)
+        key = (fld.name, id(exc))
+        if key not in at:
+            at[key] = (fld, exc, [])
+        at[key][2].append((first + index, raw))
+    for fld, exc, where in at.values():
+        out.cells(fld, where, exc.code, **exc.params)
 
     needed = _check_required(schema, header, sheet_rows, kept_rows, parsed, out)
     # A missing column that only some stages require is an error only when a row needs it.
@@ -670,16 +681,18 @@ def _frame(
 ) -> pd.DataFrame:
     keep = np.fromiter(mask, dtype=bool, count=len(mask))
     columns: dict[str, Any] = {"_row": np.asarray(sheet_rows, dtype=np.int64)[keep]}
+    chosen = None if keep.all() else mask
     for fld in schema.fields:
         values = parsed[fld.name]
-        columns[fld.name] = _typed_column(fld, values, keep)
-    return pd.DataFrame(columns)
+        columns[fld.name] = _typed_column(fld, values, chosen)
+    return pd.DataFrame(columns, copy=False)  # the arrays were built for it alone
 
 
-def _typed_column(fld: Field, values: list[Any], keep: np.ndarray) -> Any:
+def _typed_column(fld: Field, values: list[Any], keep: Sequence[bool] | None) -> Any:
+    """The deals frame's column of ``fld``: ``values`` where ``keep`` is true (all: None)."""
     # rows with an INVALID cell are never kept, so only None needs handling here; every
     # column is built by one pass in C over the values (``dict.get(v, v)`` maps None only)
-    kept = values if keep.all() else list(compress(values, keep.tolist()))
+    kept = values if keep is None else list(compress(values, keep))
     count = len(kept)
     if fld.type == "date":
         # nanoseconds since 1970 of each distinct day; NaT is the smallest int64
@@ -698,7 +711,18 @@ def _typed_column(fld: Field, values: list[Any], keep: np.ndarray) -> Any:
         return pd.arrays.IntegerArray(numbers, _is_none(kept))
     if fld.type in ("percent", "number"):
         return np.fromiter(map(_NONE_AS_NAN.get, kept, kept), dtype=np.float64, count=count)
-    return np.fromiter(kept, dtype=object, count=count)
+    texts = np.fromiter(kept, dtype=object, count=count)
+    if _INFERS_TEXT and fld.type in _TEXT_TYPES and any(kept):
+        # texts only (blank: None, never ""), not all blank: the dtype pandas would infer,
+        # without inferring it
+        return pd.array(texts, dtype=_TEXT_DTYPE)
+    return texts
+
+
+#: what pandas makes of a column of texts (``str`` in pandas 3, ``object`` before)
+_TEXT_DTYPE = pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
+_INFERS_TEXT = isinstance(_TEXT_DTYPE, pd.StringDtype)
+_TEXT_TYPES = frozenset({"string", "text", "enum"})
 
 
 _NS_PER_DAY = 86_400 * 10**9

@@ -225,7 +225,7 @@ def test_keys_by_hand():
 @given(st.lists(st.one_of(st.none(), st.integers(0, 10**12)), max_size=20),
        st.lists(st.booleans(), max_size=20))
 def test_typed_money_is_the_nullable_integer_array(values, mask):
-    keep = np.array((mask + [True] * len(values))[:len(values)], dtype=bool)
+    keep = (mask + [True] * len(values))[:len(values)]
     typed = _typed_column(SCHEMA.field("amount"), values, keep)
     kept = [v for v, k in zip(values, keep) if k]
     expected = pd.array(kept, dtype="Int64")
@@ -236,7 +236,7 @@ def test_typed_money_is_the_nullable_integer_array(values, mask):
 @given(st.lists(st.one_of(st.none(), st.dates(dt.date(1950, 1, 1), dt.date(2199, 12, 31))),
                 max_size=20))
 def test_typed_dates_are_datetime64(values):
-    typed = _typed_column(SCHEMA.field("expected_close"), values, np.ones(len(values), bool))
+    typed = _typed_column(SCHEMA.field("expected_close"), values, None)
     assert typed.dtype == np.dtype("datetime64[ns]")
     assert [None if pd.isna(t) else t.date() for t in pd.to_datetime(typed)] == values
 
@@ -261,6 +261,20 @@ def test_the_frame_keeps_its_types():
     assert pd.isna(deals["expected_close"][1])
     assert deals["stage"].tolist() == ["proposal", "won"]
     assert deals["_row"].tolist() == [2, 3]
+
+
+def test_an_issue_built_fast_is_an_issue():
+    """validate's _issue sets the frozen Issue's attributes at once: every field, no other."""
+    from dataclasses import fields
+
+    from sheetsync.issues import Issue, Severity
+    from sheetsync.validate import _issue
+
+    values = ("future_date", "m", "案件一覧", "J5", 5, "完了日", dt.date(2027, 1, 1),
+              Severity.WARNING, "closed_on")
+    fast, plain = _issue(*values), Issue(*values)
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    assert vars(fast) == vars(plain) and list(vars(fast)) == [f.name for f in fields(Issue)]
 
 
 def test_percent_cells_mixed_with_numbers_keep_their_meaning():
