@@ -226,7 +226,8 @@ def anchor_job(base: str, key_file: Path, sid: str, read_tabs: list[str],
         while first < len(values):
             size, stop = 0, first
             while stop < len(values) and (stop == first or size < ANCHOR_BODY_BYTES):
-                size += len(json.dumps(values[stop], ensure_ascii=False).encode()) + 1
+                # (requests encodes json= bodies ASCII-only: 日本語 as \uXXXX escapes)
+                size += len(json.dumps(values[stop])) + 1
                 stop += 1
             ws.update(values[first:stop], f"A{first + 1}", value_input_option="USER_ENTERED")
             first = stop
