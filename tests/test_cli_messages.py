@@ -368,8 +368,8 @@ def test_schema_show_with_a_missing_config_named_is_an_error(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize(("language", "line"), [
-    ("ja", "保護（パスワードなし）: 売上予測, 予測の推移, パイプライン増減, 受注率, 要フォロー案件, "
-           "担当者サマリー, ファネル, 入力エラー"),
+    ("ja", "保護（パスワードなし）: 売上予測, 予測の推移, パイプライン増減, 受注率, "
+           "要フォロー案件, 担当者サマリー, ファネル, 入力エラー"),
     ("en", "Protected (no password): Field definitions"),
 ])
 def test_schema_apply_on_a_workbook_says_the_protection_has_no_password(book, language, line):
