@@ -136,9 +136,8 @@ def run(config_path: Path, fmt: str, as_of: dt.date | None, dry_run: bool) -> No
 def _print_run(console: Console, result: pipeline.RunResult, config: Config,
                dry_run: bool) -> None:
     from .render import forecast_table, stale_table, summary_line
-    from .reports.forecast import landing_line
-
     from .reports import report
+    from .reports.forecast import landing_line
 
     language = config.language
     # only what is printed: the forecast rows and the first 10 follow-ups (the whole JSON
