@@ -62,8 +62,9 @@ def _anchor(spec: TabSpec, chart: ChartSpec) -> Any:
 def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     """Draw ``chart`` with openpyxl where :func:`chart_cell` puts it; return its parts."""
     from openpyxl import Workbook
-    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.chart import BarChart, LineChart, Reference, Series
     from openpyxl.chart.data_source import AxDataSource, StrRef
+    from openpyxl.chart.series import SeriesLabel
 
     wb = Workbook()
     ws = wb.active
@@ -90,8 +91,13 @@ def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     drawn.y_axis.delete = False
     header = spec.header_row
     for col in series_cols:
-        drawn.add_data(Reference(ws, min_col=col, min_row=header, max_row=max(last, header)),
-                       titles_from_data=True)
+        # the values are the charted rows only (they need not start at the first data row);
+        # the series is titled by its header cell, as on Google
+        values = Reference(ws, min_col=col, min_row=first, max_row=max(last, first))
+        series = Series(values)
+        series.tx = SeriesLabel(strRef=StrRef(
+            f"{quote_sheet(spec.name)}!{column_letter(col - 1)}{header}"))
+        drawn.series.append(series)
     cats = f"{quote_sheet(spec.name)}!${column_letter(cat_col - 1)}${first}:" \
            f"${column_letter(cat_col - 1)}${max(last, first)}"
     for series in drawn.series:
