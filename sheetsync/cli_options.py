@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from click.core import ParameterSource
 
 from .cli_messages import translate
 from .errors import ConfigError, SheetsyncError
@@ -124,14 +123,28 @@ def _parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None
         raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def _packaged_unless_present(ctx: click.Context, param: click.Parameter, value: Path
-                             ) -> Path | None:
-    """An optional config: ``None`` (the packaged schema) when ``./config.yaml`` was only the
-    default and is not there; a path given by ``--config`` or the variable must exist."""
-    defaulted = ctx.get_parameter_source(param.name or "") is ParameterSource.DEFAULT
-    if defaulted and _CONFIG_ENV not in os.environ and not value.exists():
-        return None
-    return value
+def _config_path(optional: bool) -> Callable[[click.Context, click.Parameter, Path | None],
+                                             Path | None]:
+    """The config the command reads: ``--config``, else ``$SHEETSYNC_CONFIG``, else
+    ``./config.yaml``. With ``optional``, a missing ``./config.yaml`` gives ``None`` (the
+    packaged schema); a path given by ``--config`` or the variable must exist.
+
+    Resolved here rather than by a callable default and ``get_parameter_source``: when the
+    source is recorded relative to the callback differs between click releases (8.4 records
+    it after), and the command must not depend on which one is installed.
+    """
+    def resolve(ctx: click.Context, param: click.Parameter, value: Path | None
+                ) -> Path | None:
+        if value is not None:
+            return value
+        named = os.environ.get(_CONFIG_ENV)
+        if named:
+            return Path(named)
+        default = Path("config.yaml")
+        if optional and not default.exists():
+            return None
+        return default
+    return resolve
 
 
 def config_option(func: F | None = None, *, optional: bool = False) -> Any:
@@ -144,9 +157,9 @@ def config_option(func: F | None = None, *, optional: bool = False) -> Any:
         return click.option(
             "--config", "-c", "config_path",
             type=click.Path(dir_okay=False, path_type=Path),
-            default=lambda: os.environ.get(_CONFIG_ENV, "config.yaml"),
-            show_default="config.yaml or $SHEETSYNC_CONFIG",
-            callback=_packaged_unless_present if optional else None,
+            default=None,
+            show_default="$SHEETSYNC_CONFIG or config.yaml",
+            callback=_config_path(optional),
             help="Configuration file (see config.example.yaml)"
                  + ("; without one, the packaged schema." if optional else "."),
         )(f)
