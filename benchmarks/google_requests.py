@@ -8,17 +8,19 @@ module named ``google`` would hide the ``google`` namespace package of google-au
 
 The emulator runs as a separate process (``python -m sheetsync.testing.emulator``) behind a
 counting proxy in this process: every Sheets API request the client sends passes through it,
-and it records the method, the request body's bytes and the answer's bytes (as JSON, not
-compressed: the proxy asks the emulator for identity encoding). The token endpoint is not
+with its headers as sent, and it records the method, the request body's bytes and the
+answer's bytes twice — on the wire (gzip-encoded when the client asks as Google wants it
+asked: ``Accept-Encoding: gzip`` and ``gzip`` in the User-Agent, which sheetsync does and
+a plain gspread client does not) and as decoded JSON. The token endpoint is not
 a Sheets API request and is left out of the counts.
 
 Per size: the synthetic register of ``benchmarks/registers.py`` (3 % messy cells, 0.5 %
 invalid) and a 目標 tab are loaded straight into the emulator; `sheetsync run` (the real
 CLI, in a subprocess) runs once to create the history snapshot, then once more — the
 steady state a scheduled job sees every time — and that run is measured: its requests, the
-bytes its reads received, the ratio of those bytes to the register's own values (one
-``values:batchGet`` of the register tab alone, the least any tool must download), and the
-client's peak RSS (``wait4``'s ``ru_maxrss`` of that subprocess).
+bytes its reads received (on the wire and decoded), their ratios to the register's own
+values (one plain ``values:batchGet`` of the register tab alone, as JSON: the least any
+tool must decode), and the client's peak RSS (``wait4``'s ``ru_maxrss`` of that subprocess).
 
 Next to it, the anchor a team would write instead: a plain gspread job doing the same
 read and writes as a gspread-dataframe script does — ``open_by_key``, ``get_all_values`` of
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import http.client
 import json
 import os
@@ -63,8 +66,8 @@ AS_OF = dt.date(2026, 11, 26)
 ANCHOR_BODY_BYTES = 9_000_000
 QUOTA_PER_MINUTE = 60  # read requests and write requests, each, per minute per user
 REGISTER = "案件一覧"
-_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding",
-        "content-encoding", "proxy-connection", "te", "upgrade"}
+_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
+        "proxy-connection", "te", "upgrade"}
 
 
 @dataclass
@@ -72,7 +75,10 @@ class Logged:
     method: str
     kind: str
     sent: int
+    #: the answer's bytes on the wire (gzip-encoded when the client asked as Google wants)
     received: int
+    #: the answer's JSON bytes once decoded (= received when it came plain)
+    decoded: int = 0
 
     @property
     def category(self) -> str:
@@ -128,13 +134,16 @@ class Proxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                # passed on as the client sent them (Accept-Encoding, User-Agent): the
+                # answer comes back gzip-encoded only if the client asked as Google wants
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
-                headers["Accept-Encoding"] = "identity"
                 conn = http.client.HTTPConnection(host, port, timeout=600)
                 conn.request(self.command, self.path, body=body or None, headers=headers)
                 answer = conn.getresponse()
-                data = answer.read()
+                data = answer.read()  # http.client does not decode: the wire bytes
                 conn.close()
+                zipped = (answer.getheader("Content-Encoding") or "").lower() == "gzip"
+                decoded = len(gzip.decompress(data)) if zipped and data else len(data)
                 self.send_response(answer.status, answer.reason)
                 for k, v in answer.getheaders():
                     if k.lower() not in _HOP:
@@ -145,7 +154,7 @@ class Proxy:
                 path = self.path.split("?")[0]
                 with proxy.lock:
                     proxy.log.append(Logged(self.command, kind_of(self.command, path),
-                                            len(body), len(data)))
+                                            len(body), len(data), decoded))
 
             do_GET = do_POST = do_PUT = do_DELETE = _forward
 
@@ -239,6 +248,9 @@ def summarise(entries: list[Logged]) -> dict[str, Any]:
     per_minute = QUOTA_PER_MINUTE / max(len(reads), len(writes), 1)
     return {"requests": len(entries), "reads": len(reads), "writes": len(writes),
             "read_mb": sum(e.received for e in reads) / 1e6,
+            "decoded_mb": sum(e.decoded for e in reads) / 1e6,
+            "read_wire_mb": [e.received / 1e6 for e in reads],
+            "read_decoded_mb": [e.decoded / 1e6 for e in reads],
             "sent_mb": sum(e.sent for e in writes) / 1e6,
             "largest_write_mb": max((e.sent for e in writes), default=0) / 1e6,
             "syncs_per_minute": per_minute,
@@ -311,21 +323,28 @@ def main() -> None:
             r = measure(size, Path(tmp))
         results.append(r)
         s, a, f = r["steady"], r["anchor"], r["first"]
-        ratio = s["read_mb"] / r["register_mb"] if r["register_mb"] else float("nan")
-        print(f"\n{size:,} deals (register values {r['register_mb']:.1f} MB)")
-        print(f"  {'':<22}{'requests':>9}{'reads':>7}{'writes':>7}{'read MB':>9}"
-              f"{'× register':>11}{'sent MB':>9}{'max MB':>8}{'syncs/min':>10}")
+        reg = r["register_mb"] or float("nan")
+        print(f"\n{size:,} deals (register values {r['register_mb']:.2f} MB as JSON)")
+        print(f"  {'':<22}{'requests':>9}{'reads':>7}{'writes':>7}{'wire MB':>9}"
+              f"{'× register':>11}{'JSON MB':>9}{'× register':>11}{'sent MB':>9}"
+              f"{'max MB':>8}{'syncs/min':>10}")
         for label, x in (("sheetsync (1st run)", f), ("sheetsync (steady)", s),
                          ("gspread anchor", a)):
-            rx = x["read_mb"] / r["register_mb"] if r["register_mb"] else float("nan")
             print(f"  {label:<22}{x['requests']:>9}{x['reads']:>7}{x['writes']:>7}"
-                  f"{x['read_mb']:>9.1f}{rx:>10.2f}×{x['sent_mb']:>9.1f}"
-                  f"{x['largest_write_mb']:>8.1f}{x['syncs_per_minute']:>10.1f}")
+                  f"{x['read_mb']:>9.2f}{x['read_mb'] / reg:>10.2f}×"
+                  f"{x['decoded_mb']:>9.1f}{x['decoded_mb'] / reg:>10.2f}×"
+                  f"{x['sent_mb']:>9.1f}{x['largest_write_mb']:>8.1f}"
+                  f"{x['syncs_per_minute']:>10.1f}")
+        reads = [k for k in s["kinds"] if k in ("spreadsheets.get", "values.batchGet")]
+        print("  steady reads, wire / JSON: " + " + ".join(
+            f"{k} {w:.2f} / {d:.1f} MB ({w / reg:.2f}× / {d / reg:.2f}×)"
+            for k, w, d in zip(reads, s["read_wire_mb"], s["read_decoded_mb"])))
         print("  steady run: " + " + ".join(
             f"{k} ({mb:.1f} MB)" for k, mb in zip(s["kinds"], s["sizes"])))
         print(f"  steady run: {r['seconds']:.1f} s wall, client peak RSS {r['rss_mb']:.0f} MB, "
-              f"reads {ratio:.2f}× the register's values; "
-              f"requests vs the anchor {s['requests']} / {a['requests']}")
+              f"reads {s['read_mb'] / reg:.2f}× the register's values on the wire "
+              f"({s['decoded_mb'] / reg:.2f}× decoded); requests vs the anchor "
+              f"{s['requests']} / {a['requests']}")
     if args.json:
         print(json.dumps(results, indent=1))
 

@@ -34,6 +34,10 @@ Implemented, with Google's JSON shapes and error messages:
   its editors (the service account of the token; an unknown bearer token without
   ``--strict-auth`` is ``anonymous@sheetsync-emulator.invalid``); deleting a sheet turns every
   formula reference to it into ``#REF!`` for good, even if a sheet of that name comes back;
+- answers gzip-encoded (``Content-Encoding: gzip``, the same JSON once decoded) only when
+  the request both accepts gzip and carries ``gzip`` in its User-Agent, as Google's APIs
+  do (:func:`.server.wants_gzip`); the request log records each answer's JSON and wire
+  sizes (``LoggedRequest.response_bytes``, ``wire_bytes``, ``content_encoding``);
 - request bodies are checked against the discovery document (unknown fields, wrong types and
   enum values are rejected like Google does); grids are limited to 10 million cells;
 - every write is all-or-nothing: it works on a copy-on-write version of the spreadsheet

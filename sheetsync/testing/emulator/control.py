@@ -56,6 +56,11 @@ class LoggedRequest:
     fault: str | None = None
     at: float = field(default_factory=time.time)
     raw_body: bytes | None = field(default=None, repr=False, compare=False)
+    #: the answer's body as JSON bytes, and as sent on the wire (smaller when gzip-encoded)
+    response_bytes: int = 0
+    wire_bytes: int = 0
+    #: ``gzip`` when the answer was sent gzip-encoded (see :func:`.server.wants_gzip`)
+    content_encoding: str | None = None
 
     @property
     def body(self) -> Any:

@@ -6,6 +6,7 @@ While a request is handled Python's cyclic garbage collector is paused (see
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import socket
@@ -176,7 +177,7 @@ class Handler(BaseHTTPRequestHandler):
         if entry.fault == AFTER_APPLY:
             self._drop()
             return
-        self._send(status, payload, headers)
+        self._send(status, payload, headers, entry)
 
     def _api(
         self,
@@ -236,7 +237,7 @@ class Handler(BaseHTTPRequestHandler):
             headers["Retry-After"] = f"{fault.retry_after:g}"
         entry.status = err.code
         self.server.log.add(entry)
-        self._send(err.code, err.body(), headers)
+        self._send(err.code, err.body(), headers, entry)
         raise _Dropped()
 
     def _drop(self) -> None:
@@ -247,17 +248,66 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
+    def _send(self, status: int, payload: Any, headers: dict[str, str],
+              entry: LoggedRequest | None = None) -> None:
         data = b"" if payload is None else _encode(payload, self.path)
+        decoded = len(data)
+        encoding = None
+        if data and wants_gzip(self.headers.get("Accept-Encoding"),
+                               self.headers.get("User-Agent")):
+            data = gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
+            encoding = "gzip"
+        if entry is not None:
+            entry.response_bytes, entry.wire_bytes = decoded, len(data)
+            entry.content_encoding = encoding
         self.send_response(status)
         if status != 204:
             self.send_header("Content-Type", "application/json; charset=UTF-8")
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.send_header("Content-Length", str(len(data)))
         for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
         if data:
             self.wfile.write(data)
+
+
+#: zlib's default level, what ``gzip`` on a command line uses
+GZIP_LEVEL = 6
+
+
+def wants_gzip(accept_encoding: str | None, user_agent: str | None) -> bool:
+    """Whether an answer goes gzip-encoded: as Google's APIs do, only when the request both
+    accepts it (``Accept-Encoding: gzip``) and says so in its User-Agent (which must contain
+    the string ``gzip``, e.g. ``my program (gzip)``). Either alone gets plain JSON — which
+    is what gspread's and google-auth's default ``python-requests/…`` agent gets.
+
+    >>> wants_gzip("gzip, deflate", "sheetsync/0.1.0 (gzip) python-requests/2.32.3")
+    True
+    >>> wants_gzip("gzip, deflate", "python-requests/2.32.3")
+    False
+    >>> wants_gzip(None, "my program (gzip)"), wants_gzip("gzip;q=0", "my program (gzip)")
+    (False, False)
+    """
+    if not accept_encoding or not user_agent or "gzip" not in user_agent:
+        return False
+    for item in accept_encoding.split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        q = params.strip().lower()
+        if q.startswith("q=") and _q_value(q[2:]) == 0:
+            continue
+        return True
+    return False
+
+
+def _q_value(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 1.0
 
 
 def _encode(payload: Any, path: str) -> bytes:
