@@ -330,7 +330,12 @@ def _parse_column(
             results[key] = parser(raw)
         except CoercionError as exc:
             results[key] = INVALID
-            failures[key] = exc
+            # without its traceback (nor the one of the error it replaced): a traceback
+            # holds this frame, whose ``failures`` holds the error — a cycle that would keep
+            # the column's lists alive until the garbage collector runs, and the pipeline
+            # pauses it
+            failures[key] = exc.with_traceback(None)
+            exc.__cause__ = exc.__context__ = None
     values = list(map(results.__getitem__, keys))
     bad = []
     if failures:
