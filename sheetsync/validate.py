@@ -23,8 +23,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import compress, repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -279,6 +280,40 @@ INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 _NUMERIC = frozenset({bool, int, float, PercentValue})
 
 
+class Coded(NamedTuple):
+    """A parsed column as codes: cell ``i``'s value is ``table[codes[i]]``.
+
+    A column that repeats its values (stages, dates, amounts) is worked on through its
+    distinct values: a mask or a typed array of the column is the distinct values' one,
+    taken by ``codes`` in one C pass — no Python call per cell.
+    """
+
+    table: list[Any]  # the distinct parsed values (None blank, INVALID bad)
+    codes: np.ndarray  # intp, one per cell
+
+    def mask(self, test: Callable[[Any], bool]) -> np.ndarray:
+        """``test(value)`` of every cell as a boolean array (``test`` runs per distinct
+        value)."""
+        return np.fromiter(map(test, self.table), dtype=bool, count=len(self.table))[
+            self.codes]
+
+    def blank(self) -> np.ndarray:
+        """Which cells are blank."""
+        return self.mask(_IS_NONE)
+
+    def has_blank(self) -> bool:
+        """Whether a cell may be blank: ``None`` is among the distinct values (after
+        :meth:`take`, maybe only among those of the rows left out)."""
+        return any(map(operator.is_, self.table, repeat(None)))
+
+    def take(self, rows: np.ndarray) -> Coded:
+        """The cells at positions ``rows`` (indices or a boolean mask)."""
+        return Coded(self.table, self.codes[rows])
+
+
+_IS_NONE: Callable[[Any], bool] = partial(operator.is_, None)
+
+
 def _parse_column(
     rows: Sequence[Sequence[CellValue]], col: int, parser: Parser
 ) -> tuple[list[Any], list[tuple[int, CellValue, CoercionError]]]:
@@ -288,8 +323,18 @@ def _parse_column(
     (``map``), which is what makes 100,000-row registers validate in well under a second.
     Every row must be at least ``col + 1`` cells wide (see :func:`_padded`).
     """
+    values, bad, _ = _parse_column_coded(rows, col, parser)
+    return values, bad
+
+
+def _parse_column_coded(
+    rows: Sequence[Sequence[CellValue]], col: int, parser: Parser
+) -> tuple[list[Any], list[tuple[int, CellValue, CoercionError]], Coded | None]:
+    """:func:`_parse_column`, and the column as :class:`Coded` when it is not text (texts
+    are mostly distinct: codes would not pay)."""
     column = [row[col] for row in rows]
-    if parser in (parse_text, parse_string):
+    text = parser in (parse_text, parse_string)
+    if text:
         kinds = set(map(type, column))
         if kinds <= _TEXT_KINDS:
             # text columns (IDs, names) are mostly distinct: trimming is all there is to do
@@ -297,7 +342,7 @@ def _parse_column(
             # one)
             trimmed = _trimmed(column, short=parser is parse_string)
             if trimmed is not None:
-                return trimmed, []
+                return trimmed, [], None
         distinct_values = set(column)
     else:
         # other columns repeat their values: the types of the distinct ones tell whether a
@@ -307,8 +352,9 @@ def _parse_column(
         if kinds & _NUMERIC or Uncalculated in kinds or (str in kinds and any(
                 v.__class__ is str and v.startswith("=") for v in distinct_values)):
             kinds = set(map(type, column))
-    if ((bool in kinds or PercentValue in kinds) and len(kinds & _NUMERIC) > 1) or (
-            Uncalculated in kinds and str in kinds):
+    typed_keys = ((bool in kinds or PercentValue in kinds) and len(kinds & _NUMERIC) > 1) or (
+        Uncalculated in kinds and str in kinds)
+    if typed_keys:
         # 1 == 1.0 == True and 0.8 == PercentValue(0.8) hash alike but parse differently;
         # so do a formula without its value and the same formula typed as text
         keys: list[Any] = list(zip(map(type, column), column))
@@ -336,13 +382,31 @@ def _parse_column(
             # pauses it
             failures[key] = exc.with_traceback(None)
             exc.__cause__ = exc.__context__ = None
-    values = list(map(results.__getitem__, keys))
+    count = len(column)
+    if text:
+        values = list(map(results.__getitem__, keys))
+        bad = []
+        if failures:
+            at = np.fromiter(map(operator.is_, values, repeat(INVALID)), dtype=bool,
+                             count=count)
+            bad = [(i, column[i], failures[keys[i]]) for i in np.flatnonzero(at).tolist()]
+        return values, bad, None
+    # each cell's code is the position of its raw value among the distinct ones
+    position = dict(zip(distinct, range(len(distinct))))
+    codes = np.fromiter(map(position.__getitem__, keys), dtype=np.intp, count=count)
+    table = list(map(results.__getitem__, distinct))
+    if not typed_keys and all(map(operator.is_, table, distinct)):
+        values = column  # every value is its own reading (dates, whole amounts typed)
+    else:
+        values = np.fromiter(table, dtype=object, count=len(table))[codes].tolist()
     bad = []
     if failures:
-        at = np.fromiter(map(operator.is_, values, repeat(INVALID)), dtype=bool,
-                         count=len(values))
-        bad = [(i, column[i], failures[keys[i]]) for i in np.flatnonzero(at).tolist()]
-    return values, bad
+        errors = list(map(failures.get, distinct))
+        at = np.flatnonzero(np.fromiter(map(operator.is_not, errors, repeat(None)),
+                                        dtype=bool, count=len(errors))[codes])
+        bad = [(i, column[i], errors[code])
+               for i, code in zip(at.tolist(), codes[at].tolist())]
+    return values, bad, Coded(table, codes)
 
 
 _TEXT_KINDS = frozenset({str, type(None)})
@@ -423,6 +487,8 @@ def validate_register(
     # -- cells: parse each distinct value of each column once -----------------------------
     body = _padded(grid.rows[header.row:], max(header.columns.values(), default=-1) + 1)
     parsed_all: dict[str, list[Any]] = {}
+    coded_all: dict[str, Coded] = {}  # the columns that repeat their values, as codes
+    failed: set[str] = set()  # the fields with a cell that does not parse
     errors_at: list[tuple[Field, int, CellValue, CoercionError]] = []
     filled = np.zeros(len(body), dtype=bool)
     all_filled = False
@@ -430,16 +496,22 @@ def validate_register(
         col = header.columns.get(fld.name)
         if col is None:
             continue
-        values, bad = _parse_column(body, col, field_parser(fld, language, owners))
+        values, bad, coded = _parse_column_coded(body, col, field_parser(fld, language, owners))
         if fld.roster and not owners:
             # no roster: one rep however the space is typed, shown as most reps write it
-            values = _canonical(values)
+            values, coded = _canonical(values), None
         parsed_all[fld.name] = values
+        if coded is not None:
+            coded_all[fld.name] = coded
+        if bad:
+            failed.add(fld.name)
         errors_at.extend((fld, index, raw, exc) for index, raw, exc in bad)
-        if all_filled or None not in values:
+        if all_filled:
+            continue
+        if not (coded.has_blank() if coded is not None else None in values):
             all_filled = True  # a column with no blank cell: no row is blank
         else:
-            filled |= ~_is_none(values)
+            filled |= ~(coded.blank() if coded is not None else _is_none(values))
     if all_filled:
         filled[:] = True
 
@@ -450,6 +522,8 @@ def validate_register(
     dense = len(keep_index) == len(body)
     kept_rows = body if dense else [body[i] for i in keep_index.tolist()]
     parsed: dict[str, list[Any]] = {}
+    coded_rows = coded_all if dense else {
+        name: coded.take(keep_index) for name, coded in coded_all.items()}
     for fld in fields:
         values = parsed_all.get(fld.name)
         if values is None:
@@ -468,7 +542,7 @@ def validate_register(
     for fld, exc, where in at.values():
         out.cells(fld, where, exc.code, **exc.params)
 
-    needed = _check_required(schema, header, sheet_rows, kept_rows, parsed, out)
+    needed = _check_required(schema, header, sheet_rows, kept_rows, parsed, out, coded_rows)
     # A missing column that only some stages require is an error only when a row needs it.
     report.extend(
         replace(i, severity=Severity.WARNING)
@@ -476,12 +550,16 @@ def validate_register(
         and not schema.field(i.field or "").required else i
         for i in header_issues
     )
-    _check_unique(schema, sheet_rows, parsed, out, grid, header)
+    _check_unique(schema, sheet_rows, parsed, out, grid, header, failed)
 
     bad_rows = out.bad_rows
-    valid_mask = ([r not in bad_rows for r in sheet_rows] if bad_rows
-                  else [True] * len(sheet_rows))
-    deals = _frame(schema, sheet_rows, parsed, valid_mask)
+    if bad_rows:
+        valid = ~np.isin(keep_index + first, np.fromiter(bad_rows, dtype=np.int64,
+                                                         count=len(bad_rows)))
+    else:
+        valid = np.ones(len(sheet_rows), dtype=bool)
+    valid_mask = valid.tolist()
+    deals = _frame(schema, sheet_rows, parsed, valid_mask, coded_rows, valid)
     _warn(schema, deals, _kept_columns(parsed, valid_mask), out, as_of, grid, header)
 
     out.issues.sort(key=lambda i: (i.row or 0, header.columns.get(i.field or "", -1)))
@@ -515,21 +593,25 @@ def _check_required(
     rows: list[list[CellValue]],
     parsed: dict[str, list[Any]],
     out: _Collector,
+    coded: dict[str, Coded] | None = None,
 ) -> set[str]:
-    """Flag blank required cells; return the unusable fields some row needed."""
+    """Flag blank required cells; return the unusable fields some row needed.
+
+    ``coded``: the columns already coded (see :class:`Coded`); others are coded here when
+    a rule depends on them.
+    """
     language = out.language
     needed: set[str] = set()
-    codes: dict[str, tuple[list[Any], np.ndarray]] = {}  # rule.on → its values, coded
+    codes: dict[str, Coded] = dict(coded or {})  # rule.on → its values, coded
 
     def member(name: str, allowed: frozenset[Any]) -> np.ndarray:
         """``parsed[name][i] in allowed`` for every row, from the column coded once."""
         if name not in codes:
             distinct = list(set(parsed[name]))
             index = {v: i for i, v in enumerate(distinct)}
-            codes[name] = distinct, np.fromiter(map(index.__getitem__, parsed[name]),
-                                                dtype=np.intp, count=len(parsed[name]))
-        distinct, coded = codes[name]
-        return np.array([v in allowed for v in distinct], dtype=bool)[coded]
+            codes[name] = Coded(distinct, np.fromiter(map(index.__getitem__, parsed[name]),
+                                                      dtype=np.intp, count=len(parsed[name])))
+        return codes[name].mask(allowed.__contains__)
 
     for fld in schema.fields:
         values = parsed[fld.name]
@@ -537,11 +619,14 @@ def _check_required(
         usable = fld.name not in header.unusable
         # one issue per cell: the first rule that needs it names the reason
         flagged: dict[int, tuple[str, dict[str, Any]]] = {}
-        if not (fld.required or fld.required_when) or None not in values:
+        if not (fld.required or fld.required_when):
+            continue
+        column_codes = codes.get(fld.name)
+        if not (column_codes.has_blank() if column_codes is not None else None in values):
             continue
         # the blank cells, and those no rule has claimed yet, as arrays: each rule then
         # costs one pass in C over the value it depends on, and Python only sees the hits
-        open_blank = _is_none(values)
+        open_blank = column_codes.blank() if column_codes is not None else _is_none(values)
         if fld.required:
             flagged.update((i, ("required", {})) for i in np.flatnonzero(open_blank).tolist())
             open_blank[:] = False
@@ -584,13 +669,17 @@ def _check_unique(
     out: _Collector,
     grid: Grid,
     header: HeaderMap,
+    failed: set[str] | None = None,
 ) -> None:
+    """Flag the cells of a unique field whose value another row holds too. ``failed``:
+    the fields with a cell that does not parse, when known (``None``: look)."""
     for fld in schema.fields:
         if not fld.unique:
             continue
         values = parsed[fld.name]
         present: Sequence[int]
-        if None in values or any(map(operator.is_, values, repeat(INVALID))):
+        if None in values or (any(map(operator.is_, values, repeat(INVALID)))
+                              if failed is None else fld.name in failed):
             present = [i for i, v in enumerate(values) if v is not None and v is not INVALID]
             keys = _match_keys([values[i] for i in present])
         else:  # every ID given and readable (the usual register): no list of positions
@@ -682,15 +771,54 @@ def empty_deals(schema: Schema) -> pd.DataFrame:
 
 
 def _frame(
-    schema: Schema, sheet_rows: list[int], parsed: dict[str, list[Any]], mask: list[bool]
+    schema: Schema, sheet_rows: list[int], parsed: dict[str, list[Any]], mask: list[bool],
+    coded: dict[str, Coded] | None = None, keep: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    keep = np.fromiter(mask, dtype=bool, count=len(mask))
+    """The deals frame: the rows where ``mask`` is true (``keep``: the same as an array,
+    when at hand). A column in ``coded`` is built from its codes."""
+    if keep is None:
+        keep = np.fromiter(mask, dtype=bool, count=len(mask))
     columns: dict[str, Any] = {"_row": np.asarray(sheet_rows, dtype=np.int64)[keep]}
-    chosen = None if keep.all() else mask
+    every = bool(keep.all())
+    chosen = None if every else mask
+    coded = coded or {}
     for fld in schema.fields:
-        values = parsed[fld.name]
-        columns[fld.name] = _typed_column(fld, values, chosen)
+        if fld.name in coded:
+            columns[fld.name] = _typed_coded(fld, coded[fld.name], None if every else keep)
+        else:
+            columns[fld.name] = _typed_column(fld, parsed[fld.name], chosen)
     return pd.DataFrame(columns, copy=False)  # the arrays were built for it alone
+
+
+def _typed_coded(fld: Field, coded: Coded, keep: np.ndarray | None) -> Any:
+    """:func:`_typed_column` of a coded column: the distinct values typed, then taken by
+    the codes of the rows ``keep`` selects (all: None) — one C pass per column."""
+    codes = coded.codes if keep is None else coded.codes[keep]
+    # rows with an INVALID cell are never kept: its entry only has to convert
+    table = [None if v is INVALID else v for v in coded.table]
+    size = len(table)
+    if fld.type == "date":
+        nat = np.iinfo(np.int64).min
+        ns = np.fromiter(((d.toordinal() - _EPOCH_ORDINAL) * _NS_PER_DAY
+                          if d is not None else nat for d in table), dtype=np.int64, count=size)
+        return ns[codes].view("datetime64[ns]")
+    if fld.type in ("money", "integer"):
+        try:
+            numbers = np.fromiter(map(_NONE_AS_ZERO.get, table, table), dtype=np.int64,
+                                  count=size)
+        except OverflowError:  # an integer field beyond 64 bits (money stops at 1兆円)
+            taken = np.fromiter(table, dtype=object, count=size)[codes].tolist()
+            return pd.array(taken, dtype="Int64")
+        return pd.arrays.IntegerArray(numbers[codes], _is_none(table)[codes])
+    if fld.type in ("percent", "number"):
+        return np.fromiter(map(_NONE_AS_NAN.get, table, table), dtype=np.float64,
+                           count=size)[codes]
+    texts = np.fromiter(table, dtype=object, count=size)[codes]
+    if _INFERS_TEXT and fld.type in _TEXT_TYPES and np.fromiter(
+            map(bool, table), dtype=bool, count=size)[codes].any():
+        # texts only (blank: None, never ""), not all blank: the dtype pandas would infer
+        return pd.array(texts, dtype=_TEXT_DTYPE)
+    return texts
 
 
 def _typed_column(fld: Field, values: list[Any], keep: Sequence[bool] | None) -> Any:

@@ -12,9 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import gc
 
-from sheetsync.grid import Grid
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sheetsync.grid import Grid, PercentValue, Uncalculated
 from sheetsync.schema import load_schema
-from sheetsync.validate import validate_register
+from sheetsync.validate import (
+    INVALID,
+    _parse_column,
+    _parse_column_coded,
+    _typed_coded,
+    _typed_column,
+    field_parser,
+    validate_register,
+)
 
 SCHEMA = load_schema()
 HEADER = ["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "見込金額", "受注予定日",
@@ -82,3 +95,58 @@ def test_issues_come_in_sheet_order_row_then_column():
         ("A2", "duplicate_id"), ("E2", "invalid_choice"), ("G2", "invalid_date"),
         ("H4", "required_when"), ("I4", "required_when"), ("F5", "negative_money"),
         ("A6", "duplicate_id")]
+
+
+# ------------------------------------------------------------- columns as codes
+
+CELLS = st.one_of(
+    st.none(), st.sampled_from(["", " ", "提案", "受注", "?", "A", "z", "120万円", "abc",
+                                "-5", "R8.3.31", "2026/2/30", "3/31", "80%", "0.8", "=A1"]),
+    st.integers(-2, 3), st.sampled_from([0.5, 1.0, 80.0, 1.5]), st.booleans(),
+    st.builds(PercentValue, st.sampled_from([0.3, 0.8, 1.0])),
+    st.dates(dt.date(1949, 12, 1), dt.date(2027, 1, 31)),
+    st.just(Uncalculated("=A1")),
+)
+CODED_FIELDS = ["stage", "rank", "probability", "amount", "expected_close", "closed_on"]
+
+
+@settings(max_examples=300)
+@given(st.lists(CELLS, max_size=30), st.sampled_from(CODED_FIELDS),
+       st.lists(st.booleans(), max_size=30))
+def test_a_coded_column_is_its_values(column, name, mask):
+    """The codes take the distinct readings back to every cell's reading, the errors are
+    the per-value path's, and the frame's column built from the codes is the one built
+    from the values, for any rows kept."""
+    fld = SCHEMA.field(name)
+    parser = field_parser(fld, "ja")
+    rows = [[v] for v in column]
+    values, bad, coded = _parse_column_coded(rows, 0, parser)
+    assert coded is not None
+    assert [coded.table[c] for c in coded.codes.tolist()] == values
+    assert all(a is b for a, b in zip(np.array(coded.table, dtype=object)[coded.codes],
+                                      values))
+    assert (values, [(i, type(r), r, e.code) for i, r, e in bad]) == (
+        lambda v, b: (v, [(i, type(r), r, e.code) for i, r, e in b]))(
+            *_parse_column(rows, 0, parser))
+    assert coded.blank().tolist() == [v is None for v in values]
+    assert coded.has_blank() == (None in values)
+    # the frame keeps rows without an error only
+    chosen = (mask + [True] * len(values))[:len(values)]
+    keep = np.array([m and v is not INVALID for m, v in zip(chosen, values)], dtype=bool)
+    from_codes = _typed_coded(fld, coded, keep)
+    from_values = _typed_column(fld, values, keep.tolist())
+    assert pd.Series(from_codes).equals(pd.Series(from_values))
+    assert pd.Series(from_codes).dtype == pd.Series(from_values).dtype
+    assert pd.Series(_typed_coded(fld, coded.take(keep), None)).equals(pd.Series(from_values))
+
+
+def test_codes_by_hand():
+    """120万円 typed twice and ¥1,200,000 once: two distinct raw values, one reading each;
+    the blank and the bad one have their own codes."""
+    rows = [["120万円"], [None], ["¥1,200,000"], ["abc"], ["120万円"]]
+    values, bad, coded = _parse_column_coded(rows, 0, field_parser(SCHEMA.field("amount"),
+                                                                   "ja"))
+    assert values == [1_200_000, None, 1_200_000, INVALID, 1_200_000]
+    assert [(i, raw, exc.code) for i, raw, exc in bad] == [(3, "abc", "invalid_money")]
+    assert len(coded.table) == 4 and coded.codes[0] == coded.codes[4] != coded.codes[2]
+    assert coded.blank().tolist() == [False, True, False, False, False]
