@@ -34,7 +34,7 @@ from xml.etree import ElementTree as ET
 
 from ...errors import BackendError
 from ...grid import CellValue, Grid, PercentValue, TabInfo, Uncalculated, serial_to_datetime
-from ..number_format import OTHER, PERCENT, classify_format_id
+from ..number_format import DATE, OTHER, PERCENT, classify_format_id
 from .package import (
     REL_SHARED_STRINGS,
     REL_STYLES,
@@ -253,7 +253,9 @@ class _Texts(dict[bytes, "str | None"]):
         self.texts = texts
 
     def __missing__(self, raw: bytes) -> str | None:
-        value = self[raw] = self.texts[raw.decode("utf-8", "replace")]
+        # most inline texts of a register are unique (deal names, IDs): decode directly,
+        # the bytes key is the cache
+        value = self[raw] = decode(raw.decode("utf-8", "replace")) or None
         return value
 
 
@@ -281,10 +283,13 @@ class _Converter:
 
     def number(self, v: bytes, skind: int) -> CellValue:
         if skind == OTHER:
-            if b"." in v or b"E" in v or b"e" in v:
+            try:
+                return int(v)  # amounts, counts: integral text, the common case
+            except ValueError:
+                if b"." not in v and b"E" not in v and b"e" not in v:
+                    raise  # "inf", "nan", "12x": text, as before
                 f = float(v)
                 return int(f) if f.is_integer() else f
-            return int(v)
         if skind == PERCENT:
             return PercentValue(float(v))
         found = self.dates.get(v)
@@ -379,6 +384,7 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
     texts = conv.texts
     strings = conv.strings
     number = conv.number
+    dates = conv.dates
     value_of = conv.value
     row_r = _ROW_R_RE.search
     val: CellValue
@@ -442,9 +448,14 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
                         val = None
                 elif tcode == T_N and skind == OTHER:
                     try:
-                        val = number(v, OTHER)
+                        val = int(v)
                     except ValueError:
-                        val = texts[v]
+                        try:
+                            val = number(v, OTHER)
+                        except ValueError:
+                            val = texts[v]
+                elif tcode == T_N and skind == DATE and v in dates:
+                    val = dates[v]
                 else:
                     val = value_of(v, tcode, skind)
             if val is None:
