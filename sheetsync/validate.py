@@ -209,6 +209,9 @@ class _Collector:
         self.bad_rows: set[int] = set()
         # the same bad value tends to recur down a column: render its message once
         self._messages: dict[tuple[Any, ...], str] = {}
+        # each issue's place in sheet order (row, then column; see :meth:`in_order`)
+        self._width = max(header.columns.values(), default=-1) + 2
+        self._places: list[np.ndarray] = []
 
     def cell(
         self, fld: Field, sheet_row: int, raw: CellValue, code: str,
@@ -228,6 +231,8 @@ class _Collector:
         letters = column_letters(col + 1) if col is not None else None
         messages = self._messages
         append = self.issues.append
+        tab = self.tab
+        new, set_attribute = _new_object, _set_attribute
         rows: list[int] = []
         for sheet_row, raw in where:
             key = (code, raw.__class__, raw, column, extra)
@@ -235,12 +240,27 @@ class _Collector:
             if message is None:
                 message = messages[key] = render(
                     code, self.language, value=display_value(raw), column=column, **params)
-            append(_issue(code, message, self.tab,
-                          None if letters is None else f"{letters}{sheet_row}",
-                          sheet_row, column, raw, severity, name))
+            # what _issue does, inline (tens of thousands of times on an invalid register)
+            issue = new(Issue)
+            set_attribute(issue, "__dict__", {
+                "code": code, "message": message, "tab": tab,
+                "cell": None if letters is None else f"{letters}{sheet_row}",
+                "row": sheet_row, "column": column, "value": raw, "severity": severity,
+                "field": name})
+            append(issue)
             rows.append(sheet_row)
+        self._places.append(np.asarray(rows, dtype=np.int64) * self._width
+                            + (0 if col is None else col + 1))
         if severity is Severity.ERROR:
             self.bad_rows.update(rows)
+
+    def in_order(self) -> list[Issue]:
+        """The issues by row, then by column (a cell's issues in the order found): the
+        order of ``sorted(issues, key=lambda i: (i.row, columns.get(i.field, -1)))``."""
+        if not self._places:
+            return []
+        order = np.argsort(np.concatenate(self._places), kind="stable")
+        return list(map(self.issues.__getitem__, order.tolist()))
 
 
 def _issue(code: str, message: str, tab: str, cell: str | None, row: int, column: str,
@@ -323,15 +343,22 @@ def _parse_column(
     (``map``), which is what makes 100,000-row registers validate in well under a second.
     Every row must be at least ``col + 1`` cells wide (see :func:`_padded`).
     """
-    values, bad, _ = _parse_column_coded(rows, col, parser)
-    return values, bad
+    values, failed, _ = _parse_column_coded(rows, col, parser)
+    bad = [(i, raw, exc) for exc, where, raws in failed for i, raw in zip(where, raws)]
+    return values, sorted(bad, key=operator.itemgetter(0))
+
+
+#: the cells of a column that share one parse error: the error, their positions, their raw
+#: values
+Failure = tuple[CoercionError, list[int], list[CellValue]]
 
 
 def _parse_column_coded(
     rows: Sequence[Sequence[CellValue]], col: int, parser: Parser
-) -> tuple[list[Any], list[tuple[int, CellValue, CoercionError]], Coded | None]:
-    """:func:`_parse_column`, and the column as :class:`Coded` when it is not text (texts
-    are mostly distinct: codes would not pay)."""
+) -> tuple[list[Any], list[Failure], Coded | None]:
+    """:func:`_parse_column` with the failures grouped by error (positions ascending), and
+    the column as :class:`Coded` when it is not text (texts are mostly distinct: codes
+    would not pay)."""
     column = [row[col] for row in rows]
     text = parser in (parse_text, parse_string)
     if text:
@@ -385,12 +412,17 @@ def _parse_column_coded(
     count = len(column)
     if text:
         values = list(map(results.__getitem__, keys))
-        bad = []
+        grouped: dict[int, Failure] = {}
         if failures:
             at = np.fromiter(map(operator.is_, values, repeat(INVALID)), dtype=bool,
                              count=count)
-            bad = [(i, column[i], failures[keys[i]]) for i in np.flatnonzero(at).tolist()]
-        return values, bad, None
+            for i in np.flatnonzero(at).tolist():
+                exc = failures[keys[i]]
+                if id(exc) not in grouped:
+                    grouped[id(exc)] = (exc, [], [])
+                grouped[id(exc)][1].append(i)
+                grouped[id(exc)][2].append(column[i])
+        return values, list(grouped.values()), None
     # each cell's code is the position of its raw value among the distinct ones
     position = dict(zip(distinct, range(len(distinct))))
     codes = np.fromiter(map(position.__getitem__, keys), dtype=np.intp, count=count)
@@ -399,14 +431,20 @@ def _parse_column_coded(
         values = column  # every value is its own reading (dates, whole amounts typed)
     else:
         values = np.fromiter(table, dtype=object, count=len(table))[codes].tolist()
-    bad = []
+    failed: list[Failure] = []
     if failures:
         errors = list(map(failures.get, distinct))
         at = np.flatnonzero(np.fromiter(map(operator.is_not, errors, repeat(None)),
                                         dtype=bool, count=len(errors))[codes])
-        bad = [(i, column[i], errors[code])
-               for i, code in zip(at.tolist(), codes[at].tolist())]
-    return values, bad, Coded(table, codes)
+        # the failing cells grouped by code (a stable sort keeps each group's rows in order)
+        failing = codes[at]
+        order = np.argsort(failing, kind="stable")
+        at, failing = at[order], failing[order]
+        starts = np.flatnonzero(np.diff(failing)) + 1
+        for where, code in zip(np.split(at, starts), failing[np.r_[0, starts]].tolist()):
+            positions = where.tolist()
+            failed.append((errors[code], positions, list(map(column.__getitem__, positions))))
+    return values, failed, Coded(table, codes)
 
 
 _TEXT_KINDS = frozenset({str, type(None)})
@@ -489,7 +527,7 @@ def validate_register(
     parsed_all: dict[str, list[Any]] = {}
     coded_all: dict[str, Coded] = {}  # the columns that repeat their values, as codes
     failed: set[str] = set()  # the fields with a cell that does not parse
-    errors_at: list[tuple[Field, int, CellValue, CoercionError]] = []
+    errors_at: list[tuple[Field, list[Failure]]] = []
     filled = np.zeros(len(body), dtype=bool)
     all_filled = False
     for fld in fields:
@@ -505,7 +543,7 @@ def validate_register(
             coded_all[fld.name] = coded
         if bad:
             failed.add(fld.name)
-        errors_at.extend((fld, index, raw, exc) for index, raw, exc in bad)
+            errors_at.append((fld, bad))
         if all_filled:
             continue
         if not (coded.has_blank() if coded is not None else None in values):
@@ -533,14 +571,9 @@ def validate_register(
     report.rows = len(kept_rows)
     out = _Collector(grid.name, language, header)
     # a column's cells with one bad value share its error: report them together
-    at: dict[tuple[str, int], tuple[Field, CoercionError, list[tuple[int, CellValue]]]] = {}
-    for fld, index, raw, exc in errors_at:
-        key = (fld.name, id(exc))
-        if key not in at:
-            at[key] = (fld, exc, [])
-        at[key][2].append((first + index, raw))
-    for fld, exc, where in at.values():
-        out.cells(fld, where, exc.code, **exc.params)
+    for fld, column_failures in errors_at:
+        for exc, where, raws in column_failures:
+            out.cells(fld, zip([first + i for i in where], raws), exc.code, **exc.params)
 
     needed = _check_required(schema, header, sheet_rows, kept_rows, parsed, out, coded_rows)
     # A missing column that only some stages require is an error only when a row needs it.
@@ -562,8 +595,7 @@ def validate_register(
     deals = _frame(schema, sheet_rows, parsed, valid_mask, coded_rows, valid)
     _warn(schema, deals, _kept_columns(parsed, valid_mask), out, as_of, grid, header)
 
-    out.issues.sort(key=lambda i: (i.row or 0, header.columns.get(i.field or "", -1)))
-    report.extend(out.issues)
+    report.extend(out.in_order())
     report.excluded_rows = len(out.bad_rows)
     return ValidationResult(
         report, deals, header, grid.name, parsed, sheet_rows, set(out.bad_rows)

@@ -120,14 +120,21 @@ def test_a_coded_column_is_its_values(column, name, mask):
     fld = SCHEMA.field(name)
     parser = field_parser(fld, "ja")
     rows = [[v] for v in column]
-    values, bad, coded = _parse_column_coded(rows, 0, parser)
+    values, failed, coded = _parse_column_coded(rows, 0, parser)
     assert coded is not None
     assert [coded.table[c] for c in coded.codes.tolist()] == values
     assert all(a is b for a, b in zip(np.array(coded.table, dtype=object)[coded.codes],
                                       values))
-    assert (values, [(i, type(r), r, e.code) for i, r, e in bad]) == (
-        lambda v, b: (v, [(i, type(r), r, e.code) for i, r, e in b]))(
-            *_parse_column(rows, 0, parser))
+    # the failures grouped by error: each cell once, rows ascending in a group, one error
+    # object per distinct raw value
+    cells = [(i, type(raw), raw, exc.code) for exc, where, raws in failed
+             for i, raw in zip(where, raws)]
+    assert all(where == sorted(where) for _, where, _ in failed)
+    assert len({id(exc) for exc, _, _ in failed}) == len(failed)
+    plain_values, plain_bad = _parse_column(rows, 0, parser)
+    assert values == plain_values
+    assert sorted(cells) == [(i, type(r), r, e.code) for i, r, e in plain_bad]
+    assert [i for i, *_ in plain_bad] == sorted(i for i, *_ in cells)
     assert coded.blank().tolist() == [v is None for v in values]
     assert coded.has_blank() == (None in values)
     # the frame keeps rows without an error only
@@ -144,9 +151,12 @@ def test_codes_by_hand():
     """120万円 typed twice and ¥1,200,000 once: two distinct raw values, one reading each;
     the blank and the bad one have their own codes."""
     rows = [["120万円"], [None], ["¥1,200,000"], ["abc"], ["120万円"]]
-    values, bad, coded = _parse_column_coded(rows, 0, field_parser(SCHEMA.field("amount"),
-                                                                   "ja"))
-    assert values == [1_200_000, None, 1_200_000, INVALID, 1_200_000]
-    assert [(i, raw, exc.code) for i, raw, exc in bad] == [(3, "abc", "invalid_money")]
+    rows.append(["abc"])
+    values, failed, coded = _parse_column_coded(rows, 0, field_parser(
+        SCHEMA.field("amount"), "ja"))
+    assert values == [1_200_000, None, 1_200_000, INVALID, 1_200_000, INVALID]
+    assert [(exc.code, where, raws) for exc, where, raws in failed] == [
+        ("invalid_money", [3, 5], ["abc", "abc"])]
     assert len(coded.table) == 4 and coded.codes[0] == coded.codes[4] != coded.codes[2]
-    assert coded.blank().tolist() == [False, True, False, False, False]
+    assert coded.codes[3] == coded.codes[5]
+    assert coded.blank().tolist() == [False, True, False, False, False, False]

@@ -34,7 +34,7 @@ from xml.etree import ElementTree as ET
 
 from ...errors import BackendError
 from ...grid import CellValue, Grid, PercentValue, TabInfo, Uncalculated, serial_to_datetime
-from ..number_format import DATE, OTHER, PERCENT, classify_format_id
+from ..number_format import OTHER, PERCENT, classify_format_id
 from .package import (
     REL_SHARED_STRINGS,
     REL_STYLES,
@@ -253,9 +253,7 @@ class _Texts(dict[bytes, "str | None"]):
         self.texts = texts
 
     def __missing__(self, raw: bytes) -> str | None:
-        # most inline texts of a register are unique (deal names, IDs): decode directly,
-        # the bytes key is the cache
-        value = self[raw] = decode(raw.decode("utf-8", "replace")) or None
+        value = self[raw] = self.texts[raw.decode("utf-8", "replace")]
         return value
 
 
@@ -283,13 +281,10 @@ class _Converter:
 
     def number(self, v: bytes, skind: int) -> CellValue:
         if skind == OTHER:
-            try:
-                return int(v)  # amounts, counts: integral text, the common case
-            except ValueError:
-                if b"." not in v and b"E" not in v and b"e" not in v:
-                    raise  # "inf", "nan", "12x": text, as before
+            if b"." in v or b"E" in v or b"e" in v:
                 f = float(v)
                 return int(f) if f.is_integer() else f
+            return int(v)
         if skind == PERCENT:
             return PercentValue(float(v))
         found = self.dates.get(v)
@@ -384,7 +379,6 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
     texts = conv.texts
     strings = conv.strings
     number = conv.number
-    dates = conv.dates
     value_of = conv.value
     row_r = _ROW_R_RE.search
     val: CellValue
@@ -448,14 +442,9 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
                         val = None
                 elif tcode == T_N and skind == OTHER:
                     try:
-                        val = int(v)
+                        val = number(v, OTHER)
                     except ValueError:
-                        try:
-                            val = number(v, OTHER)
-                        except ValueError:
-                            val = texts[v]
-                elif tcode == T_N and skind == DATE and v in dates:
-                    val = dates[v]
+                        val = texts[v]
                 else:
                     val = value_of(v, tcode, skind)
             if val is None:
