@@ -1,5 +1,5 @@
 """`python -m sheetsync` runs the command line."""
 
-from .cli import entry
+from .cli import main
 
-entry()
+main()

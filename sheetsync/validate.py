@@ -317,6 +317,12 @@ class Coded(NamedTuple):
         return np.fromiter(map(test, self.table), dtype=bool, count=len(self.table))[
             self.codes]
 
+    def array(self, convert: Callable[[Any], Any], dtype: Any) -> np.ndarray:
+        """``convert(value)`` of every cell as an array of ``dtype`` (``convert`` runs per
+        distinct value)."""
+        return np.fromiter(map(convert, self.table), dtype=dtype, count=len(self.table))[
+            self.codes]
+
     def blank(self) -> np.ndarray:
         """Which cells are blank."""
         return self.mask(_IS_NONE)
@@ -593,7 +599,8 @@ def validate_register(
         valid = np.ones(len(sheet_rows), dtype=bool)
     valid_mask = valid.tolist()
     deals = _frame(schema, sheet_rows, parsed, valid_mask, coded_rows, valid)
-    _warn(schema, deals, _kept_columns(parsed, valid_mask), out, as_of, grid, header)
+    _warn(schema, deals, _kept_columns(parsed, valid_mask), out, as_of, grid, header,
+          _kept_coded(coded_rows, valid))
 
     report.extend(out.in_order())
     report.excluded_rows = len(out.bad_rows)
@@ -613,6 +620,21 @@ def _kept_columns(parsed: dict[str, list[Any]], valid: list[bool]
             return parsed[name]
         if name not in selected:
             selected[name] = list(compress(parsed[name], valid))
+        return selected[name]
+
+    return kept
+
+
+def _kept_coded(coded: dict[str, Coded], valid: np.ndarray) -> Callable[[str], Coded | None]:
+    """``name`` → the coded column of the rows without an error (None: not coded)."""
+    every = bool(valid.all())
+    selected: dict[str, Coded] = {}
+
+    def kept(name: str) -> Coded | None:
+        if name not in coded or every:
+            return coded.get(name)
+        if name not in selected:
+            selected[name] = coded[name].take(valid)
         return selected[name]
 
     return kept
@@ -907,12 +929,14 @@ def _warn(
     as_of: dt.date | None,
     grid: Grid,
     header: HeaderMap,
+    kept_coded: Callable[[str], Coded | None] | None = None,
 ) -> None:
     """Warnings never exclude a row: several owners on one client, closed-stage contradictions.
 
-    ``kept(name)`` is the parsed column of the rows in ``deals`` (in sheet order). Each
-    check selects its rows with array operations; only the rows it warns about are visited
-    one by one.
+    ``kept(name)`` is the parsed column of the rows in ``deals`` (in sheet order), and
+    ``kept_coded(name)`` the same as codes when the column is coded (else None). Each check
+    selects its rows with array operations; only the rows it warns about are visited one
+    by one.
     """
     if deals.empty:
         return
@@ -922,13 +946,29 @@ def _warn(
     sheet_rows = deals["_row"].to_numpy()
     stages = kept("stage")
 
+    def member(name: str, allowed: frozenset[Any]) -> np.ndarray:
+        coded = kept_coded(name) if kept_coded is not None else None
+        return coded.mask(allowed.__contains__) if coded is not None else _member(
+            kept(name), allowed)
+
+    def numbers(name: str, of: dict[Any, float]) -> np.ndarray:
+        """``of`` each value of column ``name`` (NaN when not in ``of``) as floats."""
+        coded = kept_coded(name) if kept_coded is not None else None
+        def get(value: Any) -> float:
+            return of.get(value, np.nan)
+
+        if coded is not None:
+            return coded.array(get, float)
+        values = kept(name)
+        return np.fromiter(map(get, values), dtype=float, count=len(values))
+
     def raw(name: str, sheet_row: int) -> CellValue:
         col = header.columns.get(name)
         return grid.cell(sheet_row, col + 1) if col is not None else None
 
     # several owners approaching one client at once; a parked (hold) deal is open but
     # nobody is approaching the client with it, so it does not count
-    active = _member(stages, frozenset(schema.open_stages() - schema.hold_stages()))
+    active = member("stage", frozenset(schema.open_stages() - schema.hold_stages()))
     if active.any() and {"client", "owner"} <= set(header.columns):
         chosen = active.tolist()
         open_deals = {name: list(compress(kept(name), chosen)) for name in ("client", "owner")}
@@ -964,19 +1004,18 @@ def _warn(
             _same_contact_warnings(schema, open_deals, keys, out, raw, language)
 
     # closed deals with a 受注確率 or a 確度 that contradicts the outcome
-    closed = _member(stages, frozenset(schema.closed_stages()))
+    closed = member("stage", frozenset(schema.closed_stages()))
     probability = deals["probability"].to_numpy()
-    ranks = kept("rank")
-    closed &= ~np.isnan(probability) | ~_is_none(ranks)
+    rank_field = schema.field("rank")
+    rank_probability = {c.value: _percent(c.probability) for c in rank_field.choices}
+    ranked = ~member("rank", frozenset({None}))
+    closed &= ~np.isnan(probability) | ranked
     if closed.any():
-        chosen = closed.tolist()
-        closed_stages = list(compress(stages, chosen))
-        count = len(closed_stages)
+        closed_stages = list(map(stages.__getitem__, np.flatnonzero(closed).tolist()))
         rows = sheet_rows[closed]
         # a closed stage's probability (受注 100, 失注 0) against the 受注確率 typed
         stage_probability = {v: _percent(c.probability) for v, c in stage_info.items()}
-        expected = np.fromiter(map(stage_probability.__getitem__, closed_stages),
-                               dtype=float, count=count)
+        expected = numbers("stage", stage_probability)[closed]
         typed = probability[closed]
         probability_field = schema.field("probability")
         for i in np.flatnonzero(~np.isnan(typed) & (typed != expected)).tolist():
@@ -988,14 +1027,11 @@ def _warn(
                 expected=f"{info.probability:g}",
             )
         # won with a 確度 below 50 %, lost with one above
-        rank_field = schema.field("rank")
-        rank_probability = {c.value: _percent(c.probability) for c in rank_field.choices}
-        pct = np.fromiter(map(rank_probability.get, compress(ranks, chosen), repeat(np.nan)),
-                          dtype=float, count=count)
-        won = _member(closed_stages, frozenset(v for v, c in stage_info.items()
-                                               if c.outcome == "won"))
-        lost = _member(closed_stages, frozenset(v for v, c in stage_info.items()
-                                                if c.outcome == "lost"))
+        pct = numbers("rank", rank_probability)[closed]
+        won = member("stage", frozenset(v for v, c in stage_info.items()
+                                        if c.outcome == "won"))[closed]
+        lost = member("stage", frozenset(v for v, c in stage_info.items()
+                                         if c.outcome == "lost"))[closed]
         for i in np.flatnonzero((won & (pct < 50)) | (lost & (pct > 50))).tolist():
             info = stage_info[closed_stages[i]]
             out.cell(
