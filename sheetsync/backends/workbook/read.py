@@ -27,14 +27,15 @@ big ones are scanned, which is what keeps a 100,000-row read near 1.5 s.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
 from ...errors import BackendError
 from ...grid import CellValue, Grid, PercentValue, TabInfo, Uncalculated, serial_to_datetime
-from ..number_format import OTHER, PERCENT, classify_format_id
+from ..number_format import DATE, OTHER, PERCENT, classify_format_id
 from .package import (
     REL_SHARED_STRINGS,
     REL_STYLES,
@@ -253,7 +254,9 @@ class _Texts(dict[bytes, "str | None"]):
         self.texts = texts
 
     def __missing__(self, raw: bytes) -> str | None:
-        value = self[raw] = self.texts[raw.decode("utf-8", "replace")]
+        # most inline texts of a register are unique (deal names, IDs): decode directly,
+        # the bytes key is the cache
+        value = self[raw] = decode(raw.decode("utf-8", "replace")) or None
         return value
 
 
@@ -281,10 +284,13 @@ class _Converter:
 
     def number(self, v: bytes, skind: int) -> CellValue:
         if skind == OTHER:
-            if b"." in v or b"E" in v or b"e" in v:
+            try:
+                return int(v)  # amounts, counts: integral text, the common case
+            except ValueError:
+                if b"." not in v and b"E" not in v and b"e" not in v:
+                    raise  # "inf", "nan", "12x": text, as before
                 f = float(v)
                 return int(f) if f.is_integer() else f
-            return int(v)
         if skind == PERCENT:
             return PercentValue(float(v))
         found = self.dates.get(v)
@@ -355,20 +361,77 @@ class _Columns(dict[bytes, int]):
 def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
     """Rows of one worksheet part: gaps filled with ``None``, trailing empties trimmed.
     :class:`SheetDamage` when the part is cut short or beyond Excel's limits."""
-    prefix = _prefix(xml[:2048])
+    return parse_sheet_pieces((xml,), conv)
+
+
+def _windows(pieces: Iterable[bytes], pb: bytes) -> Iterator[tuple[bytes, int, int]]:
+    """``(buffer, start, stop)``: the sheet's data in slices of about :data:`CHUNK` that
+    end at a ``<row``, as the pieces of the part arrive; raises :class:`SheetDamage` when
+    the part or its data is cut short (checked once its end is seen)."""
+    source = iter(pieces)
+    buf = b""
+    data_open, row_open = b"<" + pb + b"sheetData", b"<" + pb + b"row"
+    data_close, root_close = b"</" + pb + b"sheetData>", b"</" + pb + b"worksheet>"
+
+    def drained(tail: bytes) -> bytes:  # the part's last bytes, the rest read and dropped
+        for piece in source:
+            tail = (tail + piece)[-1024:]
+        return tail
+
+    while True:  # the <sheetData> tag, whole
+        start = buf.find(data_open)
+        if start >= 0 and buf.find(b">", start) >= 0:
+            break
+        piece = next(source, None)
+        if piece is None:
+            break
+        buf += piece
+    if start < 0 or buf.find(b">", start) < 0:
+        if not _ends_with(buf, root_close):
+            raise SheetDamage("the sheet is cut short")
+        return
+    if re.match(rb"<(?:\w+:)?sheetData\b[^>]*/>", buf[start:start + 256]):  # no data
+        if not _ends_with(drained(buf[-1024:]), root_close):
+            raise SheetDamage("the sheet is cut short")
+        return
+    pos = start
+    end = buf.find(data_close, pos)
+    while end < 0:
+        piece = next(source, None)
+        if piece is None:
+            break
+        cut = buf.rfind(row_open, pos)
+        if cut > pos:  # the complete rows so far
+            yield buf, pos, cut
+            pos = cut
+        buf = buf[pos:] + piece
+        pos = 0
+        end = buf.find(data_close)
+    if end < 0:  # the part ended inside its data
+        if not _ends_with(buf, root_close):
+            raise SheetDamage("the sheet is cut short")
+        raise SheetDamage("the sheet's data is cut short")
+    while pos < end:
+        stop = buf.find(row_open, pos + CHUNK, end) if pos + CHUNK < end else end
+        if stop < 0:
+            stop = end
+        yield buf, pos, stop
+        pos = stop
+    if not _ends_with(drained(buf[-1024:]), root_close):
+        raise SheetDamage("the sheet is cut short")
+
+
+def parse_sheet_pieces(pieces: Iterable[bytes], conv: _Converter) -> list[list[CellValue]]:
+    """:func:`parse_sheet` of a part given in pieces (:meth:`Package.pieces`)."""
+    source = iter(pieces)
+    head = b""
+    for piece in source:  # the root element's namespace prefix is in the first 2 KB
+        head += piece
+        if len(head) >= 2048:
+            break
+    prefix = _prefix(head[:2048])
     cell_re, value_re, inline_re = _sheet_patterns(prefix)
     pb = prefix.encode()
-    if not _ends_with(xml, b"</" + pb + b"worksheet>"):
-        raise SheetDamage("the sheet is cut short")
-    start = xml.find(b"<" + pb + b"sheetData")
-    if start < 0:
-        return []
-    end = xml.find(b"</" + pb + b"sheetData>", start)
-    if end < 0:
-        if re.match(rb"<(?:\w+:)?sheetData\b[^>]*/>", xml[start:start + 256]):
-            return []
-        raise SheetDamage("the sheet's data is cut short")
-    row_open = b"<" + pb + b"row"
 
     rows: list[list[CellValue]] = []
     cur: list[CellValue] = []
@@ -379,15 +442,12 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
     texts = conv.texts
     strings = conv.strings
     number = conv.number
+    dates = conv.dates
     value_of = conv.value
     row_r = _ROW_R_RE.search
     val: CellValue
 
-    pos = start
-    while pos < end:
-        stop = xml.find(row_open, pos + CHUNK, end) if pos + CHUNK < end else end
-        if stop < 0:
-            stop = end
+    for xml, pos, stop in _windows(itertools.chain((head,), source), pb):
         for col, attrs, v, it, other, rowtag in cell_re.findall(xml, pos, stop):
             if rowtag:
                 m = row_r(rowtag)
@@ -442,9 +502,14 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
                         val = None
                 elif tcode == T_N and skind == OTHER:
                     try:
-                        val = number(v, OTHER)
+                        val = int(v)
                     except ValueError:
-                        val = texts[v]
+                        try:
+                            val = number(v, OTHER)
+                        except ValueError:
+                            val = texts[v]
+                elif tcode == T_N and skind == DATE and v in dates:
+                    val = dates[v]
                 else:
                     val = value_of(v, tcode, skind)
             if val is None:
@@ -460,7 +525,6 @@ def parse_sheet(xml: bytes, conv: _Converter) -> list[list[CellValue]]:
                 cur.append(val)
             else:
                 cur[ci] = val
-        pos = stop
 
     while rows and not rows[-1]:
         rows.pop()
@@ -521,7 +585,7 @@ def read_tabs(pkg: Package, names: Iterable[str] | None = None,
                               f"tab {sheet.name!r} has no sheet data in the file")
             if conv is not None and sheet.is_worksheet and sheet.part:
                 try:
-                    rows = parse_sheet(pkg.read(sheet.part), conv)
+                    rows = parse_sheet_pieces(pkg.pieces(sheet.part), conv)
                 except SheetDamage as exc:
                     raise damaged(pkg, sheet.part, f"tab {sheet.name!r}: {exc}") from None
             grid = Grid(sheet.name, rows)
