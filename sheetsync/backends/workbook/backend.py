@@ -102,6 +102,7 @@ class WorkbookBackend:
         self._check_not_open()
         pkg = Package(data, self.path)
         new = splice(pkg, read_workbook_info(pkg), tabs)
+        del pkg, data  # the file as read is not needed to put the new one in place
         self._replace(new, read)
         return WriteResult(tabs=[t.name for t in tabs], location=str(self.path), requests=1)
 
