@@ -122,3 +122,51 @@ def test_a1_is_what_gspread_writes(row: int, column: int):
 def test_a1_refuses_what_is_not_a_cell(row: int, column: int):
     with pytest.raises(ValueError, match="must be 1 or more"):
         rowcol_to_a1(row, column)
+
+
+# -- the quick exit (sheetsync.cli.entry) ------------------------------------------------------
+
+_ENTRY = """
+import atexit, sys, threading, time
+import sheetsync.cli
+atexit.register(lambda: print("exit handlers ran", flush=True))
+if {thread!r}:
+    threading.Thread(target=lambda: (time.sleep(0.3), print("thread finished", flush=True))
+                     ).start()
+sys.argv = ["sheetsync", *{args!r}]
+sheetsync.cli.entry()
+"""
+
+
+def _entry(*args: str, thread: bool = False, cwd: Path | None = None
+           ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", _ENTRY.format(args=list(args), thread=thread)],
+                          capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_the_quick_exit_keeps_the_exit_code_the_output_and_the_exit_handlers(tmp_path: Path):
+    """The process ends without the interpreter's teardown, but everything a user or a
+    caller sees is as before: every line printed (here a JSON document of the whole demo
+    report, through a pipe), the command's exit code, and the exit handlers run."""
+    demo = subprocess.run([sys.executable, "-m", "sheetsync", "demo", str(tmp_path / "d")],
+                          capture_output=True, text=True, timeout=120)
+    assert demo.returncode == 0, demo.stderr
+    proc = _entry("validate", "--format", "json", cwd=tmp_path / "d")
+    assert proc.returncode == 1, proc.stderr  # the demo has input errors, as designed
+    document, _, rest = proc.stdout.rpartition("}")
+    assert rest.strip() == "exit handlers ran"
+    report = json.loads(document + "}")
+    assert report["errors"] and all(e["cell"] for e in report["errors"])
+    version = _entry("--version")
+    assert version.returncode == 0
+    assert version.stdout.splitlines() == [version.stdout.splitlines()[0], "exit handlers ran"]
+    assert version.stdout.startswith("sheetsync, version ")
+    missing = _entry("validate", "-c", str(tmp_path / "none.yaml"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip().endswith("none.yaml: config file not found")
+
+
+def test_the_quick_exit_waits_for_a_running_thread():
+    proc = _entry("--version", thread=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1:] == ["thread finished", "exit handlers ran"]
