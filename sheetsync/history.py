@@ -36,10 +36,10 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
-from operator import attrgetter, eq
+from operator import attrgetter, eq, is_
 from typing import Any, Union
 
 import numpy as np
@@ -73,7 +73,7 @@ _SNAPSHOT_COLUMNS = ("deal_id", "fingerprint", "first_seen", "last_changed", "st
                      "close_pushes", "values")
 #: the column after them holding each deal's stage path (absent from older state tabs)
 _PATH_COLUMN = "stage_path"
-#: format v2's columns before the stage path and the values (the fingerprint is computed)
+#: format v2's columns before the stage path and the values (no fingerprint: fingerprint_of)
 _PACKED_COLUMNS = ("deal_id", "first_seen", "last_changed", "stage_since", "close_pushes")
 _HISTORY_HEADERS = {
     "observed_at": Label("日時", "Observed at"),
@@ -95,9 +95,11 @@ _UNREADABLE = "?"
 @dataclass(frozen=True)
 class Entry:
     """The snapshot of one deal. ``values`` is its signature: the normalised value of every
-    field (in :attr:`Snapshot.fields` order), escaped and joined by tabs."""
+    field (in :attr:`Snapshot.fields` order), escaped and joined by tabs. ``fingerprint`` is
+    :func:`fingerprint` of ``values`` — blank when it was not computed (format v2 does not
+    store it: :func:`fingerprint_of` gives it); entries are compared without it."""
 
-    fingerprint: str
+    fingerprint: str = field(compare=False)
     first_seen: dt.date
     last_changed: dt.date | None
     stage_since: dt.date | None
@@ -112,12 +114,32 @@ class Entry:
 class Snapshot:
     entries: dict[str, Entry] = field(default_factory=dict)
     fields: tuple[str, ...] = ()
+    #: the state tab's cells this snapshot was read from (format v2), kept so a snapshot
+    #: that did not change is written back as it was read (:func:`snapshot_tab`)
+    packed: _Packed | None = field(default=None, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def values_of(self, entry: Entry) -> dict[str, str]:
         return dict(zip(self.fields, split_signature(entry.values)))
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """A v2 state tab's header and chunk cells, with what they hold (a copy of the entries
+    as read, the fields): the cells stand for any snapshot with the same fields and, per
+    案件ID, the very same :class:`Entry` objects."""
+
+    header: str
+    chunks: list[str]
+    entries: dict[str, Entry]
+    fields: tuple[str, ...]
+
+    def holds(self, snapshot: Snapshot) -> bool:
+        entries = snapshot.entries
+        return (snapshot.fields == self.fields and len(entries) == len(self.entries)
+                and all(map(is_, map(self.entries.get, entries), entries.values())))
 
 
 @dataclass(frozen=True)
@@ -238,12 +260,14 @@ def current_values(result: ValidationResult, grid: Grid, schema: Schema) -> Curr
     columns: list[list[str]] = []
     for name in names:
         values = result.values.get(name) or [None] * len(result.rows)
-        if _plain_text(values):  # IDs, names: mostly distinct, usually nothing to escape
-            columns.append(["" if v is None else v for v in values])
+        distinct = set(values)
+        if _plain_text(distinct):  # IDs, names: mostly distinct, usually nothing to escape
+            columns.append(["" if v is None else v for v in values] if None in distinct
+                           else values)
             continue
-        texts = {v: normalised_text(v, None) for v in set(values) if v is not INVALID}
+        texts = {v: normalised_text(v, None) for v in distinct if v is not INVALID}
         out: list[str] = list(map(texts.get, values))  # type: ignore[arg-type]
-        if INVALID in values:  # a bad cell is tracked as typed
+        if INVALID in distinct:  # a bad cell is tracked as typed
             col = header.columns.get(name)
             for i, value in enumerate(values):
                 if value is INVALID and col is not None:
@@ -251,17 +275,18 @@ def current_values(result: ValidationResult, grid: Grid, schema: Schema) -> Curr
                     out[i] = normalised_text(INVALID, row[col] if col < len(row) else None)
         columns.append(out)
     ids = result.values.get("deal_id", [])
-    counts = Counter(i for i in ids if isinstance(i, str) and i)
     signatures = dict(zip(ids, map("\t".join, zip(*columns))))
-    for deal_id, count in counts.items():
-        if count > 1:
-            del signatures[deal_id]
+    if len(signatures) < len(ids):  # an 案件ID more than once: none of its rows is tracked
+        counts = Counter(i for i in ids if isinstance(i, str) and i)
+        for deal_id, count in counts.items():
+            if count > 1:
+                del signatures[deal_id]
     for bad in [k for k in signatures if not isinstance(k, str) or not k]:
         del signatures[bad]
     return Current(names, signatures)
 
 
-def _plain_text(values: list[Any]) -> bool:
+def _plain_text(values: Collection[Any]) -> bool:
     """True when every value is text (or blank) that normalises to itself."""
     if not set(map(type, values)) <= {str, type(None)}:
         return False
@@ -273,6 +298,11 @@ def _plain_text(values: list[Any]) -> bool:
 
 def fingerprint(signature: str) -> str:
     return hashlib.blake2b(signature.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def fingerprint_of(entry: Entry) -> str:
+    """The entry's fingerprint (computed from its values when it was not)."""
+    return entry.fingerprint or fingerprint(entry.values)
 
 
 # ----------------------------------------------------------------------------- showing
@@ -437,7 +467,7 @@ def _later(old: str, new: str) -> bool:
 #     values:<the fields, comma-joined>
 #
 # dates as ISO text (blank: none), the values as the deal's signature (escaped: one line).
-# The fingerprint is not stored: it is the hash of the values, computed again on reading.
+# The fingerprint is not stored: it is the hash of the values (fingerprint_of).
 # Format v1 (one row per deal, a column per item: what earlier versions wrote) is read as
 # before and written as v2 by the next run that writes.
 
@@ -461,9 +491,9 @@ def read_snapshot(grid: Grid | None) -> Snapshot:
 
 
 def _read_packed(grid: Grid, head: int) -> Snapshot:
+    cells = [row[0] if row else None for row in grid.rows[head + 1:]]
     try:
-        packed = unpack(_STATE_KIND, grid.rows[head][0],
-                        [row[0] if row else None for row in grid.rows[head + 1:]])
+        packed = unpack(_STATE_KIND, grid.rows[head][0], cells)
     except PackedError as exc:
         raise StateTabError(grid.name, exc.code, exc.detail) from None
     if packed.version != _STATE_FORMAT:
@@ -497,9 +527,16 @@ def _read_packed(grid: Grid, head: int) -> Snapshot:
     paths: Any = [None] * n
     if len(rest) == 2:
         paths = [_unescape(p) if "\\" in p else p for p in rest[0]]
-    entries = map(Entry, map(fingerprint, values), map(days.__getitem__, firsts),
-                  map(days.get, lasts), map(days.get, sinces), counts, values, paths)
-    return Snapshot(dict(zip(ids, entries)), fields)
+    # the fingerprint is left blank: nothing reads it but a v1 tab's writer (fingerprint_of)
+    entries = dict(zip(ids, map(Entry, repeat(""), map(days.__getitem__, firsts),
+                                map(days.get, lasts), map(days.get, sinces), counts, values,
+                                paths)))
+    header = grid.rows[head][0]
+    chunks = list(cells)
+    while chunks and not chunks[-1]:  # blank cells after the last chunk (unpack ignored them)
+        chunks.pop()
+    return Snapshot(entries, fields, _Packed(header, chunks, dict(entries), fields)
+                    if isinstance(header, str) and header == header.strip() else None)
 
 
 def _unescape(text: str) -> str:
@@ -609,12 +646,21 @@ def _escaped(texts: list[str]) -> list[str]:
 
 
 def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,
-                 markers: Sequence[str] = ()) -> TabSpec:
+                 markers: Sequence[str] = (), *, read: Snapshot | None = None) -> TabSpec:
     """The hidden tab holding the snapshot, in format v2 (text cells only: identical on both
     backends); its note row also carries ``markers`` (``notified=…``, kept from the tab as
-    read: :func:`sheetsync.lease.note_markers`) and, last, the run lease."""
-    header, chunks = pack(_STATE_KIND, _STATE_FORMAT, state_text(snapshot),
-                          records=len(snapshot.entries))
+    read: :func:`sheetsync.lease.note_markers`) and, last, the run lease.
+
+    A snapshot identical to the one read from the tab (``read``, or ``snapshot`` itself: the
+    same fields and, per 案件ID, the same entries) is written as the cells read — what
+    encoding it again would give, without the encoding (most runs change nothing)."""
+    kept = next((b.packed for b in (snapshot, read)
+                 if b is not None and b.packed is not None and b.packed.holds(snapshot)), None)
+    if kept is not None:
+        header, chunks = kept.header, list(kept.chunks)
+    else:
+        header, chunks = pack(_STATE_KIND, _STATE_FORMAT, state_text(snapshot),
+                              records=len(snapshot.entries))
     return TabSpec(
         name=SNAPSHOT_TAB,
         columns=[Column("state", header, "text", 20)],
@@ -637,7 +683,7 @@ def snapshot_tab_v1(snapshot: Snapshot, lease: Lease | None = None,
     build an older spreadsheet with. Runs write :func:`snapshot_tab`."""
     paths = any(e.path is not None for e in snapshot.entries.values())
     rows = [
-        [deal_id, e.fingerprint, e.first_seen.isoformat(),
+        [deal_id, fingerprint_of(e), e.first_seen.isoformat(),
          e.last_changed.isoformat() if e.last_changed else None,
          e.stage_since.isoformat() if e.stage_since else None, e.close_pushes, e.values,
          *([e.path or None] if paths else [])]

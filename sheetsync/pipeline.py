@@ -409,7 +409,8 @@ def build_tabs(
                                 checked.config.history.retention_days),
         ),
         snapshot_tab(observation.snapshot, lease,
-                     list(note_markers(checked.read.grids.get(SNAPSHOT_TAB)).values())),
+                     list(note_markers(checked.read.grids.get(SNAPSHOT_TAB)).values()),
+                     read=observation.before),
     ]
     if forecasts is not None:
         tabs.append(forecast_snapshot_tab(forecasts))
