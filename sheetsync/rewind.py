@@ -29,6 +29,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -332,10 +333,26 @@ def earliest_day(log: ChangeLog, as_of: dt.date, since: dt.date) -> dt.date:
     return min(max(days), as_of)
 
 
-def snapshot_cells(values: Mapping[str, str], schema: Schema, language: str
+def snapshot_cells(values: Mapping[str, str], schema: Schema, language: str,
+                   memo: dict[tuple[str, str], PastCell] | None = None
                    ) -> dict[str, PastCell]:
-    """A deal's snapshot texts as the cells they stand for (:func:`history.stored_value`)."""
-    return {f.name: stored_value(values.get(f.name, ""), f, language) for f in schema.fields}
+    """A deal's snapshot texts as the cells they stand for (:func:`history.stored_value`).
+    ``memo`` keeps each (field, text)'s cell between calls (the cells are immutable values,
+    and a register repeats its texts)."""
+    if memo is None:
+        return {f.name: stored_value(values.get(f.name, ""), f, language)
+                for f in schema.fields}
+    out: dict[str, PastCell] = {}
+    for f in schema.fields:
+        key = (f.name, values.get(f.name, ""))
+        cell = memo.get(key, _UNSEEN)
+        if cell is _UNSEEN:
+            cell = memo[key] = stored_value(key[1], f, language)
+        out[f.name] = cell
+    return out
+
+
+_UNSEEN: Any = object()
 
 
 def register_on(log: ChangeLog, day: dt.date, today: pd.DataFrame) -> Past:
@@ -375,10 +392,12 @@ def register_on(log: ChangeLog, day: dt.date, today: pd.DataFrame) -> Past:
     same = today[ids.isin(unchanged).to_numpy()] if len(today) else today
     invalid: dict[str, dict[str, PastCell]] = {}
     valid_now = set(same["deal_id"].tolist()) if len(same) else set()
+    memo: dict[tuple[str, str], PastCell] = {}
     for deal_id in unchanged:
         if deal_id not in valid_now:
             invalid[deal_id] = snapshot_cells(
-                log.snapshot.values_of(log.snapshot.entries[deal_id]), log.schema, language)
+                log.snapshot.values_of(log.snapshot.entries[deal_id]), log.schema, language,
+                memo)
     frame, broken = _validated(rebuilt, log)
     invalid.update({d: rebuilt[d] for d in broken})
     columns = list(empty_deals(log.schema).columns)
@@ -394,7 +413,8 @@ def register_now(log: ChangeLog, today: pd.DataFrame, as_of: dt.date) -> Past:
     tracked = log.snapshot.entries
     deals = today[ids.isin(list(tracked)).to_numpy()] if len(today) else today
     valid = set(deals["deal_id"].tolist()) if len(deals) else set()
-    invalid = {d: snapshot_cells(log.snapshot.values_of(e), log.schema, log.language)
+    memo: dict[tuple[str, str], PastCell] = {}
+    invalid = {d: snapshot_cells(log.snapshot.values_of(e), log.schema, log.language, memo)
                for d, e in tracked.items() if d not in valid}
     return Past(as_of, deals, invalid)
 
