@@ -1,8 +1,11 @@
-"""The chart of a :class:`~sheetsync.tabspec.TabSpec`, drawn by openpyxl.
+"""The chart of a :class:`~sheetsync.tabspec.TabSpec`: its drawing and chart parts.
 
-openpyxl renders a one-chart workbook in memory; its drawing and chart parts are taken from
-it and spliced into the real package by :mod:`.write` (which writes their rels). The
-chart sits at ``ChartSpec.anchor`` (else to the right of the table, level with the header),
+The parts are the ones openpyxl draws for the chart (:func:`render_chart_openpyxl`, which
+renders a one-chart workbook in memory), written here from a template: importing openpyxl
+alone costs more than the rest of a small run's write. openpyxl still draws a chart whose
+texts hold characters the template does not escape the way it would (control characters).
+:mod:`.write` splices the parts into the real package and writes their rels. The chart sits
+at ``ChartSpec.anchor`` (else to the right of the table, level with the header),
 ``width_px`` × ``height_px`` at 96 dpi, series titled by their header cells, categories as
 text (``FY2026-Q1``), axes shown.
 """
@@ -10,6 +13,7 @@ text (``FY2026-Q1``), axes shown.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -59,7 +63,7 @@ def _anchor(spec: TabSpec, chart: ChartSpec) -> Any:
                                                pixels_to_EMU(chart.height_px)))
 
 
-def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
+def render_chart_openpyxl(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     """Draw ``chart`` with openpyxl where :func:`chart_cell` puts it; return its parts."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference, Series
@@ -113,3 +117,102 @@ def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     with zipfile.ZipFile(buf) as z:
         return ChartParts(drawing=z.read("xl/drawings/drawing1.xml"),
                           chart=z.read("xl/charts/chart1.xml"))
+
+
+# -- the same parts from a template ------------------------------------------------------
+
+EMU_PER_PIXEL = 9525
+_A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+_C = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+_LINE = '<spPr><a:ln><a:prstDash val="solid" /></a:ln></spPr>'
+_AXES = ('<catAx><axId val="10" /><scaling><orientation val="minMax" /></scaling>'
+         '<delete val="0" /><axPos val="l" /><majorTickMark val="none" />'
+         '<minorTickMark val="none" /><tickLblPos val="low" /><crossAx val="100" />'
+         '<lblOffset val="100" /></catAx><valAx><axId val="100" /><scaling>'
+         '<orientation val="minMax" /></scaling><delete val="0" /><axPos val="l" />'
+         '<majorGridlines /><majorTickMark val="none" /><minorTickMark val="none" />'
+         '<crossAx val="10" /></valAx>')
+# texts the template writes as openpyxl does; anything else is drawn by openpyxl
+_TEMPLATE_SAFE = re.compile("[^\x00-\x09\x0b-\x1f\ud800-\udfff\ufffe\uffff]*")
+
+
+def _text(value: str) -> str:
+    """Element text escaped as openpyxl's serializer (ElementTree) escapes it."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _run_text(value: str) -> str:
+    """A title run's ``<a:t>`` as openpyxl writes it: whitespace at either end (Python's
+    idea of it, ``\x85`` and ``\u2028`` included) kept with ``xml:space="preserve"``."""
+    if not value:
+        return "<a:t />"
+    space = ' xml:space="preserve"' if value.strip() != value else ""
+    return f"<a:t{space}>{_text(value)}</a:t>"
+
+
+def _range(sheet: str, column: int, first: int, last: int) -> str:
+    """An absolute reference as openpyxl's ``Reference`` writes it (one cell: no range)."""
+    letter = column_letter(column - 1)
+    if first == last:
+        return f"{sheet}!${letter}${first}"
+    return f"{sheet}!${letter}${first}:${letter}${last}"
+
+
+def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
+    """The drawing and chart parts of ``chart`` at :func:`chart_cell`: the bytes
+    :func:`render_chart_openpyxl` makes, without importing openpyxl.
+
+    >>> from sheetsync.tabspec import Column
+    >>> spec = TabSpec("t", [Column("q", "期間"), Column("won", "受注")], rows=[["Q1", 1]])
+    >>> parts = render_chart(spec, ChartSpec("受注", "q", ("won",), (0, 1)))
+    >>> parts == render_chart_openpyxl(spec, ChartSpec("受注", "q", ("won",), (0, 1)))
+    True
+    """
+    if not all(_TEMPLATE_SAFE.fullmatch(t) for t in (chart.title, spec.name)):
+        return render_chart_openpyxl(spec, chart)
+    start, stop = chart.data_rows
+    first = spec.first_data_row + start
+    last = max(spec.first_data_row + stop - 1, first)
+    try:
+        cat_col = spec.column_index(chart.category_column) + 1
+        series_cols = [spec.column_index(k) + 1 for k in chart.series_columns]
+    except KeyError as exc:
+        raise ValueError(f"tab {spec.name!r}: chart on unknown column {exc.args[0]!r}") \
+            from exc
+    sheet = quote_sheet(spec.name)
+    line = chart.kind == "line"
+    cats = _text(f"{sheet}!${column_letter(cat_col - 1)}${first}:"
+                 f"${column_letter(cat_col - 1)}${last}")
+    series = []
+    for n, col in enumerate(series_cols):
+        marker = (f'<marker><symbol val="circle" />{_LINE}</marker>' if line else "")
+        series.append(
+            f'<ser><idx val="{n}" /><order val="{n}" /><tx><strRef><f>'
+            f"{_text(f'{sheet}!{column_letter(col - 1)}{spec.header_row}')}</f></strRef></tx>"
+            f"{_LINE}{marker}<cat><strRef><f>{cats}</f></strRef></cat><val><numRef><f>"
+            f"{_text(_range(sheet, col, first, last))}</f></numRef></val>"
+            + ('<smooth val="0" />' if line else "") + "</ser>")
+    paragraphs = "".join(
+        "<a:p><a:pPr><a:defRPr /></a:pPr><a:r>"
+        + _run_text(t) + "</a:r></a:p>"
+        for t in chart.title.split("\n"))
+    plot = (f'<lineChart><grouping val="standard" />{"".join(series)}'
+            '<axId val="10" /><axId val="100" /></lineChart>' if line else
+            f'<barChart><barDir val="col" /><grouping val="clustered" />{"".join(series)}'
+            '<gapWidth val="150" /><axId val="10" /><axId val="100" /></barChart>')
+    chart_xml = (f'<chartSpace xmlns:a="{_A}" xmlns="{_C}"><chart><title><tx><rich>'
+                 f"<a:bodyPr />{paragraphs}</rich></tx></title><plotArea>{plot}{_AXES}"
+                 '</plotArea><legend><legendPos val="r" /></legend><plotVisOnly val="1" />'
+                 '<dispBlanksAs val="gap" /></chart></chartSpace>')
+    row, column = chart_cell(spec, chart)
+    drawing = (f'<wsDr xmlns:a="{_A}" xmlns:c="{_C}" xmlns:r="{_R}" xmlns="{_XDR}">'
+               f"<oneCellAnchor><from><col>{column}</col><colOff>0</colOff><row>{row}</row>"
+               f'<rowOff>0</rowOff></from><ext cx="{int(chart.width_px * EMU_PER_PIXEL)}" '
+               f'cy="{int(chart.height_px * EMU_PER_PIXEL)}" /><graphicFrame>'
+               '<nvGraphicFramePr><cNvPr id="1" name="Chart 1" /><cNvGraphicFramePr />'
+               "</nvGraphicFramePr><xfrm /><a:graphic><a:graphicData "
+               f'uri="{_C}"><c:chart r:id="rId1" /></a:graphicData></a:graphic>'
+               "</graphicFrame><clientData /></oneCellAnchor></wsDr>")
+    return ChartParts(drawing=drawing.encode("utf-8"), chart=chart_xml.encode("utf-8"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,10 +100,17 @@ def _number(value: float | int) -> str:
     return repr(value) if not value.is_integer() or abs(value) >= 1e16 else str(int(value))
 
 
+# a text that can go into ``<t>`` as it is: no escape, no entity, no space to preserve
+_CARE_RE = re.compile("\\A\\s|\\s\\Z|[\n\t&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x")
+
+
 def _string_tail(style: int, text: str) -> str:
     """What follows ``<c r="A1"`` for a text cell ("" for an empty string: no cell)."""
     if not text:
         return ""
+    if len(text) <= MAX_CELL_CHARS and _CARE_RE.search(text) is None:  # nothing to escape
+        return (f' s="{style}" t="inlineStr"><is><t>{text}</t></is></c>' if style
+                else f' t="inlineStr"><is><t>{text}</t></is></c>')
     if len(text) > MAX_CELL_CHARS:
         text = text[:MAX_CELL_CHARS]
     s = f' s="{style}"' if style else ""
@@ -160,9 +168,11 @@ class _RowWriter:
         return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
 
 
-def _data_rows(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
-               ) -> Iterator[str]:
-    """``<row>`` elements of the data; the common value types take a cached fast path.
+def _data_rows_by_row(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
+                      ) -> Iterator[str]:
+    """``<row>`` elements of the data, a row at a time (what :func:`_data_rows` renders
+    column by column, and its fallback when a tab holds more links than Excel keeps); the
+    common value types take a cached fast path.
 
     A cell right after the previous one carries no reference (``r`` is optional: a cell
     without one is in the next column, as Excel, LibreOffice and openpyxl read it), so a
@@ -243,6 +253,251 @@ def _data_rows(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
             append(element)
             expected = i + 1
         yield f'<row r="{rn}">{"".join(parts)}</row>' if parts else f'<row r="{rn}"/>'
+
+
+#: rows rendered at a time, column by column (bounds what is held: ~1–2 MB of cells)
+ROW_BLOCK = 2048
+
+
+def _inline(style_attr: str, style: int, text: str) -> str:
+    """The ``<c>`` element (no reference) of a non-empty inline text: ``"<c" +``
+    :func:`_string_tail`, with one regex scan for the common text that needs nothing.
+
+    >>> _inline(' s="3"', 3, "佐藤") == "<c" + _string_tail(3, "佐藤")
+    True
+    """
+    if len(text) <= MAX_CELL_CHARS and _CARE_RE.search(text) is None:
+        return f'<c{style_attr} t="inlineStr"><is><t>{text}</t></is></c>'
+    return "<c" + _string_tail(style, text)
+
+
+class _TextCells(dict[Any, str]):
+    """One column's texts → their ``<c>`` element (``""``: no cell). A text the column
+    holds more than once (``promoted``: text → its shared-string element) is inline the
+    first time and shared from then on; without a shared-string table every text is
+    inline."""
+
+    def __init__(self, style_attr: str, style: int, promoted: dict[str, str] | None):
+        super().__init__({None: "", "": ""})
+        self.style_attr, self.style, self.promoted = style_attr, style, promoted
+
+    def __missing__(self, text: str) -> str:
+        element = _inline(self.style_attr, self.style, text)
+        if self.promoted is None:
+            self[text] = element
+        else:
+            shared = self.promoted.get(text)
+            if shared is not None:  # the next time it is a reference into the table
+                self[text] = shared
+        return element
+
+
+class _Memo(dict[Any, str]):
+    """value → element, made by ``make`` the first time."""
+
+    def __init__(self, make: Any):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: Any) -> str:
+        element = self[value] = self.make(value)
+        return element
+
+
+def _data_rows(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
+               ) -> Iterator[str]:
+    """``<row>`` elements of the data, the same bytes as :func:`_data_rows_by_row` makes,
+    rendered a block of rows at a time and column by column: a column of one type (texts,
+    whole numbers, dates, links) is turned into cells by one comprehension or a cached
+    lookup per cell, and a cell after a gap gets its reference in a second, cheap pass.
+
+    The shared-string table grows in the order the row-by-row writer would grow it (a
+    text is added where its column shows it the second time, row by row), so the bytes do
+    not depend on the way the tab is rendered."""
+    rows = spec.rows
+    if not rows:
+        return
+    width = max([len(spec.columns)] + [len(r) for r in rows])
+    data: list[Any] = [r if len(r) == width else list(r) + [None] * (width - len(r))
+                       for r in rows]
+    columns = list(zip(*data, strict=True))
+    del data
+    types = [set(map(type, col)) for col in columns]
+    cutoff = _link_cutoff(columns, types, MAX_LINKS - len(w.links))
+    letters = [w.letter(i) for i in range(width)]
+    kind_xf = w.kind_xf + [0] * (width - len(w.kind_xf))
+    style_attr = [f' s="{x}"' if x else "" for x in kind_xf]
+    number_head = [f"<c{a}><v>" for a in style_attr]
+    date_xf = [x if k in ("date", "datetime") else w.styles.by_kind["date"]
+               for x, k in zip(kind_xf, w.kinds + ["text"] * (width - len(w.kinds)))]
+    offset = w.offset
+    texts = _text_columns(columns, types, style_attr, kind_xf, sst)
+
+    def date_maker(i: int) -> _Memo:
+        head = f'<c s="{date_xf[i]}"><v>'
+        return _Memo(lambda d: f"{head}{_number(date_to_serial(d) - offset)}</v></c>")
+
+    def float_maker(i: int) -> _Memo:
+        head = number_head[i]
+        return _Memo(lambda v: f"{head}{_number(v)}</v></c>" if v - v == 0.0 else "")
+
+    dates = [date_maker(i) for i in range(width)]
+    floats = [float_maker(i) for i in range(width)]
+    link_xf = w.styles.link
+    none = type(None)
+    kinds = [ts - {none} for ts in types]  # the types of a column's values
+    first = spec.first_data_row
+    for start in range(0, len(rows), ROW_BLOCK):
+        n = min(ROW_BLOCK, len(rows) - start)
+        r0 = first + start
+        block_links: list[tuple[list[int], list[tuple[str, Link]]]] = []
+        cells: list[list[str]] = []
+        for i, col in enumerate(columns):
+            values = col[start:start + n]
+            ts = kinds[i]
+            if not ts:
+                out = [""] * n
+            elif ts == {str}:
+                out = list(map(texts[i].__getitem__, values))
+            elif ts == {int}:
+                head = number_head[i]
+                out = ["" if v is None else f"{head}{v}</v></c>" for v in values]
+            elif ts == {float}:
+                memo = floats[i]
+                out = ["" if v is None else memo[v] for v in values] if none in types[i] \
+                    else list(map(memo.__getitem__, values))
+            elif ts == {dt.date}:
+                memo = dates[i]
+                out = ["" if v is None else memo[v] for v in values]
+            elif ts == {Link} and none not in types[i] and (
+                    cutoff is None or (start + n - 1, i) < cutoff):  # 案件ID → its row
+                refs = [f"{letters[i]}{rn}" for rn in range(r0, r0 + n)]
+                block_links.append((list(range(n)), list(zip(refs, values))))
+                out = [f'<c r="{ref}"{tail}' if tail else ""
+                       for ref, tail in zip(refs, [_string_tail(link_xf, v.text)
+                                                   for v in values])]
+            else:
+                out = _mixed_cells(values, i, start, r0, w, block_links, letters[i],
+                                   number_head[i], texts[i], dates[i], link_xf, cutoff)
+            cells.append(out)
+        for i in range(1, width):  # a cell after a gap names its place
+            before = cells[i - 1]
+            if all(before):
+                continue
+            out = cells[i]
+            letter = letters[i]
+            for k, e in enumerate(out):
+                if e and not before[k] and not e.startswith('<c r="'):
+                    out[k] = f'<c r="{letter}{r0 + k}"{e[2:]}'
+        if len(block_links) == 1:  # one column of links: in row order already
+            w.links.extend(block_links[0][1])
+        elif block_links:  # row by row, then column by column
+            places = [k * width + i for i, (at, _) in enumerate(block_links) for k in at]
+            found = [link for _, links in block_links for link in links]
+            w.links.extend([found[j] for j in sorted(range(len(found)),
+                                                     key=places.__getitem__)])
+        yield "".join([f'<row r="{rn}">{body}</row>' if body else f'<row r="{rn}"/>'
+                       for rn, body in zip(range(r0, r0 + n), map("".join, zip(*cells)))])
+
+
+def _text_columns(columns: list[tuple[Any, ...]], types: list[set[type]],
+                  style_attr: list[str], kind_xf: list[int], sst: SharedStrings | None
+                  ) -> list[_TextCells]:
+    """Each column's :class:`_TextCells`. With a shared-string table, the texts a column
+    holds more than once are added to it first, in the order the row-by-row writer adds
+    them: by the row (then column) of their second appearance."""
+    if sst is None:
+        return [_TextCells(a, x, None) for a, x in zip(style_attr, kind_xf)]
+    promoted: list[dict[str, str]] = []
+    order: list[tuple[int, int, str]] = []
+    for i, col in enumerate(columns):
+        if str not in types[i]:
+            promoted.append({})
+            continue
+        exact = col if types[i] <= {str, type(None)} else \
+            [v if type(v) is str else None for v in col]
+        repeated = {v for v, n in Counter(exact).items() if n > 1 and v}
+        pending = {v for v in repeated if sst.get(v) is None}
+        if pending:
+            seen: set[str] = set()
+            for r, v in enumerate(exact):
+                if v in pending:
+                    if v in seen:
+                        order.append((r, i, v))
+                        pending.discard(v)
+                        if not pending:
+                            break
+                    else:
+                        seen.add(v)
+        promoted.append({v: "" for v in repeated})
+    order.sort()
+    for _, _, v in order:
+        sst.index(v)
+    cells = []
+    for i, shared in enumerate(promoted):
+        head = f"<c{style_attr[i]} t=\"s\"><v>"
+        cells.append(_TextCells(style_attr[i], kind_xf[i],
+                                {v: f"{head}{sst.index(v)}</v></c>" for v in shared}))
+    return cells
+
+
+def _link_cutoff(columns: list[tuple[Any, ...]], types: list[set[type]], budget: int
+                 ) -> tuple[int, int] | None:
+    """(row, column) of the first link cell over Excel's limit of links per sheet, counted
+    row by row (it and the ones after it keep their text, not their link); None: all fit."""
+    width = len(columns)
+    places = [r * width + i for i, col in enumerate(columns)
+              if any(issubclass(t, Link) for t in types[i])
+              for r, v in enumerate(col) if isinstance(v, Link)]
+    if len(places) <= budget:
+        return None
+    places.sort()
+    return divmod(places[max(budget, 0)], width)
+
+
+def _mixed_cells(values: tuple[Any, ...], i: int, start: int, r0: int, w: _RowWriter,
+                 block_links: list[tuple[list[int], list[tuple[str, Link]]]], letter: str,
+                 number_head: str,
+                 texts: _TextCells, dates: _Memo, link_xf: int,
+                 cutoff: tuple[int, int] | None) -> list[str]:
+    """One column's cells when its values are of several types (or links): each as the
+    row-by-row writer makes it; links are collected with their row and column, and from
+    ``cutoff`` on a link is its text only."""
+    out = []
+    at: list[int] = []  # the rows (in the block) of the links
+    links: list[tuple[str, Link]] = []
+    for k, v in enumerate(values):
+        t = type(v)
+        if v is None:
+            e = ""
+        elif cutoff is not None and isinstance(v, Link) and (start + k, i) >= cutoff:
+            style = w.kind_xf[i] if i < len(w.kind_xf) else 0
+            e = _string_cell(f"{letter}{r0 + k}", style, v.text)
+        elif t is str:
+            e = texts[v]
+        elif t is int:
+            e = f"{number_head}{v}</v></c>"
+        elif t is float and v - v == 0.0:
+            e = f"{number_head}{_number(v)}</v></c>"
+        elif t is dt.date:
+            e = dates[v]
+        elif t is Link:
+            ref = f"{letter}{r0 + k}"
+            at.append(k)
+            links.append((ref, v))
+            tail = _string_tail(link_xf, v.text)
+            e = f'<c r="{ref}"{tail}' if tail else ""
+        else:  # datetimes, booleans, numpy scalars, other links: with their reference
+            held = len(w.links)
+            e = w.cell(v, f"{letter}{r0 + k}", i)
+            if len(w.links) > held:  # a link: in the tab's order, with the others
+                at.extend([k] * (len(w.links) - held))
+                links.extend(w.links[held:])
+                del w.links[held:]
+        out.append(e)
+    if links:
+        block_links.append((at, links))
+    return out
 
 
 def _pane(spec: TabSpec) -> str:
