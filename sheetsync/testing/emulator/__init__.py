@@ -19,7 +19,9 @@ Implemented, with Google's JSON shapes and error messages:
 - batchUpdate requests (all-or-nothing, errors name the request index): addSheet,
   deleteSheet, duplicateSheet (ranges of the copy's merges, rules, filter, groups and
   charts moved to the copy, charts with new ids), updateSheetProperties (freezing every
-  visible row or column is refused, as Google does), updateSpreadsheetProperties,
+  visible row or column, or hiding the last visible sheet, is refused with a 400
+  ``INVALID_ARGUMENT`` and nothing of the batch applied, as Google does),
+  updateSpreadsheetProperties,
   updateCells, repeatCell, appendCells, updateBorders, mergeCells, unmergeCells,
   setDataValidation, add/update/deleteConditionalFormatRule, add/update/deleteProtectedRange,
   addChart (anchor cell inside the grid), updateChartSpec, deleteEmbeddedObject,
@@ -29,11 +31,15 @@ Implemented, with Google's JSON shapes and error messages:
   setBasicFilter, clearBasicFilter, add/deleteFilterView (over a range), sortRange,
   copyPaste, cutPaste;
 - as Google stores them: a colour set in either form is kept in both (``backgroundColor`` and
-  ``backgroundColorStyle``, ``textFormat.foregroundColor`` and ``foregroundColorStyle``,
-  border ``color`` and ``colorStyle``); a protected range lists the requesting account among
-  its editors (the service account of the token; an unknown bearer token without
-  ``--strict-auth`` is ``anonymous@sheetsync-emulator.invalid``); deleting a sheet turns every
-  formula reference to it into ``#REF!`` for good, even if a sheet of that name comes back;
+  ``backgroundColorStyle: {rgbColor}``, ``textFormat.foregroundColor`` and
+  ``foregroundColorStyle``, border ``color`` and ``colorStyle``; the style wins when both are
+  set) — in cell formats, text runs, conditional format rules (and their gradient points)
+  and the spreadsheet's ``defaultFormat``, and so in ``effectiveFormat``, where a cell's
+  colour replaces the default's whole; a protected range added without editors lists the
+  requesting account as its editor (the service account of the token; any bearer token the
+  emulator did not issue, accepted only without ``--strict-auth``, is the one account
+  ``anonymous@sheetsync-emulator.invalid``); deleting a sheet turns every formula reference
+  to it into ``#REF!`` for good, even if a sheet of that name comes back;
 - answers gzip-encoded (``Content-Encoding: gzip``, the same JSON once decoded) only when
   the request both accepts gzip and carries ``gzip`` in its User-Agent, as Google's APIs
   do (:func:`.server.wants_gzip`); the request log records each answer's JSON and wire
@@ -63,8 +69,11 @@ Not implemented: other batchUpdate kinds (they answer 400 "not implemented by th
 emulator"), getByDataFilter methods, sheets.copyTo, pivot tables, data sources, tables,
 slicers, banding requests, other filter view requests (update, duplicate), comments, rich
 effective formats (effectiveFormat is the default format merged with the user-entered one),
-relative-reference adjustment of pasted formulas, locales other than en_US for parsing and
-number display, quota accounting (429s only when injected), the rest of the Drive API.
+relative-reference adjustment of pasted formulas, the plain twin of a theme colour style
+(stored alone), colour twins in charts, a refusal for deleting the last visible sheet while
+hidden ones remain (applied; Google's answer is not recorded), locales other than en_US for
+parsing and number display, quota accounting (429s only when injected), the rest of the
+Drive API.
 
 Command line (a fixed contract): ``python -m sheetsync.testing.emulator --port PORT
 [--key-out FILE] [--strict-auth]``. Python: :class:`Emulator`; pytest fixtures in

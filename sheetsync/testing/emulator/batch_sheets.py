@@ -261,9 +261,12 @@ def _truncate(sheet: Sheet, rows: int, cols: int) -> None:
 
 @handler("updateSpreadsheetProperties")
 def update_spreadsheet_properties(ctx: Context, body: dict[str, Any]) -> Reply:
-    paths = mask(body)
+    paths = shapes.color_twin_paths(mask(body), ("defaultFormat",))
+    given = shapes.normalize_colors(body.get("properties", {}))
+    if isinstance(given.get("defaultFormat"), dict):  # Google keeps both colour forms
+        given = {**given, "defaultFormat": shapes.mirror_color_styles(given["defaultFormat"])}
     props = copy.deepcopy(ctx.ss.properties)
-    fieldmask.update(props, shapes.normalize_colors(body.get("properties", {})), paths)
+    fieldmask.update(props, given, paths)
     if not str(props.get("title", "")).strip():
         props["title"] = ctx.ss.title
     ctx.ss.properties = props
@@ -412,7 +415,7 @@ def _rule(ctx: Context, rule: dict[str, Any]) -> tuple[Sheet, dict[str, Any]]:
     sheets = {box(ctx, r)[0].sheet_id for r in ranges}
     if len(sheets) != 1:
         raise RequestError("All ranges of a conditional format rule must be on the same sheet.")
-    stored = shapes.normalize_colors(copy.deepcopy(rule))
+    stored = copy.deepcopy(shapes.mirror_rule_colors(shapes.normalize_colors(rule)))
     stored["ranges"] = [shapes.grid_range(r) for r in ranges]
     return sheet_of(ctx, sheets.pop()), stored
 

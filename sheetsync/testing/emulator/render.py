@@ -373,7 +373,8 @@ def _effective_format(renderer: Renderer, uef: dict[str, Any] | None) -> dict[st
 def _merger(base: dict[str, Any], mask: Mask) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """``f(extra) == _merged(base, extra, mask)``, faster for one base and many extras."""
     selected = [(key, value, _sub(mask, key)) for key, value in base.items()]
-    fixed = [(key, value, m, apply(value, m)) for key, value, m in selected if m is not _SKIP]
+    fixed = [(key, value if isinstance(value, dict) and not _atomic(key) else None, m,
+              apply(value, m)) for key, value, m in selected if m is not _SKIP]
     masks: dict[str, Any] = {}
 
     def merge(extra: dict[str, Any]) -> dict[str, Any]:
@@ -381,7 +382,7 @@ def _merger(base: dict[str, Any], mask: Mask) -> Callable[[dict[str, Any]], dict
         for key, value, m, shown in fixed:
             if key in extra:
                 other = extra[key]
-                if isinstance(other, dict) and isinstance(value, dict):
+                if value is not None and isinstance(other, dict):  # value: a mergeable dict
                     out[key] = _merged(value, other, m)
                 else:
                     out[key] = apply(other, m)
@@ -411,7 +412,7 @@ def _merged(base: dict[str, Any], extra: dict[str, Any], mask: Mask | None) -> d
             continue
         if key in extra:
             other = extra[key]
-            if isinstance(other, dict) and isinstance(value, dict):
+            if isinstance(other, dict) and isinstance(value, dict) and not _atomic(key):
                 out[key] = _merged(value, other, m)
             else:
                 out[key] = apply(other, m)
@@ -431,9 +432,16 @@ def _numbers_out(value: dict[str, Any]) -> dict[str, Any]:
     return dict(value)
 
 
+def _atomic(key: str) -> bool:
+    """A colour (``Color``, ``ColorStyle``) is replaced whole by a cell's own, never merged
+    with the default's: ``{"red": 1}`` means green and blue 0, and a theme colour style is
+    not an RGB one."""
+    return key.endswith(("Color", "ColorStyle")) or key in ("color", "colorStyle")
+
+
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
     for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
+        if isinstance(value, dict) and isinstance(base.get(key), dict) and not _atomic(key):
             _deep_merge(base[key], value)
         else:
             base[key] = copy.deepcopy(value)

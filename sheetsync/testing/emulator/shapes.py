@@ -104,11 +104,38 @@ COLOR_TWINS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 
 
+def mirror_pair(holder: dict[str, Any], plain: str, style: str) -> dict[str, Any]:
+    """``holder`` with ``plain`` (a Color) and ``style`` (a ColorStyle) made twins, as the
+    discovery document describes them: the style takes precedence when both are set, an
+    ``rgbColor`` style fills the plain colour and a plain colour fills ``{"rgbColor": …}``.
+    A theme colour style has no plain twin here (a plain colour beside it is dropped).
+    Returns ``holder`` itself when there is nothing to change.
+
+    >>> mirror_pair({"color": {"red": 1.0}}, "color", "colorStyle")
+    {'color': {'red': 1.0}, 'colorStyle': {'rgbColor': {'red': 1.0}}}
+    >>> mirror_pair({"color": {"red": 1.0}, "colorStyle": {"rgbColor": {"blue": 1.0}}},
+    ...             "color", "colorStyle")
+    {'color': {'blue': 1.0}, 'colorStyle': {'rgbColor': {'blue': 1.0}}}
+    """
+    given_style = holder.get(style)
+    if isinstance(given_style, dict) and given_style:
+        if "rgbColor" in given_style:
+            if holder.get(plain) == given_style["rgbColor"]:
+                return holder
+            return {**holder, plain: given_style["rgbColor"]}
+        if plain in holder:  # a theme colour: the style wins, no plain twin
+            return {k: v for k, v in holder.items() if k != plain}
+        return holder
+    if isinstance(holder.get(plain), dict):
+        return {**holder, style: {"rgbColor": holder[plain]}}
+    return holder
+
+
 def mirror_color_styles(fmt: Any) -> Any:
     """A CellFormat with each colour in both forms, as Google keeps it: ``backgroundColor``
     ↔ ``backgroundColorStyle: {rgbColor}``, ``textFormat.foregroundColor`` ↔
-    ``foregroundColorStyle``, border ``color`` ↔ ``colorStyle``. A theme colour style has
-    no plain twin. Returns ``fmt`` itself when there is nothing to add.
+    ``foregroundColorStyle``, border ``color`` ↔ ``colorStyle`` (see :func:`mirror_pair`).
+    Returns ``fmt`` itself when there is nothing to add.
 
     >>> mirror_color_styles({"backgroundColor": {"red": 1.0}})
     {'backgroundColor': {'red': 1.0}, 'backgroundColorStyle': {'rgbColor': {'red': 1.0}}}
@@ -122,12 +149,8 @@ def mirror_color_styles(fmt: Any) -> Any:
             holder = holder.get(key) if isinstance(holder, dict) else None
         if not isinstance(holder, dict) or (plain not in holder and style not in holder):
             continue
-        twin = dict(holder)
-        if isinstance(twin.get(style), dict) and "rgbColor" in twin[style]:
-            twin[plain] = twin[style]["rgbColor"]  # the style wins
-        elif isinstance(twin.get(plain), dict) and style not in twin:
-            twin[style] = {"rgbColor": twin[plain]}
-        else:
+        twin = mirror_pair(holder, plain, style)
+        if twin is holder:
             continue
         if out is fmt:
             out = dict(fmt)
@@ -138,36 +161,81 @@ def mirror_color_styles(fmt: Any) -> Any:
         if path:
             parent[path[-1]] = twin
         else:
-            out = {**out, **twin}
+            out = twin
     return out
 
 
-def color_twin_paths(paths: list[list[str]]) -> list[list[str]]:
-    """A field mask with the twin of every colour field it names added (setting
-    ``userEnteredFormat.backgroundColor`` also sets its style, and the other way round)."""
+def color_twin_paths(
+    paths: list[list[str]], prefix: tuple[str, ...] = ("userEnteredFormat",)
+) -> list[list[str]]:
+    """A field mask with the twin of every colour field it names under the CellFormat at
+    ``prefix`` added (setting ``userEnteredFormat.backgroundColor`` also sets its style,
+    and the other way round)."""
     out = [list(p) for p in paths]
     for p in paths:
         for path, plain, style in COLOR_TWINS:
             for given, twin in ((plain, style), (style, plain)):
-                if p == ["userEnteredFormat", *path, given]:
-                    extra = ["userEnteredFormat", *path, twin]
+                if p == [*prefix, *path, given]:
+                    extra = [*prefix, *path, twin]
                     if extra not in out:
                         out.append(extra)
     return out
 
 
+def _mirror_runs(runs: Any) -> Any:
+    """``textFormatRuns`` with each run's TextFormat colour in both forms."""
+    if not isinstance(runs, list):
+        return runs
+    out = []
+    for run in runs:
+        fmt = run.get("format") if isinstance(run, dict) else None
+        if isinstance(fmt, dict):
+            mirrored = mirror_pair(fmt, "foregroundColor", "foregroundColorStyle")
+            if mirrored is not fmt:
+                run = {**run, "format": mirrored}
+        out.append(run)
+    return out if any(a is not b for a, b in zip(out, runs)) else runs
+
+
 def mirror_cell_colors(data: Any) -> Any:
     """Cell data (or a list of rows of it) with :func:`mirror_color_styles` applied to each
-    ``userEnteredFormat``."""
+    ``userEnteredFormat`` and :func:`mirror_pair` to each text run's format."""
     if isinstance(data, list):
         return [mirror_cell_colors(d) for d in data]
     if not isinstance(data, dict):
         return data
     if "values" in data and isinstance(data["values"], list):
         return {**data, "values": [mirror_cell_colors(v) for v in data["values"]]}
+    out = data
     fmt = data.get("userEnteredFormat")
     mirrored = mirror_color_styles(fmt)
-    return data if mirrored is fmt else {**data, "userEnteredFormat": mirrored}
+    if mirrored is not fmt:
+        out = {**out, "userEnteredFormat": mirrored}
+    runs = data.get("textFormatRuns")
+    mirrored_runs = _mirror_runs(runs)
+    if mirrored_runs is not runs:
+        out = {**out, "textFormatRuns": mirrored_runs}
+    return out
+
+
+def mirror_rule_colors(rule: dict[str, Any]) -> dict[str, Any]:
+    """A conditional format rule with its colours in both forms: the boolean rule's
+    CellFormat and the gradient's interpolation points (``color`` ↔ ``colorStyle``)."""
+    boolean = rule.get("booleanRule")
+    if isinstance(boolean, dict) and isinstance(boolean.get("format"), dict):
+        fmt = mirror_color_styles(boolean["format"])
+        if fmt is not boolean["format"]:
+            rule = {**rule, "booleanRule": {**boolean, "format": fmt}}
+    gradient = rule.get("gradientRule")
+    if isinstance(gradient, dict):
+        points = {
+            key: mirror_pair(point, "color", "colorStyle")
+            for key, point in gradient.items()
+            if isinstance(point, dict)
+        }
+        if any(points[k] is not gradient[k] for k in points):
+            rule = {**rule, "gradientRule": {**gradient, **points}}
+    return rule
 
 
 def grid_range(value: dict[str, Any]) -> dict[str, Any]:
