@@ -360,12 +360,14 @@ Failure = tuple[CoercionError, list[int], list[CellValue]]
 
 
 def _parse_column_coded(
-    rows: Sequence[Sequence[CellValue]], col: int, parser: Parser
+    rows: Sequence[Sequence[CellValue]], col: int, parser: Parser,
+    column: list[CellValue] | None = None,
 ) -> tuple[list[Any], list[Failure], Coded | None]:
     """:func:`_parse_column` with the failures grouped by error (positions ascending), and
     the column as :class:`Coded` when it is not text (texts are mostly distinct: codes
-    would not pay)."""
-    column = [row[col] for row in rows]
+    would not pay). ``column``: the cells of column ``col`` when the caller has them."""
+    if column is None:
+        column = [row[col] for row in rows]
     text = parser in (parse_text, parse_string)
     if text:
         kinds = set(map(type, column))
@@ -536,11 +538,15 @@ def validate_register(
     errors_at: list[tuple[Field, list[Failure]]] = []
     filled = np.zeros(len(body), dtype=bool)
     all_filled = False
+    # the body's columns in one C pass (every row is at least as wide as the mapped columns)
+    by_column = list(zip(*body, strict=False)) if body else []
     for fld in fields:
         col = header.columns.get(fld.name)
         if col is None:
             continue
-        values, bad, coded = _parse_column_coded(body, col, field_parser(fld, language, owners))
+        values, bad, coded = _parse_column_coded(
+            body, col, field_parser(fld, language, owners),
+            list(by_column[col]) if col < len(by_column) else None)
         if fld.roster and not owners:
             # no roster: one rep however the space is typed, shown as most reps write it
             values, coded = _canonical(values), None
