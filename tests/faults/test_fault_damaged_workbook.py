@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
@@ -132,7 +133,8 @@ SST = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxml
 @pytest.mark.parametrize(("text", "expected"), [
     (SST, None),
     (SST[:-6], "cut short"),
-    (SST.replace("<si><t>鈴木</t></si>", "<si><t>鈴木</t>"), "cannot be read"),
+    (SST.replace("<si><t>鈴木</t></si>", "<si><t>鈴木</t>"), "not well-formed XML"),
+    (SST.replace("<si><t>鈴木</t></si>", "<si>鈴木</t></si>"), "not well-formed XML"),
     (SST.replace("佐藤", "x" * 40_000), "32,767"),
 ])
 def test_the_shared_string_table_is_read_whole_or_refused(text, expected) -> None:
@@ -150,7 +152,9 @@ def test_the_shared_string_table_is_read_whole_or_refused(text, expected) -> Non
 # -- fuzz: mutated real files give the same grid or a clear error -------------------------
 
 #: mutations a file suffers in the wild: cut short, a part lost, bytes lost from the end of a
-#: part, a flipped byte inside the compressed data (the zip's CRC catches that)
+#: part, a flipped byte inside the compressed data (the zip's CRC catches that), and a part
+#: edited inside, the zip still sound (a buggy writer): bytes deleted, inserted or replaced
+#: in the register's XML (see the next test)
 MUTATIONS = st.one_of(
     st.tuples(st.just("truncate_part"), st.sampled_from([SHEET, "xl/workbook.xml",
                                                           "xl/styles.xml",
@@ -195,6 +199,110 @@ def test_a_mutated_workbook_reads_the_same_or_is_refused(tmp_path, demo_bytes, h
         n: g.rows for n, g in original.grids.items()}, how
 
 
+#: an edit inside the register's XML: (where, bytes deleted, bytes inserted)
+EDITS = st.tuples(st.floats(0.0, 0.999), st.integers(0, 12),
+                  st.sampled_from([b"", b"<", b">", b"/", b"<is>", b"</c>", b"<c>", b'"',
+                                   b"&", b"<row>", b"x", b"\xe3", b"<v>"]))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(edit=EDITS)
+def test_a_register_edited_inside_reads_only_when_its_xml_is_well_formed(
+        tmp_path, demo_bytes, edit) -> None:
+    """A tag lost inside the register (``<is>`` gone: 顧客名 read as blank, a false change in
+    変更履歴) is refused, never read in part: whatever the edit, XML that is not
+    well-formed is one line naming the damage; XML that still is well-formed reads (the
+    value it now holds is what the file says) or is refused for a limit."""
+    where, deleted, inserted = edit
+    sheet = members(demo_bytes)[SHEET]
+    i = int(len(sheet) * where)
+    edited = sheet[:i] + inserted + sheet[i + deleted:]
+    path = _write(tmp_path / "b.xlsx", with_part(demo_bytes, SHEET, edited))
+    try:
+        ET.fromstring(edited)
+        well_formed = True
+    except ET.ParseError:
+        well_formed = False
+    try:
+        WorkbookBackend(path).read()
+    except BackendError as exc:
+        message = str(exc)
+        assert "\n" not in message and len(message) < 500
+        assert well_formed or "not well-formed XML" in message or "cut short" in message, \
+            message
+        return
+    assert well_formed, edit
+
+
+@pytest.fixture(params=["here", "child"])
+def check_where(request, monkeypatch) -> str:
+    """The XML check in this process, or in a child process beside the scan (what a part
+    of 8 MB or more gets): the same verdicts, the same words."""
+    from sheetsync.backends.workbook import read as reader
+
+    if request.param == "child":
+        monkeypatch.setattr(reader, "PARALLEL_CHECK_BYTES", 0)
+    return request.param
+
+
+def test_a_tag_lost_inside_the_register_is_refused_with_its_place(tmp_path, demo_bytes,
+                                                                 check_where) -> None:
+    """The audit's case: ``<is>`` removed from one inline text of the register."""
+    sheet = members(demo_bytes)[SHEET]
+    at = sheet.index(b"<is>", len(sheet) // 2)
+    path = _write(tmp_path / "b.xlsx",
+                  with_part(demo_bytes, SHEET, sheet[:at] + sheet[at + 4:]))
+    with pytest.raises(BackendError, match=r"not well-formed XML \(mismatched tag at line"):
+        WorkbookBackend(path).read()
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.parametrize("damage", ["cut", "tag", "row"])
+def test_the_check_beside_the_scan_says_what_the_check_here_says(tmp_path, demo_bytes,
+                                                                 monkeypatch, damage) -> None:
+    """Cut short (the scanner's words), a tag lost (expat's), a row beyond Excel's (the
+    scanner stops first: the child is stopped, none is left running)."""
+    import subprocess
+
+    from sheetsync.backends.workbook import read as reader
+
+    sheet = members(demo_bytes)[SHEET]
+    at = sheet.index(b"<is>", len(sheet) // 2)
+    edited = {"cut": sheet[: len(sheet) // 2], "tag": sheet[:at] + sheet[at + 4:],
+              "row": sheet.replace(b'<row r="300"', b'<row r="2000000000"', 1)}[damage]
+    path = _write(tmp_path / "b.xlsx", with_part(demo_bytes, SHEET, edited))
+    messages = []
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    for limit in (1 << 40, 0):
+        monkeypatch.setattr(reader, "PARALLEL_CHECK_BYTES", limit)
+        monkeypatch.setattr(reader.subprocess, "Popen", popen)
+        with pytest.raises(BackendError) as caught:
+            WorkbookBackend(path).read()
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert {"cut": "cut short", "tag": "not well-formed XML", "row": "beyond Excel"}[damage] \
+        in messages[0]
+    assert started and all(p.poll() is not None for p in started)
+
+
+def test_a_sound_register_reads_the_same_checked_beside_the_scan(tmp_path, demo_bytes,
+                                                                 monkeypatch) -> None:
+    from sheetsync.backends.workbook import read as reader
+
+    path = _write(tmp_path / "a.xlsx", demo_bytes)
+    here = WorkbookBackend(path).read()
+    monkeypatch.setattr(reader, "PARALLEL_CHECK_BYTES", 0)
+    beside = WorkbookBackend(path).read()
+    assert {n: g.rows for n, g in beside.grids.items()} == {
+        n: g.rows for n, g in here.grids.items()}

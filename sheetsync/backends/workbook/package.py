@@ -108,6 +108,11 @@ class Package:
         """The zip member name of ``part`` as stored (case may differ)."""
         return self._names.get(part.lower())
 
+    def size(self, part: str) -> int | None:
+        """The uncompressed size of ``part`` as the zip states it (None: no such part)."""
+        name = self.name(part)
+        return None if name is None else self.zip.getinfo(name).file_size
+
     def read(self, part: str) -> bytes:
         name = self.name(part)
         if name is None:
