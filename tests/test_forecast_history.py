@@ -34,6 +34,8 @@ from sheetsync.config import parse_config
 from sheetsync.forecast_snapshots import (
     CELL_CHARS,
     FORECAST_SNAPSHOT_TAB,
+    ForecastHistory,
+    PeriodSnapshot,
     read_forecast_history,
 )
 from sheetsync.grid import Grid
@@ -474,3 +476,27 @@ def test_weeks_before_from_the_config_are_measured(tmp_path: Path) -> None:
     assert (one["commit_deals"], one["a_hit_rate"], one["wilson_low"]) == (0, None, None)
     assert rows[("FY2026-Q2", None, 4)]["snapshot_date"] == "2026-08-29"
     assert ("FY2026-Q2", None, 8) not in rows
+
+
+def test_a_week_on_week_change_is_against_one_snapshot_day_only():
+    """前週比 compares with the latest snapshot on or before as-of − 7 days; a period that
+    snapshot does not hold (closed by then) has no change, even though an older snapshot,
+    taken while it was open, holds it — as the demo's FY2026-Q2 once showed −¥1.69M."""
+    import pandas as pd
+
+    from sheetsync.reports.forecast import add_changes
+
+    history = (ForecastHistory()
+               .with_day(dt.date(2026, 9, 25), [
+                   PeriodSnapshot("FY2026-Q2", None, forecast=65_980_000, commit_landing=1),
+                   PeriodSnapshot("FY2026-Q3", None, forecast=10, commit_landing=5)])
+               .with_day(dt.date(2026, 11, 27), [
+                   PeriodSnapshot("FY2026-Q3", None, forecast=900, commit_landing=500)]))
+    df = pd.DataFrame({"period": ["FY2026-Q2", "FY2026-Q3"], "owner": [None, None],
+                       "forecast": [64_290_000, 1_000], "commit_landing": [0, 400]})
+    out = add_changes(df, history, dt.date(2026, 12, 4))
+    assert out["forecast_change_7d"].tolist() == [pd.NA, 100]
+    assert out["commit_landing_change_7d"].tolist() == [pd.NA, -100]
+    # before the 11-27 snapshot existed, the 09-25 one was the latest: both periods compare
+    out = add_changes(df, history, dt.date(2026, 10, 2))
+    assert out["forecast_change_7d"].tolist() == [64_290_000 - 65_980_000, 990]

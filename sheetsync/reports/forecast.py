@@ -338,7 +338,9 @@ def compute_forecast(
 def add_changes(df: pd.DataFrame, history: ForecastHistory, as_of: dt.date) -> pd.DataFrame:
     """``df`` with ``forecast_change_7d`` and ``commit_landing_change_7d``: each row's figure
     minus the same period × owner in the latest snapshot on or before as-of − 7 days (a rep
-    without a row that day had 0); ``<NA>`` when no snapshot that old holds the period.
+    without a row that day had 0); ``<NA>`` when there is no snapshot that old or that
+    snapshot does not hold the period (a period closed by then: an older snapshot taken while
+    it was open is not the week's change).
 
     >>> from sheetsync.forecast_snapshots import PeriodSnapshot
     >>> h = ForecastHistory().with_day(dt.date(2026, 11, 26), [
@@ -351,9 +353,8 @@ def add_changes(df: pd.DataFrame, history: ForecastHistory, as_of: dt.date) -> p
     ([100, 300, <NA>], [-100, 0, <NA>])
     """
     cutoff = as_of - dt.timedelta(days=CHANGE_DAYS)
-    days = {p: history.latest(p, cutoff) for p in df["period"].unique()}
-    then = [history.values(day, p, None if is_missing(o) else o)
-            if (day := days[p]) is not None else None
+    day = max((d for d in history.days if d <= cutoff), default=None)
+    then = [history.values(day, p, None if is_missing(o) else o) if day is not None else None
             for p, o in zip(df["period"], df["owner"], strict=True)]
     out = df.copy()
     for key, figure in CHANGES.items():
