@@ -91,14 +91,14 @@ def validate(config_path: Path, fmt: str, as_of: dt.date | None) -> None:
     spreadsheet could not be read.
     """
     from . import pipeline
-    from .render import dumps, github_annotations, print_report, summary_line
+    from .render import github_annotations, print_report, summary_line, write_json
 
     config = open_config(config_path)
     checked = pipeline.check(config, as_of=as_of, progress=_progress(new_console(),
                                                                      config.language))
     report = checked.report
     if fmt == "json":
-        click.echo(dumps(report.to_json()))
+        write_json(report.to_json())
     elif fmt == "github":
         for line in github_annotations(report, checked.location):
             click.echo(line)
@@ -120,14 +120,14 @@ def run(config_path: Path, fmt: str, as_of: dt.date | None, dry_run: bool) -> No
     the register itself is never modified.
     """
     from . import pipeline
-    from .render import dumps
+    from .render import write_json
 
     config = open_config(config_path)
     console = new_console()
     result = pipeline.run(config, as_of=as_of, dry_run=dry_run,
                           progress=_progress(console, config.language))
     if fmt == "json":
-        click.echo(dumps(result.to_json()))
+        write_json(result.json_items())
     else:
         _print_run(console, result, config, dry_run)
     sys.exit(EXIT_INVALID if result.report.errors else EXIT_CLEAN)
@@ -206,7 +206,7 @@ def notify_command(config_path: Path, as_of: dt.date | None, owner: str | None,
     """
     from .notify import send_digests
     from .notify.output import result_text
-    from .render import dumps
+    from .render import write_json
 
     config = open_config(config_path)
     result = send_digests(config, as_of=as_of, owner=owner, dry_run=dry_run, force=force,
@@ -214,7 +214,7 @@ def notify_command(config_path: Path, as_of: dt.date | None, owner: str | None,
     if result.refused:
         click.echo(f"sheetsync: {translate(result.refused, config.language)}", err=True)
     if fmt == "json":
-        click.echo(dumps(result.to_json()))
+        write_json(result.to_json())
     else:
         click.echo(result_text(result), nl=False)
     sys.exit(EXIT_BACKEND if result.failed else EXIT_CLEAN)

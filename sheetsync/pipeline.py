@@ -137,16 +137,18 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON contract (docs/definitions.md, plus ``tabs_written``): one key per report."""
-        out: dict[str, Any] = {
-            "as_of": self.as_of.isoformat(),
-            "validation": self.report.to_json(),
-        }
+        return dict(self.json_items())
+
+    def json_items(self) -> Iterator[tuple[str, Any]]:
+        """:meth:`to_json`'s keys and values in order, each made when it is asked for (the
+        CLI writes one before it makes the next: render.write_json)."""
+        yield "as_of", self.as_of.isoformat()
+        yield "validation", self.report.to_json()
         for report in REPORTS:
-            out[report.key] = report.json_rows(self.frames[report.key])
+            yield report.key, report.json_rows(self.frames[report.key])
             if report.more_json is not None:
-                out.update(report.more_json(self.frames[report.key]))
-        out["tabs_written"] = self.written.tabs if self.written else []
-        return out
+                yield from report.more_json(self.frames[report.key]).items()
+        yield "tabs_written", self.written.tabs if self.written else []
 
 
 @contextmanager

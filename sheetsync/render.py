@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TextIO
 
+import click
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
@@ -51,8 +52,103 @@ def t(key: str, language: str) -> str:
 
 
 def dumps(data: Any) -> str:
-    """JSON for machines: UTF-8 text as is, stable key order, 2-space indent."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    """JSON for machines: UTF-8 text as is, stable key order, 2-space indent (see
+    :func:`iter_json`)."""
+    return "".join(iter_json(data))
+
+
+def write_json(data: Any, stream: TextIO | None = None) -> None:
+    """:func:`dumps` written to ``stream`` (standard output) as it is made, with a final
+    newline: a 100,000-deal run's JSON (38 MB) is never held whole. ``data`` may be an
+    iterator of (key, value) pairs, each made as it is written (see RunResult.json_items).
+    """
+    def write(text: str) -> None:
+        if stream is None:
+            click.echo(text, nl=False)
+        else:
+            stream.write(text)
+
+    batch: list[str] = []
+    size = 0
+    for piece in iter_json(data):
+        batch.append(piece)
+        size += len(piece)
+        if size >= 1 << 16:
+            write("".join(batch))
+            batch.clear()
+            size = 0
+    batch.append("\n")
+    write("".join(batch))
+
+
+def _flat(value: Any) -> bool:
+    """A scalar, a list of scalars, or an object whose values are either: one line."""
+    if isinstance(value, dict):
+        return all(not isinstance(v, (dict, list, tuple)) or _flat_list(v)
+                   for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return _flat_list(value)
+    return True
+
+
+def _flat_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and not any(
+        isinstance(v, (dict, list, tuple)) for v in value)
+
+
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def iter_json(data: Any, level: int = 0) -> Iterator[str]:
+    """The JSON text of ``data`` in pieces: objects and arrays that hold objects or arrays
+    are laid out with a 2-space indent, the rest (a row of a report: an object of scalars and
+    lists of scalars) on one line each, encoded by the json module's C encoder — one line
+    per deal, and several times faster than ``json.dumps(indent=2)``'s Python encoder.
+
+    >>> print(dumps({"as_of": "2026-12-04", "stale": [{"deal_id": "D-1", "reasons": ["x"]}],
+    ...              "empty": [], "pipeline_changes": {"from": "2026-11-27",
+    ...                                                "rows": [{"owner": None, "new": 0}]}}))
+    {
+      "as_of": "2026-12-04",
+      "stale": [
+        {"deal_id": "D-1", "reasons": ["x"]}
+      ],
+      "empty": [],
+      "pipeline_changes": {
+        "from": "2026-11-27",
+        "rows": [
+          {"owner": null, "new": 0}
+        ]
+      }
+    }
+    """
+    items: Iterable[tuple[str, Any]] | None = None
+    if isinstance(data, dict):
+        if not data or (level > 0 and _flat(data)):
+            yield _ONE_LINE.encode(data)
+            return
+        items = data.items()
+    elif isinstance(data, Iterator):  # (key, value) pairs, made as they are written
+        items = data
+    if items is not None:
+        inner = "\n" + "  " * (level + 1)
+        head = "{"
+        for key, value in items:
+            yield f"{head}{inner}{_ONE_LINE.encode(str(key))}: "
+            yield from iter_json(value, level + 1)
+            head = ","
+        yield "{}" if head == "{" else "\n" + "  " * level + "}"
+        return
+    if isinstance(data, (list, tuple)) and data and not _flat_list(data):
+        inner = "\n" + "  " * (level + 1)
+        head = "["
+        for value in data:
+            yield head + inner
+            yield from iter_json(value, level + 1)
+            head = ","
+        yield "\n" + "  " * level + "]"
+        return
+    yield _ONE_LINE.encode(data)
 
 
 def summary_line(report: Report, tab: str, language: str) -> str:
