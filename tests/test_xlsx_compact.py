@@ -216,3 +216,23 @@ def test_deflating_as_it_renders_is_plain_deflate(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "z.zip") as z:
         info = z.getinfo("a.xml")
         assert info.compress_size == len(small.data) and info.CRC == small.crc
+
+
+def test_a_big_part_compressed_beside_the_rendering_is_level_one_deflate() -> None:
+    """A big part goes through the worker thread: the bytes level-1 deflate gives for the
+    whole text at once; pieces that fail half way stop the worker (no thread left)."""
+    import threading
+
+    text = "".join(f"<row r=\"{i}\"><c><v>{i * 7}</v></c></row>" for i in range(150_000))
+    big = deflate_text(text[i:i + 1000] for i in range(0, len(text), 1000))
+    whole = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert big.data == whole.compress(text.encode()) + whole.flush()
+
+    def failing():
+        yield text[:3_000_000]
+        raise OSError("disk gone")
+
+    before = {t.name for t in threading.enumerate()}
+    with pytest.raises(OSError, match="disk gone"):
+        deflate_text(failing())
+    assert "sheetsync-deflate" not in {t.name for t in threading.enumerate()} - before

@@ -10,10 +10,12 @@ slower, same content.
 from __future__ import annotations
 
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from queue import Queue
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
@@ -87,7 +89,9 @@ class Deflated:
 def deflate_text(pieces: Iterable[str], batch: int = 1 << 18) -> Deflated:
     """UTF-8 text given in pieces, deflated as it comes — a 50 MB sheet is never held
     whole, as text or as bytes. As :func:`write_member` does: level 6, level 1 for a part
-    above :data:`FAST_COMPRESS_SIZE`.
+    above :data:`FAST_COMPRESS_SIZE`. A big part is compressed by a worker thread while
+    the pieces are made (zlib lets go of the interpreter while it compresses: on two
+    cores the compressing hides behind the rendering).
 
     >>> part = deflate_text(["<a>", "テキスト", "</a>"])
     >>> zlib.decompress(part.data, -15).decode(), part.size
@@ -96,40 +100,86 @@ def deflate_text(pieces: Iterable[str], batch: int = 1 << 18) -> Deflated:
     head: list[bytes] = []  # the start, until it is known to be a big part
     held = 0
     crc = size = 0
-    comp = None
-    out: list[bytes] = []
+    worker: _Compressor | None = None
     texts: list[str] = []
     chars = 0
 
     def feed(data: bytes) -> None:
-        nonlocal crc, size, comp, held
+        nonlocal crc, size, held, worker
         crc = zlib.crc32(data, crc)
         size += len(data)
-        if comp is None:
+        if worker is None:
             head.append(data)
             held += len(data)
             if held <= FAST_COMPRESS_SIZE:
                 return
-            comp = zlib.compressobj(1, zlib.DEFLATED, -15)
-            out.extend(comp.compress(b) for b in head)
+            worker = _Compressor()
+            for b in head:
+                worker.put(b)
             head.clear()
             return
-        out.append(comp.compress(data))
+        worker.put(data)
 
-    for piece in pieces:
-        texts.append(piece)
-        chars += len(piece)
-        if chars >= batch:
+    try:
+        for piece in pieces:
+            texts.append(piece)
+            chars += len(piece)
+            if chars >= batch:
+                feed("".join(texts).encode("utf-8", "replace"))
+                texts.clear()
+                chars = 0
+        if texts:
             feed("".join(texts).encode("utf-8", "replace"))
-            texts.clear()
-            chars = 0
-    if texts:
-        feed("".join(texts).encode("utf-8", "replace"))
-    if comp is None:
-        comp = zlib.compressobj(6, zlib.DEFLATED, -15)
-        out.extend(comp.compress(b) for b in head)
+    except BaseException:
+        if worker is not None:
+            worker.stop()
+        raise
+    if worker is not None:
+        return Deflated(worker.finish(), crc, size)
+    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    out = [comp.compress(b) for b in head]
     out.append(comp.flush())
     return Deflated(b"".join(out), crc, size)
+
+
+class _Compressor:
+    """Level-1 raw deflate of the bytes :meth:`put` in order, in a worker thread."""
+
+    def __init__(self) -> None:
+        self.queue: Queue[bytes | None] = Queue(maxsize=8)  # ≤ ~6 MB waiting
+        self.out: list[bytes] = []
+        self.failure: list[BaseException] = []
+        self.thread = threading.Thread(target=self._run, name="sheetsync-deflate",
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        comp = zlib.compressobj(1, zlib.DEFLATED, -15)
+        try:
+            while (data := self.queue.get()) is not None:
+                if not self.failure:
+                    self.out.append(comp.compress(data))
+            if not self.failure:
+                self.out.append(comp.flush())
+        except BaseException as exc:  # handed to finish()
+            self.failure.append(exc)
+            while self.queue.get() is not None:
+                pass
+
+    def put(self, data: bytes) -> None:
+        self.queue.put(data)
+
+    def finish(self) -> bytes:
+        self.queue.put(None)
+        self.thread.join()
+        if self.failure:
+            raise self.failure[0]
+        return b"".join(self.out)
+
+    def stop(self) -> None:
+        self.failure.append(RuntimeError("stopped"))
+        self.queue.put(None)
+        self.thread.join()
 
 
 def write_deflated(dst: zipfile.ZipFile, like: zipfile.ZipInfo | str, part: Deflated) -> None:
