@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,31 @@ def test_code_points_to_the_page_not_to_design_notes() -> None:
         cited += [f"{doc_file}:{n}" for n, line in enumerate(text.splitlines(), 1)
                   if re.search(r"DESIGN\b|design notes", line)]
     assert not cited, cited
+
+
+def _github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, only letters, marks, digits, ``_``,
+    ``-`` and spaces kept (backticks, brackets, ``—`` dropped), each space a ``-``."""
+    kept = "".join(c for c in heading.strip().lower()
+                   if c in " -" or unicodedata.category(c)[0] in "LMN"
+                   or unicodedata.category(c) == "Pc")
+    return kept.replace(" ", "-")
+
+
+def test_github_anchor_is_what_github_makes() -> None:
+    assert _github_anchor("売上予測 (Forecast) — the ヨミ表") == "売上予測-forecast--the-ヨミ表"
+    assert _github_anchor("Digests (`sheetsync notify`)") == "digests-sheetsync-notify"
+    assert _github_anchor("担当者サマリー (Rep summary)") == "担当者サマリー-rep-summary"
+
+
+def test_contents_line_links_every_section_in_order(doc: str) -> None:
+    """The "Contents:" paragraph links each ``##`` section, in the order of the page, and
+    every ``(#anchor)`` link on the page leads to a heading."""
+    headings = re.findall(r"^#{2,6} (.+)$", doc, re.M)
+    sections = [_github_anchor(h) for h in re.findall(r"^## (.+)$", doc, re.M)]
+    contents = re.search(r"^Contents: (.+?)\n\n", doc, re.M | re.S)
+    assert contents and len(sections) > 15
+    linked = re.findall(r"\]\(#([^)]+)\)", contents.group(1))
+    assert linked == sections, sorted(set(sections) - set(linked))
+    anchors = {_github_anchor(h) for h in headings}
+    assert not (broken := sorted(set(re.findall(r"\]\(#([^)]+)\)", doc)) - anchors)), broken
