@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import shutil
 import site
 import socket
@@ -153,3 +154,23 @@ def test_a_failing_trial_stops_its_emulator_and_removes_its_files(tmp_path: Path
     assert "exit status 1" in str(failed.value)
     assert not any((tmp_path / name).exists() for name in smoke.TRIAL_WRITES)
     assert smoke.port_is_free(port)
+
+
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}  # this checkout's
+    return subprocess.run(["git", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_the_trial_files_at_the_root_are_git_ignored() -> None:
+    """The README's trial writes key.json and config.yaml at the root: git ignores them
+    (issue 10 #10), while config.example.yaml and a config.yaml further down stay tracked."""
+    if shutil.which("git") is None:
+        pytest.skip("needs git")
+    top = _git("rev-parse", "--show-toplevel")
+    if top.returncode != 0 or Path(top.stdout.strip()).resolve() != ROOT:
+        pytest.skip("the repository root is not a git checkout")
+    for name in ("key.json", "config.yaml"):
+        assert _git("check-ignore", "-q", name).returncode == 0, f"{name} is not ignored"
+    for name in ("config.example.yaml", "jobs/config.yaml"):
+        assert _git("check-ignore", "-q", "--no-index", name).returncode == 1, name
