@@ -2,7 +2,9 @@
 
 Each message says what is wrong and what would be accepted. Templates use
 ``str.format`` fields: ``{value}`` (the cell as typed), ``{column}`` (its header) and the
-parameters the raising code passes.
+parameters the raising code passes. A long ``{value}`` is quoted by its beginning and its
+length (:func:`quote`): the message of a 400-digit cell is not 400 characters long. Only the
+message is shortened; the issue's ``value`` (the JSON ``value``) is the cell in full.
 
 >>> render("required", "en", column="Client", value=None)
 'Client is empty; it is required.'
@@ -177,12 +179,40 @@ TEMPLATES: dict[str, dict[str, str]] = {
 _CONDITION_JOIN = {"ja": "・", "en": ", "}
 
 
+#: a typed value longer than QUOTE_MAX characters is quoted by its first QUOTE_HEAD
+QUOTE_MAX = 50
+QUOTE_HEAD = 40
+
+
 def render(code: str, language: str, **params: Any) -> str:
-    """The message for ``code`` in ``language`` (``ja`` or ``en``), filled with ``params``."""
+    """The message for ``code`` in ``language`` (``ja`` or ``en``), filled with ``params``;
+    a long ``value`` is shortened (:func:`quote`).
+
+    >>> render("invalid_number", "en", value="9" * 400)
+    '“9999999999999999999999999999999999999999… (400 characters)” is not a number.'
+    """
     lang = "en" if language == "en" else "ja"
     template = TEMPLATES[code][lang]
     values = {k: ("" if v is None else v) for k, v in params.items()}
+    if "value" in values:
+        values["value"] = quote(values["value"], lang)
     return template.format_map(_Defaults(values))
+
+
+def quote(value: Any, language: str) -> Any:
+    """``value`` as a message quotes it: as it is, or, when longer than ``QUOTE_MAX``
+    characters, its first ``QUOTE_HEAD``, ``…`` and its length.
+
+    >>> quote("あ" * 1000, "ja")
+    'ああああああああああああああああああああああああああああああああああああああああ…（1,000文字）'
+    >>> quote("x" * 50, "en") == "x" * 50
+    True
+    """
+    if not isinstance(value, str) or len(value) <= QUOTE_MAX:
+        return value
+    if language == "en":
+        return f"{value[:QUOTE_HEAD]}… ({len(value):,} characters)"
+    return f"{value[:QUOTE_HEAD]}…（{len(value):,}文字）"
 
 
 def join(items: list[str], language: str) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sheetsync.errors import SheetsyncError
+from sheetsync.messages import quote
 
 Kind = Literal["year", "half", "quarter", "month"]
 _KIND_ORDER = {"year": 0, "half": 1, "quarter": 2, "month": 3}
@@ -334,6 +335,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
 
 
 def period_error_message(code: str, params: dict[str, Any], language: str = "ja") -> str:
-    """The rendered message for a :class:`PeriodError` code, in ``language`` (ja or en)."""
+    """The rendered message for a :class:`PeriodError` code, in ``language`` (ja or en); a
+    long typed ``text`` is quoted by its beginning and its length, as cell values are."""
     templates = _MESSAGES.get(code, _MESSAGES["period_unrecognized"])
-    return templates.get(language, templates["en"]).format(**{"text": "", **params})
+    lang = "en" if language == "en" else "ja"
+    values = {"text": "", **params}
+    values["text"] = quote(values["text"], lang)
+    return templates.get(language, templates["en"]).format(**values)
