@@ -72,3 +72,31 @@ def test_overflowing_cells_are_errors_and_the_rest_is_computed(tmp_path: Path) -
     assert "売上予測" in data["tabs_written"]
     message = next(e["message"] for e in data["validation"]["errors"] if e["cell"] == "F4")
     assert "1兆円" in message and "100000000000億" in message
+
+
+def test_an_exponent_typed_as_text_in_the_amount_is_a_cell_error(tmp_path: Path) -> None:
+    """``1E+19`` typed as text in 見込金額 (Excel's display of a huge number, pasted): not
+    read as 10^19 yen, nor as a float, but an error naming the cell; the next row is valid."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件一覧"
+    ws.append(HEADER)
+    ws.append(["D-1", "指数", "A社", "佐藤", "提案", "1E+19", None, "2026/12/20", None, None,
+               None])
+    ws.append(["D-2", "普通", "B社", "鈴木", "提案", 1_000_000, None, "2026/12/20", None, None,
+               None])
+    wb.save(tmp_path / "deals.xlsx")
+    assert openpyxl.load_workbook(tmp_path / "deals.xlsx")["案件一覧"]["F2"].data_type == "s"
+    (tmp_path / "config.yaml").write_text("language: ja\n", encoding="utf-8")
+    args = ["validate", "-c", str(tmp_path / "config.yaml"), "--as-of", "2026-12-04"]
+    result = CliRunner().invoke(cli, [*args, "-f", "json"], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert [(e["cell"], e["code"], e["value"]) for e in data["errors"]] == [
+        ("F2", "invalid_money", "1E+19")]
+    assert "「1E+19」は金額として読めません" in data["errors"][0]["message"]
+    assert data["rows"] == 2 and data["excluded_rows"] == 1
+    table = CliRunner().invoke(cli, args, env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert table.exit_code == 1
+    line = next(line for line in table.stdout.splitlines() if "案件一覧!F2" in line)
+    assert "1E+19" in line and "エラー" in line
