@@ -360,14 +360,14 @@ Failure = tuple[CoercionError, list[int], list[CellValue]]
 
 
 def _parse_column_coded(
-    rows: Sequence[Sequence[CellValue]], col: int, parser: Parser,
-    column: list[CellValue] | None = None,
+    rows: Sequence[Sequence[CellValue]], col: int, parser: Parser
 ) -> tuple[list[Any], list[Failure], Coded | None]:
     """:func:`_parse_column` with the failures grouped by error (positions ascending), and
     the column as :class:`Coded` when it is not text (texts are mostly distinct: codes
-    would not pay). ``column``: the cells of column ``col`` when the caller has them."""
-    if column is None:
-        column = [row[col] for row in rows]
+    would not pay). A column is taken one comprehension at a time: ``zip(*rows)`` over
+    100,000 rows is slower (0.1–0.3 s against 0.06 s for 17 columns), it walks 100,000
+    iterators at once."""
+    column = [row[col] for row in rows]
     text = parser in (parse_text, parse_string)
     if text:
         kinds = set(map(type, column))
@@ -538,15 +538,11 @@ def validate_register(
     errors_at: list[tuple[Field, list[Failure]]] = []
     filled = np.zeros(len(body), dtype=bool)
     all_filled = False
-    # the body's columns in one C pass (every row is at least as wide as the mapped columns)
-    by_column = list(zip(*body, strict=False)) if body else []
     for fld in fields:
         col = header.columns.get(fld.name)
         if col is None:
             continue
-        values, bad, coded = _parse_column_coded(
-            body, col, field_parser(fld, language, owners),
-            list(by_column[col]) if col < len(by_column) else None)
+        values, bad, coded = _parse_column_coded(body, col, field_parser(fld, language, owners))
         if fld.roster and not owners:
             # no roster: one rep however the space is typed, shown as most reps write it
             values, coded = _canonical(values), None
