@@ -18,9 +18,11 @@ import openpyxl
 import pytest
 from google.oauth2.service_account import Credentials
 from gspread.utils import ValueRenderOption
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sheetsync.backends.cell_width import display_width, number_width
-from sheetsync.backends.columns import MAX_WIDTH, column_widths
+from sheetsync.backends.columns import MAX_WIDTH, column_width, column_widths
 from sheetsync.backends.google import GoogleBackend
 from sheetsync.backends.google import write as google_write
 from sheetsync.backends.google.credentials import credentials_from_file
@@ -462,3 +464,35 @@ def test_libreoffice_prints_landscape_one_page_wide(book: Path, tmp_path: Path) 
     for page in pages:  # every page: the header (repeated), the last column (1 page wide)
         assert "期間" in page and "追加列13" in page
     assert "###" not in text
+
+
+def _width_of_every_cell(spec: TabSpec, index: int) -> float:
+    """column_width's definition, each sampled cell measured (no shortcut)."""
+    from sheetsync.backends.columns import (
+        MIN_WIDTH,
+        WIDTH_SAMPLE_ROWS,
+        _value_width,
+        plain_value,
+    )
+
+    col = spec.columns[index]
+    best = display_width(col.header) * 1.1
+    for row in spec.rows[:WIDTH_SAMPLE_ROWS]:
+        if index < len(row):
+            best = max(best, _value_width(plain_value(row[index]), col))
+    fitted = min(MAX_WIDTH, max(MIN_WIDTH, best + 2.0))
+    return round(max(fitted, float(col.width or 0.0)), 2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=40), st.sampled_from(
+    ["佐藤", "株式会社アイウエオ", "a\nbb", "ｱｲｳ", "x" * 70, "超" * 35]),
+    st.integers(-10**13, 10**13), st.floats(allow_nan=False), st.booleans(),
+    st.dates()), max_size=60),
+    st.sampled_from(["text", "money", "date", "ratio"]), st.sampled_from([None, 3.0, 70.0]))
+def test_a_column_is_as_wide_as_its_widest_cell(values, kind, given_width) -> None:
+    """Texts that cannot be the widest (2 characters a letter at most) and cells after the
+    column is full are skipped: the width is still the widest cell's."""
+    spec = TabSpec(name="t", columns=[Column("c", "見込金額", kind, width=given_width)],
+                   rows=[[v] for v in values])
+    assert column_width(spec, 0) == _width_of_every_cell(spec, 0)

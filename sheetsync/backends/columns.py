@@ -84,9 +84,12 @@ def column_width(spec: TabSpec, index: int) -> float:
     col = spec.columns[index]
     best = display_width(col.header) * 1.1  # bold
     seen: set[tuple[type, Any]] = set()  # a value measured once (owners, stages repeat)
+    widest = MAX_WIDTH - 2.0  # a value this wide fills the column: nothing can widen it
     for row in spec.rows[:WIDTH_SAMPLE_ROWS]:
         if index < len(row):
             value = row[index]
+            if value.__class__ is str and 2 * len(value) <= best:
+                continue  # no character is wider than 2: it cannot be the widest
             try:
                 key = (type(value), value)
                 if key in seen:
@@ -97,6 +100,8 @@ def column_width(spec: TabSpec, index: int) -> float:
             w = _value_width(plain_value(value), col)
             if w > best:
                 best = w
+                if best >= widest:
+                    break
     fitted = min(MAX_WIDTH, max(MIN_WIDTH, best + 2.0))
     return round(max(fitted, float(col.width or 0.0)), 2)
 
