@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sheetsync.backends.workbook import WorkbookBackend
@@ -185,6 +185,8 @@ def mutate(data: bytes, how: tuple[str, str, float]) -> bytes:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(how=MUTATIONS)
+# a flipped byte in a local header's name: zipfile's message quotes the header whole
+@example(how=("flip_byte", "", 0.9219631826690572))
 def test_a_mutated_workbook_reads_the_same_or_is_refused(tmp_path, demo_bytes, how) -> None:
     original = WorkbookBackend(_write(tmp_path / "a.xlsx", demo_bytes)).read()
     path = _write(tmp_path / "b.xlsx", mutate(demo_bytes, how))

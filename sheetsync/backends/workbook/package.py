@@ -120,7 +120,8 @@ class Package:
         try:
             return self.zip.read(name)
         except _ZIP_ERRORS as exc:  # zlib.error: compressed bytes damaged
-            raise BackendError(f"{self.path}: the workbook is damaged ({part}: {exc})") from exc
+            raise BackendError(f"{self.path}: the workbook is damaged ({part}: "
+                               f"{zip_error(exc)})") from exc
 
     def pieces(self, part: str, size: int = 1 << 22) -> Iterator[bytes]:
         """The bytes of ``part`` in pieces of ``size``, inflated by a worker thread while
@@ -151,7 +152,8 @@ class Package:
                 piece = queue.get()
                 if isinstance(piece, _ZIP_ERRORS):
                     raise BackendError(
-                        f"{self.path}: the workbook is damaged ({part}: {piece})") from piece
+                        f"{self.path}: the workbook is damaged ({part}: "
+                        f"{zip_error(piece)})") from piece
                 if isinstance(piece, BaseException):
                     raise piece
                 if not piece:
@@ -189,6 +191,20 @@ class Package:
         if self.has("xl/workbook.xml"):
             return "xl/workbook.xml"
         raise BackendError(not_xlsx_message(self.path, self.data))
+
+
+def zip_error(exc: BaseException) -> str:
+    """What zipfile or zlib says is wrong, in at most one short line: zipfile quotes a
+    damaged local header whole ("File name in directory 'xl/styles.xml' and header
+    b'…' differ", kilobytes of raw bytes).
+
+    >>> zip_error(ValueError("File name in directory 'a.xml' and header b'a.xml\\x00…' differ."))
+    "File name in directory 'a.xml' and its header differ"
+    """
+    text = " ".join(str(exc).split())
+    if text.startswith("File name in directory") and " and header " in text:
+        return text.split(" and header ", 1)[0] + " and its header differ"
+    return text if len(text) <= 160 else text[:150] + "…"
 
 
 def parse_rels(xml: bytes, source_part: str, path: Path | str = "") -> list[Relationship]:
