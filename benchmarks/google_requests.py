@@ -57,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 
 from registers import make_register  # noqa: E402
-from run import targets_grid  # noqa: E402
+from run import measured, targets_grid  # noqa: E402
 
 from sheetsync.testing.load import load_grids_over_http  # noqa: E402
 
@@ -194,34 +194,15 @@ def start_emulator(folder: Path) -> tuple[subprocess.Popen[str], str, Path]:
     return proc, base, key
 
 
-#: Runs the command it is given and prints (wall seconds, peak RSS in KiB, exit code, the
-#: tail of its stderr on failure). The CLI is measured as this small launcher's child, never
-#: as the benchmark's own (as in benchmarks/run.py): a child of a big process inherits its
-#: parent's resident pages in ``ru_maxrss`` (Linux counts the pages mapped at fork, or the
-#: whole parent under vfork, until exec) — and this process holds a register it generated.
-_LAUNCHER = """
-import os, subprocess, sys, time
-start = time.perf_counter()
-child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         cwd=sys.argv[1])
-err = child.stderr.read()
-_, status, usage = os.wait4(child.pid, 0)
-print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
-sys.stdout.write(err.decode(errors="replace")[-2000:])
-"""
-
-
 def run_cli(config: Path) -> tuple[int, float, float]:
-    """`sheetsync run` in a subprocess: (exit code, seconds, peak RSS MB)."""
+    """`sheetsync run` in a subprocess: (exit code, seconds, peak RSS MB), measured as
+    benchmarks/run.py measures it (a launcher's child, not this big process's)."""
     command = [sys.executable, "-m", "sheetsync", "run", "--as-of", AS_OF.isoformat(),
                "--config", str(config), "--format", "json"]
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, str(config.parent), *command],
-                         capture_output=True, text=True, check=True).stdout
-    first, _, err = out.partition("\n")
-    seconds, maxrss, code = first.split()
-    if int(code) not in (0, 1):
+    seconds, rss, code, err = measured(command, config.parent)
+    if code not in (0, 1):
         raise RuntimeError(f"sheetsync run exited {code}: {err}")
-    return int(code), float(seconds), int(maxrss) / 1024  # KiB on Linux
+    return code, seconds, rss
 
 
 def anchor_job(base: str, key_file: Path, sid: str, read_tabs: list[str],

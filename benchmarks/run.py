@@ -137,29 +137,42 @@ def in_process(config: Config, repeat: int, memory: bool
 # -- from the CLI ----------------------------------------------------------------------------
 
 
-#: Runs the command it is given and prints (wall seconds, peak RSS in KiB, exit code). The
-#: CLI is measured as this small launcher's child, never as the benchmark's own: a child of
-#: a big process inherits its parent's resident pages in ``ru_maxrss`` (Linux counts the
-#: pages mapped at fork, or the whole parent under vfork, until exec), which made a 410 MB
-#: run read as 666 MB after the in-process phases had grown this process.
+#: Runs the command it is given (argv[2:], in the folder argv[1]) and prints its wall
+#: seconds, peak RSS in KiB and exit code, then the tail of its stderr. The CLI is measured
+#: as this small launcher's child, never as the benchmark's own: a child of a big process
+#: inherits its parent's resident pages in ``ru_maxrss`` (Linux counts the pages mapped at
+#: fork, or the whole parent under vfork, until exec), which made a 410 MB run read as 666 MB
+#: after the in-process phases had grown this process.
 _LAUNCHER = """
 import os, subprocess, sys, time
 start = time.perf_counter()
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+child = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         cwd=sys.argv[1])
+err = child.stderr.read()
 _, status, usage = os.wait4(child.pid, 0)
 print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+sys.stdout.write(err.decode(errors="replace")[-2000:])
 """
+
+
+def measured(command: list[str], folder: Path) -> tuple[float, float, int, str]:
+    """``command`` run in ``folder`` as a launcher's child: (wall seconds, peak RSS in MB,
+    exit code, the tail of its stderr)."""
+    out = subprocess.run([sys.executable, "-c", _LAUNCHER, str(folder), *command],
+                         capture_output=True, text=True, check=True).stdout
+    first, _, err = out.partition("\n")
+    wall, maxrss, code = first.split()
+    # ru_maxrss is in KiB on Linux, in bytes on macOS
+    return (float(wall), int(maxrss) / (2**20 if sys.platform == "darwin" else 2**10),
+            int(code), err)
 
 
 def cli_run(folder: Path) -> tuple[float, float, int]:
     """``sheetsync run`` in a child process: (wall seconds, peak RSS in MB, exit code)."""
     command = [sys.executable, "-m", "sheetsync", "run", "--config",
                str(folder / "config.yaml"), "--as-of", AS_OF.isoformat()]
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], capture_output=True,
-                         text=True, check=True).stdout.split()
-    wall, maxrss, code = float(out[0]), int(out[1]), int(out[2])
-    # ru_maxrss is in KiB on Linux, in bytes on macOS
-    return wall, maxrss / (2**20 if sys.platform == "darwin" else 2**10), code
+    wall, rss, code, _ = measured(command, folder)
+    return wall, rss, code
 
 
 def cli_steady(folder: Path, repeat: int) -> tuple[float, float]:

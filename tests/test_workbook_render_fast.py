@@ -2,7 +2,7 @@
 
 - Cells: :func:`render._data_rows` renders a block of rows column by column; the bytes, the
   links (and Excel's limit on them) and the shared strings it adds — in the same order —
-  are those of the row-by-row writer (:func:`render._data_rows_by_row`), for any mix of
+  are those of the row-by-row writer (:func:`rows_one_by_one`), for any mix of
   values: texts that repeat or need escaping, gaps, numbers, dates, datetimes, booleans,
   numpy scalars, links and filter links, rows shorter than the header.
 - Charts: :func:`chart.render_chart` writes from a template the parts openpyxl draws
@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +27,7 @@ from sheetsync.backends.workbook import render
 from sheetsync.backends.workbook.chart import render_chart, render_chart_openpyxl
 from sheetsync.backends.workbook.shared_strings import SharedStrings
 from sheetsync.backends.workbook.styles import StyleMerger
+from sheetsync.grid import date_to_serial
 from sheetsync.tabspec import ChartSpec, Column, FilterLink, Link, TabSpec
 
 KINDS = ["text", "money", "date", "datetime", "int", "ratio"]
@@ -79,6 +81,85 @@ def tabs(draw: st.DrawFn) -> TabSpec:
                    note=draw(st.sampled_from([None, "基準日 2026-12-04"])))
 
 
+def rows_one_by_one(spec: TabSpec, w: render._RowWriter, sst: SharedStrings | None = None
+                    ) -> Iterator[str]:
+    """The reference: the writer sheetsync had before :func:`render._data_rows`, a row at a
+    time, each cell as it comes (built once per distinct value; the first cell after a gap
+    names its place; a text shared from its second sighting in its column)."""
+    width = max([len(spec.columns)] + [len(r) for r in spec.rows])
+    layout = render._layout(w, width)
+    letters, kind_xf, style_attr = layout.letters, layout.kind_xf, layout.style_attr
+    number_head, date_xf = layout.number_head, layout.date_xf
+    # per column: value → its whole <c> element without a reference ("" for no cell); with
+    # a shared-string table, texts seen once so far are in ``once`` (inline)
+    strings: list[dict[str, str]] = [{} for _ in range(width)]
+    once: list[dict[str, str]] = [{} for _ in range(width)]
+
+    def shared_cell(i: int, text: str) -> str:
+        assert sst is not None
+        return f'<c{style_attr[i]} t="s"><v>{sst.index(text)}</v></c>'
+
+    dates: list[dict[dt.date, str]] = [{} for _ in range(width)]
+    offset = w.offset
+    cell = w.cell
+    links = w.links
+    link_xf = w.styles.link
+    for r, values in enumerate(spec.rows, start=spec.first_data_row):
+        rn = str(r)
+        parts = []
+        append = parts.append
+        expected = 0  # the column a cell without a reference lands in
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            t = type(v)
+            if t is str:
+                cache = strings[i]
+                element = cache.get(v)
+                if element is None:
+                    if v in once[i]:  # the second time in this column: shared from now on
+                        element = cache[v] = shared_cell(i, v)
+                    elif not v:
+                        element = cache[v] = ""
+                    else:  # the first time: inline (the same however full the table is)
+                        element = "<c" + render._string_tail(kind_xf[i], v)
+                        if sst is not None:
+                            once[i][v] = element
+                        else:
+                            cache[v] = element
+                if not element:
+                    continue
+            elif t is int:
+                element = f"{number_head[i]}{v}</v></c>"
+            elif t is float and v - v == 0.0:
+                element = f"{number_head[i]}{render._number(v)}</v></c>"
+            elif t is dt.date:
+                dcache = dates[i]
+                element = dcache.get(v)
+                if element is None:
+                    serial = date_to_serial(v) - offset
+                    element = dcache[v] = f'<c s="{date_xf[i]}"><v>{render._number(serial)}</v></c>'
+            elif t is Link and len(links) < render.MAX_LINKS:  # 案件ID → its register row
+                ref = f"{letters[i]}{rn}"
+                links.append((ref, v))
+                tail = render._string_tail(link_xf, v.text)
+                if tail:
+                    append(f'<c r="{ref}"{tail}')
+                    expected = i + 1
+                continue
+            else:  # datetimes, booleans, numpy scalars, other links: with their reference
+                element = cell(v, f"{letters[i]}{rn}", i)
+                if element:
+                    append(element)
+                    expected = i + 1
+                continue
+            if i != expected:
+                element = f'<c r="{letters[i]}{rn}"{element[2:]}'
+            append(element)
+            expected = i + 1
+        yield f'<row r="{rn}">{"".join(parts)}</row>' if parts else f'<row r="{rn}"/>'
+
+
 def _render(fn, spec: TabSpec, table: bool, date1904: bool = False
             ) -> tuple[str, list[tuple[str, Link]], list[str]]:
     styles = render.collect_styles(spec, StyleMerger(None))
@@ -97,7 +178,7 @@ def test_cells_column_by_column_are_the_row_by_row_cells(spec, table, date1904, 
     render.ROW_BLOCK = block
     try:
         assert _render(render._data_rows, spec, table, date1904) == \
-            _render(render._data_rows_by_row, spec, table, date1904)
+            _render(rows_one_by_one, spec, table, date1904)
     finally:
         render.ROW_BLOCK = saved
 
@@ -124,7 +205,7 @@ def test_links_over_excels_limit_keep_their_text(monkeypatch):
     spec = TabSpec(name="t", columns=[Column("a", "A"), Column("g", "G"),
                                       Column("b", "B")], rows=rows)
     fast = _render(render._data_rows, spec, table=False)
-    assert fast == _render(render._data_rows_by_row, spec, table=False)
+    assert fast == _render(rows_one_by_one, spec, table=False)
     xml, links, _ = fast
     # rows 2–3 (A2, C2, A3, C3) and A4 keep their links; C4, A5, C5 are their text
     assert [ref for ref, _ in links] == ["A2", "C2", "A3", "C3", "A4"]

@@ -63,6 +63,19 @@ def _anchor(spec: TabSpec, chart: ChartSpec) -> Any:
                                                pixels_to_EMU(chart.height_px)))
 
 
+def _cells(spec: TabSpec, chart: ChartSpec) -> tuple[int, int, int, list[int]]:
+    """(first row, last row, category column, series columns) of ``chart``'s data, 1-based."""
+    start, stop = chart.data_rows
+    try:
+        cat_col = spec.column_index(chart.category_column) + 1
+        series_cols = [spec.column_index(k) + 1 for k in chart.series_columns]
+    except KeyError as exc:
+        raise ValueError(f"tab {spec.name!r}: chart on unknown column {exc.args[0]!r}") \
+            from exc
+    return (spec.first_data_row + start, spec.first_data_row + stop - 1, cat_col,
+            series_cols)
+
+
 def render_chart_openpyxl(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     """Draw ``chart`` with openpyxl where :func:`chart_cell` puts it; return its parts."""
     from openpyxl import Workbook
@@ -73,15 +86,7 @@ def render_chart_openpyxl(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     wb = Workbook()
     ws = wb.active
     ws.title = spec.name
-    start, stop = chart.data_rows
-    first = spec.first_data_row + start
-    last = spec.first_data_row + stop - 1
-    try:
-        cat_col = spec.column_index(chart.category_column) + 1
-        series_cols = [spec.column_index(k) + 1 for k in chart.series_columns]
-    except KeyError as exc:
-        raise ValueError(f"tab {spec.name!r}: chart on unknown column {exc.args[0]!r}") \
-            from exc
+    first, last, cat_col, series_cols = _cells(spec, chart)
     if chart.kind == "line":
         drawn: Any = LineChart()
     else:
@@ -172,15 +177,8 @@ def render_chart(spec: TabSpec, chart: ChartSpec) -> ChartParts:
     """
     if not all(_TEMPLATE_SAFE.fullmatch(t) for t in (chart.title, spec.name)):
         return render_chart_openpyxl(spec, chart)
-    start, stop = chart.data_rows
-    first = spec.first_data_row + start
-    last = max(spec.first_data_row + stop - 1, first)
-    try:
-        cat_col = spec.column_index(chart.category_column) + 1
-        series_cols = [spec.column_index(k) + 1 for k in chart.series_columns]
-    except KeyError as exc:
-        raise ValueError(f"tab {spec.name!r}: chart on unknown column {exc.args[0]!r}") \
-            from exc
+    first, last, cat_col, series_cols = _cells(spec, chart)
+    last = max(last, first)  # openpyxl's Reference: one row at least
     sheet = quote_sheet(spec.name)
     line = chart.kind == "line"
     cats = _text(f"{sheet}!${column_letter(cat_col - 1)}${first}:"

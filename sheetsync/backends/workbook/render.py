@@ -168,91 +168,29 @@ class _RowWriter:
         return f'<c r="{ref}"{s}><v>{_number(value)}</v></c>'
 
 
-def _data_rows_by_row(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
-                      ) -> Iterator[str]:
-    """``<row>`` elements of the data, a row at a time (what :func:`_data_rows` renders
-    column by column, and its fallback when a tab holds more links than Excel keeps); the
-    common value types take a cached fast path.
+@dataclass(frozen=True)
+class _Layout:
+    """Per column of a tab's data: its letter, its style's ``s`` attribute, the start of a
+    number cell, and the style of a date cell (a date in a column of another kind keeps the
+    date format)."""
 
-    A cell right after the previous one carries no reference (``r`` is optional: a cell
-    without one is in the next column, as Excel, LibreOffice and openpyxl read it), so a
-    cell's XML depends on its column and value only and is built once per distinct value;
-    the first cell after a gap names its place."""
-    width = max([len(spec.columns)] + [len(r) for r in spec.rows])
-    letters = [w.letter(i) for i in range(width)]
+    letters: list[str]
+    kind_xf: list[int]
+    style_attr: list[str]
+    number_head: list[str]
+    date_xf: list[int]
+
+
+def _layout(w: _RowWriter, width: int) -> _Layout:
     kind_xf = w.kind_xf + [0] * (width - len(w.kind_xf))
     style_attr = [f' s="{x}"' if x else "" for x in kind_xf]
-    number_head = [f"<c{a}><v>" for a in style_attr]
-    date_xf = [x if k in ("date", "datetime") else w.styles.by_kind["date"]
-               for x, k in zip(kind_xf, w.kinds + ["text"] * (width - len(w.kinds)))]
-    # per column: value → its whole <c> element without a reference ("" for no cell); with
-    # a shared-string table, texts seen once so far are in ``once`` (inline)
-    strings: list[dict[str, str]] = [{} for _ in range(width)]
-    once: list[dict[str, str]] = [{} for _ in range(width)]
-
-    def shared_cell(i: int, text: str) -> str:
-        assert sst is not None
-        return f'<c{style_attr[i]} t="s"><v>{sst.index(text)}</v></c>'
-
-    dates: list[dict[dt.date, str]] = [{} for _ in range(width)]
-    offset = w.offset
-    cell = w.cell
-    links = w.links
-    link_xf = w.styles.link
-    for r, values in enumerate(spec.rows, start=spec.first_data_row):
-        rn = str(r)
-        parts = []
-        append = parts.append
-        expected = 0  # the column a cell without a reference lands in
-        for i, v in enumerate(values):
-            if v is None:
-                continue
-            t = type(v)
-            if t is str:
-                cache = strings[i]
-                element = cache.get(v)
-                if element is None:
-                    if v in once[i]:  # the second time in this column: shared from now on
-                        element = cache[v] = shared_cell(i, v)
-                    elif not v:
-                        element = cache[v] = ""
-                    else:  # the first time: inline (the same however full the table is)
-                        element = "<c" + _string_tail(kind_xf[i], v)
-                        if sst is not None:
-                            once[i][v] = element
-                        else:
-                            cache[v] = element
-                if not element:
-                    continue
-            elif t is int:
-                element = f"{number_head[i]}{v}</v></c>"
-            elif t is float and v - v == 0.0:
-                element = f"{number_head[i]}{_number(v)}</v></c>"
-            elif t is dt.date:
-                dcache = dates[i]
-                element = dcache.get(v)
-                if element is None:
-                    serial = date_to_serial(v) - offset
-                    element = dcache[v] = f'<c s="{date_xf[i]}"><v>{_number(serial)}</v></c>'
-            elif t is Link and len(links) < MAX_LINKS:  # 案件ID → its register row
-                ref = f"{letters[i]}{rn}"
-                links.append((ref, v))
-                tail = _string_tail(link_xf, v.text)
-                if tail:
-                    append(f'<c r="{ref}"{tail}')
-                    expected = i + 1
-                continue
-            else:  # datetimes, booleans, numpy scalars, other links: with their reference
-                element = cell(v, f"{letters[i]}{rn}", i)
-                if element:
-                    append(element)
-                    expected = i + 1
-                continue
-            if i != expected:
-                element = f'<c r="{letters[i]}{rn}"{element[2:]}'
-            append(element)
-            expected = i + 1
-        yield f'<row r="{rn}">{"".join(parts)}</row>' if parts else f'<row r="{rn}"/>'
+    return _Layout(
+        letters=[w.letter(i) for i in range(width)],
+        kind_xf=kind_xf,
+        style_attr=style_attr,
+        number_head=[f"<c{a}><v>" for a in style_attr],
+        date_xf=[x if k in ("date", "datetime") else w.styles.by_kind["date"]
+                 for x, k in zip(kind_xf, w.kinds + ["text"] * (width - len(w.kinds)))])
 
 
 #: rows rendered at a time, column by column (bounds what is held: ~1–2 MB of cells)
@@ -306,14 +244,17 @@ class _Memo(dict[Any, str]):
 
 def _data_rows(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
                ) -> Iterator[str]:
-    """``<row>`` elements of the data, the same bytes as :func:`_data_rows_by_row` makes,
-    rendered a block of rows at a time and column by column: a column of one type (texts,
-    whole numbers, dates, links) is turned into cells by one comprehension or a cached
-    lookup per cell, and a cell after a gap gets its reference in a second, cheap pass.
+    """``<row>`` elements of the data, rendered a block of rows at a time and column by
+    column: a column of one type (texts, whole numbers, dates, links) is turned into cells
+    by one comprehension or a cached lookup per cell, and a cell after a gap gets its
+    reference in a second, cheap pass.
 
-    The shared-string table grows in the order the row-by-row writer would grow it (a
-    text is added where its column shows it the second time, row by row), so the bytes do
-    not depend on the way the tab is rendered."""
+    A cell right after the previous one carries no reference (``r`` is optional: a cell
+    without one is in the next column, as Excel, LibreOffice and openpyxl read it), so a
+    cell's XML depends on its column and value only. The bytes are those of writing the
+    rows one by one (tests/test_workbook_render_fast.py keeps that writer as the
+    reference): the shared-string table grows in the same order — a text is added where its
+    column shows it the second time, row by row."""
     rows = spec.rows
     if not rows:
         return
@@ -324,12 +265,9 @@ def _data_rows(spec: TabSpec, w: _RowWriter, sst: SharedStrings | None = None
     del data
     types = [set(map(type, col)) for col in columns]
     cutoff = _link_cutoff(columns, types, MAX_LINKS - len(w.links))
-    letters = [w.letter(i) for i in range(width)]
-    kind_xf = w.kind_xf + [0] * (width - len(w.kind_xf))
-    style_attr = [f' s="{x}"' if x else "" for x in kind_xf]
-    number_head = [f"<c{a}><v>" for a in style_attr]
-    date_xf = [x if k in ("date", "datetime") else w.styles.by_kind["date"]
-               for x, k in zip(kind_xf, w.kinds + ["text"] * (width - len(w.kinds)))]
+    layout = _layout(w, width)
+    letters, kind_xf, style_attr = layout.letters, layout.kind_xf, layout.style_attr
+    number_head, date_xf = layout.number_head, layout.date_xf
     offset = w.offset
     texts = _text_columns(columns, types, style_attr, kind_xf, sst)
 
