@@ -313,3 +313,20 @@ def test_days_in_stage_is_unknown_before_the_stage_began() -> None:
     ])  # fmt: skip
     row = compute_stale(deals, _settings()).iloc[0]
     assert row["days_in_stage"] is pd.NA and row["days_in_stage_at_least"] is pd.NA
+
+
+def test_a_change_observed_after_as_of_is_not_the_last_update() -> None:
+    """A backdated run (--as-of before a later run) does not know what that later run observed:
+    days since the update are counted from what was known at as-of, never negative."""
+    deals = [
+        {"deal_id": "A", "last_activity": "2026-05-01", "last_observed_change": "2026-05-20",
+         "stage": "proposal", **OK},  # observed 5 days after as-of: 14 days since 05-01
+        {"deal_id": "B", "last_activity": "2026-04-01", "last_observed_change": "2026-05-15",
+         "stage": "proposal", **OK},  # observed on as-of itself: 0 days
+        {"deal_id": "C", "last_observed_change": "2026-06-01", "stage": "proposal", **OK},
+    ]
+    rows = {r["deal_id"]: r for r in stale_rows(compute_stale(make_deals(deals),
+                                                              _settings(stale_default_days=0)))}
+    assert rows["A"]["days_since_update"] == 14
+    assert "B" not in rows  # updated today: within even a zero-day limit
+    assert rows["C"]["days_since_update"] is None and rows["C"]["reasons"] == ["no_update"]

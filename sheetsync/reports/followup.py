@@ -122,8 +122,11 @@ def compute_stale(deals: pd.DataFrame, settings: MetricsSettings) -> pd.DataFram
     as_of = pd.Timestamp(settings.as_of)
     stage = frames.text(deals, "stage")
 
+    observed = frames.dates(deals, "last_observed_change")
+    # a backdated run (--as-of before a later run) does not know what that run observed
+    observed = observed.mask(observed > as_of)
     candidates = [frames.dates(deals, "last_activity"), frames.dates(deals, "created_on"),
-                  frames.dates(deals, "last_observed_change")]
+                  observed]
     last_update = pd.concat(candidates, axis=1).max(axis=1, skipna=True)
     days = frames.day_count(as_of, last_update)
     limit = stage.map(dict(settings.stale_by_stage)).fillna(settings.stale_default_days)
