@@ -14,11 +14,29 @@ from contextlib import contextmanager
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Disable the cyclic GC inside the block (reference counting still frees memory)."""
+    """Disable the cyclic GC inside the block (reference counting still frees memory).
+
+    What the block made and kept is set aside on the way out (:func:`gc.freeze`): with the
+    collector off, every allocation still counts towards the next collection, so the first
+    allocation after :func:`gc.enable` would start one that walks everything the block kept —
+    a 100,000-deal register's grid, frames and tabs, about 0.2 s per run, finding no garbage.
+    The next pause gives the set-aside objects back to the oldest generation
+    (:func:`gc.unfreeze`); a long-lived process (the scheduler) calls :func:`collect` after
+    each run so a cycle made during it is not kept for the life of the process."""
     enabled = gc.isenabled()
     gc.disable()
+    if enabled:
+        gc.unfreeze()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
+
+
+def collect() -> int:
+    """A full collection, set-aside objects included (:func:`paused_gc`): after a run, in a
+    process that goes on to the next one. Returns the unreachable objects found."""
+    gc.unfreeze()
+    return gc.collect()

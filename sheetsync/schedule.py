@@ -50,6 +50,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from .cron import CronField
+from .gcpause import collect
 from .jobs import Job, JobOutcome, run_job
 
 log = logging.getLogger("sheetsync.schedule")
@@ -172,6 +173,7 @@ class _Runs:
         except Exception:  # a bug must not stop the scheduler; APScheduler would hide it
             log.exception("job=%s status=failed: unexpected error", job.name)
         finally:
+            collect()  # what the run made and kept (set aside by paused_gc) is let go
             with self._cond:
                 self.active.remove(job.name)
                 self._cond.notify_all()

@@ -416,3 +416,33 @@ def test_cli_scheduler_process_starts_and_stops_on_sigterm(project: Path) -> Non
     proc.send_signal(signal.SIGTERM)
     assert _finish(proc) == 0, log.read_text()
     assert log.read_text().rstrip().endswith("scheduler stopped")
+
+
+def test_the_scheduler_lets_each_run_s_leftovers_go() -> None:
+    """A long-lived scheduler collects after each job: a reference cycle a run made while the
+    collector was paused (and set aside by paused_gc) does not live as long as the process."""
+    import gc
+    import weakref
+
+    from sheetsync.gcpause import paused_gc
+    from sheetsync.schedule import _Runs
+
+    refs = []
+
+    def runner(job: Job) -> JobOutcome:
+        with paused_gc():
+            cycle: list[object] = []
+            cycle.append(cycle)
+            refs.append(weakref.ref(cycle_holder := _Holder(cycle)))
+            del cycle, cycle_holder
+        return outcome("ok", 0)
+
+    _Runs().execute(job_with("0 9 * * *"), runner)
+    assert refs and refs[0]() is None
+    assert gc.get_freeze_count() == 0
+
+
+class _Holder:
+    def __init__(self, cycle: list[object]) -> None:
+        self.cycle = cycle
+        cycle.append(self)

@@ -282,18 +282,13 @@ class _Converter:
         self.offset = DAYS_1904 if date1904 else 0
         self.texts = _Texts(TextCache())
         self.dates: dict[bytes, CellValue] = {}
-        self.kinds = _Kinds(self)
+        # no reference back to the converter: a cycle would keep its caches (a register's
+        # texts, tens of MB at 100,000 deals) alive until a full collection
+        self.kinds = _Kinds(style_kinds)
 
     def kind(self, attrs: bytes) -> tuple[int, int]:
         """(type code, style kind) of a cell's attributes."""
-        a = parse_attrs(attrs.decode("utf-8", "replace"))
-        tcode = _TYPE_CODES.get(a.get("t", "n"), T_N)
-        try:
-            s = int(a.get("s", "0") or 0)
-        except ValueError:
-            s = 0
-        skind = self.style_kinds[s] if 0 <= s < len(self.style_kinds) else OTHER
-        return tcode, skind
+        return cell_kind(attrs, self.style_kinds)
 
     def number(self, v: bytes, skind: int) -> CellValue:
         if skind == OTHER:
@@ -332,13 +327,27 @@ class _Converter:
             return self.texts[v]
 
 
+def cell_kind(attrs: bytes, style_kinds: list[int]) -> tuple[int, int]:
+    """(type code, style kind) of a cell's attributes."""
+    a = parse_attrs(attrs.decode("utf-8", "replace"))
+    tcode = _TYPE_CODES.get(a.get("t", "n"), T_N)
+    try:
+        s = int(a.get("s", "0") or 0)
+    except ValueError:
+        s = 0
+    skind = style_kinds[s] if 0 <= s < len(style_kinds) else OTHER
+    return tcode, skind
+
+
 class _Kinds(dict[bytes, tuple[int, int]]):
-    def __init__(self, conv: _Converter):
+    """A cell's attributes → :func:`cell_kind`, cached (unless they hold its reference)."""
+
+    def __init__(self, style_kinds: list[int]):
         super().__init__()
-        self.conv = conv
+        self.style_kinds = style_kinds
 
     def __missing__(self, attrs: bytes) -> tuple[int, int]:
-        found = self.conv.kind(attrs)
+        found = cell_kind(attrs, self.style_kinds)
         if b"r=" not in attrs:
             self[attrs] = found
         return found
