@@ -133,9 +133,16 @@ def row_owners(grid: Grid | None, header: HeaderMap | None) -> dict[int, str]:
         return {}
     col = header.columns["owner"]
     out: dict[int, str] = {}
+    shown: dict[str, str] = {}  # a register has a few reps and many rows: each text once
     for row, values in enumerate(grid.rows[header.row:], start=header.row + 1):
         if col < len(values) and values[col] is not None:
-            text = display_value(values[col])
+            value = values[col]
+            if type(value) is str:
+                text = shown.get(value)
+                if text is None:
+                    text = shown[value] = display_value(value)
+            else:
+                text = display_value(value)
             if text.strip():
                 out[row] = text
     return out
