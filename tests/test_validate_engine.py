@@ -35,6 +35,8 @@ from sheetsync.textnorm import company_key, company_keys, match_key
 from sheetsync.validate import (
     INVALID,
     _canonical,
+    _codes,
+    _columns,
     _match_keys,
     _parse_column,
     _trimmed,
@@ -275,6 +277,41 @@ def test_an_issue_built_fast_is_an_issue():
     fast, plain = _issue(*values), Issue(*values)
     assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
     assert vars(fast) == vars(plain) and list(vars(fast)) == [f.name for f in fields(Issue)]
+
+
+@given(st.lists(st.lists(CELLS, max_size=6), max_size=12),
+       st.lists(st.integers(0, 7), max_size=4))
+def test_columns_are_the_cells_of_each_row(rows, cols):
+    """Columns taken from the rows in one 2-D array: the very objects each row holds, a
+    short row read as blank beyond its end."""
+    columns = _columns(rows, cols)
+    assert list(columns) == list(dict.fromkeys(cols))
+    for col, cells in columns.items():
+        expected = [row[col] if col < len(row) else None for row in rows]
+        assert len(cells) == len(expected)
+        assert all(a is b for a, b in zip(cells, expected))
+
+
+@given(st.lists(CELLS, max_size=40))
+def test_codes_stand_for_cells_of_one_type(column):
+    """Every cell is its code's raw value: equal, and of the same type (1, 1.0, True and
+    PercentValue(1.0) hash alike); equal values of one type share a code."""
+    codes, raws = _codes(column)
+    assert len(codes) == len(column)
+    for cell, code in zip(column, codes.tolist()):
+        raw = raws[code]
+        assert type(raw) is type(cell) and (raw is cell or raw == cell)
+    if len(column):
+        assert sorted(set(codes.tolist())) == list(range(len(raws)))
+
+
+def test_codes_by_type_by_hand():
+    codes, raws = _codes([1, 1.0, True, PercentValue(1.0), 1, None, True])
+    assert [type(raws[c]) for c in codes.tolist()] == [int, float, bool, PercentValue, int,
+                                                        type(None), bool]
+    assert codes[0] == codes[4] and codes[2] == codes[6]
+    codes, raws = _codes(["=A1", Uncalculated("=A1"), "=A1"])
+    assert [type(raws[c]) for c in codes.tolist()] == [str, Uncalculated, str]
 
 
 def test_percent_cells_mixed_with_numbers_keep_their_meaning():
