@@ -10,6 +10,7 @@ impossible days, 1 == 1.0 == True, blank texts, formulas' error values, \\0 in a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,13 @@ from sheetsync.coerce import (
 from sheetsync.grid import Grid, PercentValue, Uncalculated
 from sheetsync.names import canonical, spellings
 from sheetsync.schema import load_schema
-from sheetsync.textnorm import company_key, company_keys, match_key
+from sheetsync.textnorm import (
+    _COMPANY_FORMS,
+    _COMPANY_FORMS_ALL,
+    company_key,
+    company_keys,
+    match_key,
+)
 from sheetsync.validate import (
     INVALID,
     _canonical,
@@ -202,6 +209,28 @@ NAMES = st.text(alphabet="ＡBｃ 　\tk.K,・㈱株式会社(有)Co Ltd inc\n\0
 @given(st.lists(NAMES, max_size=12))
 def test_company_keys_are_each_names_key(names):
     assert company_keys(names) == [company_key(n) for n in names]
+
+
+#: the legal forms as first written, with ``\b`` (textnorm spells the boundary so that every
+#: alternative starts with a literal character: the engine then skips positions in C)
+FORMS_WITH_BOUNDARIES = re.compile(
+    r"(株式会社|有限会社|合同会社|合資会社|合名会社|一般社団法人|一般財団法人|"
+    r"\(株\)|\(有\)|\(同\)|\(社\)|\(財\)|"
+    r"\bco\.?,?\s*ltd\.?|\bcorporation\b|\bcorp\.?|\binc\.?|\bllc\b|\bltd\.?|\bk\.?k\.?$)",
+)
+FORM_PIECES = st.sampled_from(["co", "c", "o", "ltd", "l", "td", ".", ",", " ", "\n", "\0",
+                               "k", "k.k.", "inc", "i", "nc", "llc", "corp", "corporation",
+                               "株式会社", "(株)", "社", "a", "1", "_", "é", "\u3000"])
+
+
+@settings(max_examples=500)
+@given(st.lists(FORM_PIECES, max_size=10).map("".join))
+def test_company_forms_match_where_the_boundary_spelling_does(text):
+    for ours, reference in ((_COMPANY_FORMS, FORMS_WITH_BOUNDARIES),
+                            (_COMPANY_FORMS_ALL, re.compile(FORMS_WITH_BOUNDARIES.pattern.replace(
+                                "$)", r"(?=\n?(?:\x00|\Z)))")))):
+        assert [m.span() for m in ours.finditer(text)] == [
+            m.span() for m in reference.finditer(text)]
 
 
 @given(st.lists(st.one_of(NAMES, st.integers(0, 3)), max_size=12))
