@@ -36,10 +36,11 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import chain, repeat
-from operator import attrgetter, eq, is_
+from operator import eq, is_
 from typing import Any, Union
 
 import numpy as np
@@ -110,36 +111,159 @@ class Entry:
     path: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
+class SnapshotColumns:
+    """A snapshot as columns: item ``i`` of every list belongs to deal ``ids[i]``. What the
+    state tab is read into and a run compares and updates — at 100,000 deals an
+    :class:`Entry` per deal costs more (0.15 s to build) than reading the tab's text."""
+
+    ids: list[str]
+    first_seen: list[dt.date]
+    last_changed: list[dt.date | None]
+    stage_since: list[dt.date | None]
+    close_pushes: list[int]
+    values: list[str]
+    paths: list[str | None]
+    #: the columns these hold row for row, in another order (:func:`observe`: no deal
+    #: changed, came or went) — so a snapshot that kept every row is known to hold what was
+    #: read without comparing it
+    source: SnapshotColumns | None = None
+    #: how :func:`observe` made them from the snapshot before (:class:`_Origin`)
+    origin: _Origin | None = field(default=None, repr=False)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Each 案件ID's position."""
+        return dict(zip(self.ids, range(len(self.ids))))
+
+    def entry(self, i: int) -> Entry:
+        return Entry("", self.first_seen[i], self.last_changed[i], self.stage_since[i],
+                     self.close_pushes[i], self.values[i], self.paths[i])
+
+    def entries(self) -> dict[str, Entry]:
+        """One :class:`Entry` per deal (the fingerprint left blank: :func:`fingerprint_of`)."""
+        return dict(zip(self.ids, map(Entry, repeat(""), self.first_seen, self.last_changed,
+                                      self.stage_since, self.close_pushes, self.values,
+                                      self.paths)))
+
+    @classmethod
+    def of(cls, entries: dict[str, Entry]) -> SnapshotColumns:
+        """The columns of ``entries``, in their order."""
+        rows = list(entries.values())
+        return cls(list(entries), [e.first_seen for e in rows], [e.last_changed for e in rows],
+                   [e.stage_since for e in rows], [e.close_pushes for e in rows],
+                   [e.values for e in rows], [e.path for e in rows])
+
+    def lists(self) -> list[list[Any]]:
+        """The columns after ``ids``, in :class:`Entry`'s order (what :meth:`rows` takes)."""
+        return [self.first_seen, self.last_changed, self.stage_since, self.close_pushes,
+                self.values, self.paths]
+
+    def gathered(self, at: list[int]) -> list[list[Any]]:
+        """:meth:`lists` for the rows at positions ``at`` (-1: a row of None)."""
+        return [list(map([*column, None].__getitem__, at)) for column in self.lists()]
+
+
+@dataclass(frozen=True, eq=False)
+class _Origin:
+    """How :func:`observe` made a snapshot's columns: from ``before`` (the snapshot compared
+    with, as ``columns``), deal ``i`` from its row ``at[i]`` (-1: first sighting); ``looked``
+    are the deals that did not keep their row as it was (first sightings and changes) —
+    the only ones :func:`~sheetsync.stage_paths.track_stages` has to look at."""
+
+    before: Snapshot
+    columns: SnapshotColumns
+    at: list[int]
+    looked: list[int]
+
+
 class Snapshot:
-    entries: dict[str, Entry] = field(default_factory=dict)
-    fields: tuple[str, ...] = ()
-    #: the state tab's cells this snapshot was read from (format v2), kept so a snapshot
-    #: that did not change is written back as it was read (:func:`snapshot_tab`)
-    packed: _Packed | None = field(default=None, compare=False, repr=False)
+    """What the last run saw, per 案件ID (:class:`Entry`), with the fields its values follow.
+
+    Held either as ``entries`` or as columns (:class:`SnapshotColumns`: what the state tab
+    is read into and :func:`observe` returns). ``entries`` of a snapshot held as columns are
+    built when first asked for, and from then on are what it holds (a caller may change
+    that dict); :attr:`columns` of one held as entries are built on each call."""
+
+    def __init__(self, entries: dict[str, Entry] | None = None, fields: tuple[str, ...] = (),
+                 packed: _Packed | None = None, *, columns: SnapshotColumns | None = None
+                 ) -> None:
+        self._entries = entries if entries is not None or columns is not None else {}
+        self._columns = columns if entries is None else None
+        self.fields = tuple(fields)
+        #: the state tab's cells this snapshot was read from (format v2), kept so a snapshot
+        #: that did not change is written back as it was read (:func:`snapshot_tab`)
+        self.packed = packed
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        if self._entries is None:
+            assert self._columns is not None
+            self._entries = self._columns.entries()
+            if self.packed is not None and self.packed.columns is self._columns:
+                self.packed.entries = dict(self._entries)  # the very objects read
+            self._columns = None
+        return self._entries
+
+    @property
+    def columns(self) -> SnapshotColumns:
+        return self._columns if self._columns is not None else SnapshotColumns.of(self._entries)
+
+    @property
+    def held_columns(self) -> SnapshotColumns | None:
+        """The columns this snapshot is held as (None: held as entries)."""
+        return self._columns
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._columns.ids) if self._columns is not None else len(self.entries)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self.fields == other.fields and self.entries == other.entries
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Snapshot({len(self)} deals, fields={self.fields!r})"
 
     def values_of(self, entry: Entry) -> dict[str, str]:
         return dict(zip(self.fields, split_signature(entry.values)))
 
+    def entry(self, deal_id: str) -> Entry | None:
+        """The entry of ``deal_id`` (None: not tracked), without building every entry."""
+        if self._columns is None:
+            return self.entries.get(deal_id)
+        i = self._columns.index.get(deal_id)
+        return None if i is None else self._columns.entry(i)
 
-@dataclass(frozen=True)
+    def values_at(self, columns: SnapshotColumns, i: int) -> dict[str, str]:
+        """The values of deal ``i`` of ``columns`` (this snapshot's) by field name."""
+        return dict(zip(self.fields, split_signature(columns.values[i])))
+
+
+@dataclass(eq=False)
 class _Packed:
-    """A v2 state tab's header and chunk cells, with what they hold (a copy of the entries
-    as read, the fields): the cells stand for any snapshot with the same fields and, per
-    案件ID, the very same :class:`Entry` objects."""
+    """A v2 state tab's header and chunk cells, with what they hold (the columns read, the
+    fields): the cells stand for a snapshot with the same fields held as those columns (or
+    as the same rows reordered: :attr:`SnapshotColumns.source`), or — once the snapshot
+    read built its entries — per 案件ID the very same :class:`Entry` objects."""
 
     header: str
     chunks: list[str]
-    entries: dict[str, Entry]
+    columns: SnapshotColumns
     fields: tuple[str, ...]
+    entries: dict[str, Entry] | None = None
 
     def holds(self, snapshot: Snapshot) -> bool:
-        entries = snapshot.entries
-        return (snapshot.fields == self.fields and len(entries) == len(self.entries)
-                and all(map(is_, map(self.entries.get, entries), entries.values())))
+        if snapshot.fields != self.fields:
+            return False
+        columns = snapshot.held_columns
+        if columns is not None:
+            return columns is self.columns or columns.source is self.columns
+        entries, mine = snapshot.entries, self.entries
+        return (mine is not None and len(entries) == len(mine)
+                and all(map(is_, map(mine.get, entries), entries.values())))
 
 
 @dataclass(frozen=True)
@@ -250,40 +374,82 @@ def normalised_text(value: Any, raw: CellValue) -> str:
 def current_values(result: ValidationResult, grid: Grid, schema: Schema) -> Current:
     """The signature of every trackable row (a unique, valid 案件ID).
 
-    Each distinct cell value is normalised once per column (registers repeat values) and
-    rows are joined in C (``map``), so a 100,000-row register takes a fraction of a second.
+    Each column is normalised on its own (:func:`_column_texts`: each distinct value once,
+    registers repeat values) and rows are joined in C (``map``), so a 100,000-row register
+    takes a fraction of a second.
     """
     names = tuple(f.name for f in schema.fields)
     if result.header is None or not result.rows:
         return Current(names, {})
     header = result.header
-    columns: list[list[str]] = []
-    for name in names:
-        values = result.values.get(name) or [None] * len(result.rows)
-        distinct = set(values)
-        if _plain_text(distinct):  # IDs, names: mostly distinct, usually nothing to escape
-            columns.append(["" if v is None else v for v in values] if None in distinct
-                           else values)
-            continue
-        texts = {v: normalised_text(v, None) for v in distinct if v is not INVALID}
-        out: list[str] = list(map(texts.get, values))  # type: ignore[arg-type]
-        if INVALID in distinct:  # a bad cell is tracked as typed
-            col = header.columns.get(name)
-            for i, value in enumerate(values):
-                if value is INVALID and col is not None:
-                    row = grid.rows[result.rows[i] - 1]
-                    out[i] = normalised_text(INVALID, row[col] if col < len(row) else None)
-        columns.append(out)
+    count = len(result.rows)
+
+    def typed(name: str) -> Callable[[int], CellValue]:
+        col = header.columns.get(name)
+
+        def raw(i: int) -> CellValue:  # what row i of the column holds as typed
+            row = grid.rows[result.rows[i] - 1]
+            return row[col] if col is not None and col < len(row) else None
+        return raw
+
+    columns = [_column_texts(result.values.get(name), count, typed(name)) for name in names]
     ids = result.values.get("deal_id", [])
     signatures = dict(zip(ids, map("\t".join, zip(*columns))))
     if len(signatures) < len(ids):  # an 案件ID more than once: none of its rows is tracked
         counts = Counter(i for i in ids if isinstance(i, str) and i)
-        for deal_id, count in counts.items():
-            if count > 1:
+        for deal_id, repeated in counts.items():
+            if repeated > 1:
                 del signatures[deal_id]
     for bad in [k for k in signatures if not isinstance(k, str) or not k]:
         del signatures[bad]
     return Current(names, signatures)
+
+
+def _column_texts(values: list[Any] | None, count: int, raw: Callable[[int], CellValue]
+                  ) -> list[str]:
+    """A column's values as the snapshot stores them (:func:`normalised_text`): text that
+    normalises to itself as it is (IDs, names: mostly distinct), any other value normalised
+    once per distinct value, a cell that failed validation as typed (``raw`` gives what
+    row ``i`` holds; a few per column, each typed text normalised once)."""
+    if values is None:
+        return [""] * count
+    if _plain_texts(values):
+        return values
+    distinct = set(values)
+    if _plain_text(distinct):  # text with blanks
+        return ["" if v is None else v for v in values]
+    texts = {v: normalised_text(v, None) for v in distinct if v is not INVALID}
+    out: list[str] = list(map(texts.get, values))  # type: ignore[arg-type]
+    if INVALID in distinct:  # a bad cell is tracked as typed: the Nones of ``out``
+        typed: dict[tuple[type, CellValue], str] = {}
+        i = -1
+        while (i := _index(out, None, i + 1)) >= 0:
+            cell = raw(i)
+            key = (type(cell), cell)
+            text = typed.get(key)
+            if text is None:
+                text = typed[key] = normalised_text(INVALID, cell)
+            out[i] = text
+    return out
+
+
+def _index(items: list[Any], item: Any, start: int) -> int:
+    """The position of the first ``item`` from ``start`` on (a scan in C), -1 if none."""
+    try:
+        return items.index(item, start)
+    except ValueError:
+        return -1
+
+
+def _plain_texts(values: list[Any]) -> bool:
+    """True when every value is text that normalises to itself (checked on the column
+    joined: one pass in C, no set of 100,000 names)."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # a blank, a number, a date …
+        return False
+    return (not any(c in joined for c in "\\\t\n\r")
+            and max(map(len, values), default=0) <= LONG_VALUE)
 
 
 def _plain_text(values: Collection[Any]) -> bool:
@@ -375,42 +541,52 @@ def observe(snapshot: Snapshot, current: Current, *, observed_at: dt.datetime | 
     """Compare ``current`` with ``snapshot``; return the next snapshot and the changes.
 
     ``observed_at`` stamps the changes; its date becomes ``last_changed``. The comparison
-    runs on arrays (each deal's signature against the snapshot's, aligned by 案件ID): only
-    deals seen for the first time or changed are looked at one by one; an unchanged deal
-    keeps its entry (the same object, which :func:`~sheetsync.stage_paths.track_stages`
-    relies on).
+    runs on columns (each deal's signature against the snapshot's, aligned by 案件ID; the
+    next snapshot's columns gathered from the snapshot's): only deals seen for the first time
+    or changed are looked at one by one. The next snapshot says which those were
+    (:class:`_Origin`, what :func:`~sheetsync.stage_paths.track_stages` looks at).
     """
     day = observed_at.date() if isinstance(observed_at, dt.datetime) else observed_at
     ids = list(current.signatures)
-    before_ids = list(snapshot.entries)
-    before = [*snapshot.entries.values(), None]  # index -1: not in the snapshot
+    signatures = list(current.signatures.values())
+    before = snapshot.columns
     # where each deal of the register is in the snapshot (-1: first sighting), and whether
     # its signature is the same — each one pass in C over the whole register
-    where = dict(zip(before_ids, range(len(before_ids))))
-    at = np.fromiter(map(where.get, ids, repeat(-1)), dtype=np.intp, count=len(ids))
+    at_array = np.fromiter(map(before.index.get, ids, repeat(-1)), dtype=np.intp,
+                           count=len(ids))
+    at = at_array.tolist()
     unchanged = np.zeros(len(ids), dtype=bool)
     if snapshot.fields == current.fields:
-        old = [*map(attrgetter("values"), before[:-1]), None]
-        unchanged = np.fromiter(map(eq, map(old.__getitem__, at.tolist()),
-                                    current.signatures.values()), dtype=bool, count=len(ids))
-    entries = list(map(before.__getitem__, at.tolist()))  # right where unchanged
+        unchanged = np.fromiter(map(eq, map([*before.values, None].__getitem__, at),
+                                    signatures), dtype=bool, count=len(ids))
+    columns = before.gathered(at)  # right where unchanged
+    looked = np.flatnonzero(~unchanged).tolist()
     changes: list[Change] = []
-    for i in np.flatnonzero(~unchanged).tolist():
-        deal_id = ids[i]
-        signature = current.signatures[deal_id]
+    for i in looked:
         if at[i] < 0:  # first sighting: not a change
-            entries[i] = Entry(fingerprint(signature), day, None, day, 0, signature)
+            _set_row(columns, i, Entry("", day, None, day, 0, signatures[i]))
             continue
-        entries[i] = _observed(snapshot, before[at[i]], current, deal_id, observed_at, day,
-                               changes)
-    seen = np.zeros(len(before_ids), dtype=bool)
-    seen[at[at >= 0]] = True
+        _set_row(columns, i, _observed(snapshot, before.entry(at[i]), current, ids[i],
+                                       observed_at, day, changes))
+    seen = np.zeros(len(before.ids), dtype=bool)
+    seen[at_array[at_array >= 0]] = True
     for j in np.flatnonzero(~seen).tolist():  # gone from the register: removed, once
-        old_values = snapshot.values_of(before[j])
-        changes.append(Change(observed_at, before_ids[j], None,
+        old_values = snapshot.values_at(before, j)
+        changes.append(Change(observed_at, before.ids[j], None,
                               old_values.get("deal_name", ""), "", old_values.get("owner", "")))
     changes.sort(key=lambda c: c.deal_id)  # stable: fields stay in schema order
-    return Observation(Snapshot(dict(zip(ids, entries)), current.fields), changes)
+    same_rows = not looked and len(ids) == len(before.ids)
+    after = SnapshotColumns(ids, *columns, source=before if same_rows else None,
+                            origin=_Origin(snapshot, before, at, looked))
+    return Observation(Snapshot(fields=current.fields, columns=after), changes)
+
+
+def _set_row(columns: list[list[Any]], i: int, entry: Entry) -> None:
+    """Row ``i`` of :meth:`SnapshotColumns.lists`-ordered ``columns`` set to ``entry``."""
+    for column, value in zip(columns, (entry.first_seen, entry.last_changed,
+                                       entry.stage_since, entry.close_pushes, entry.values,
+                                       entry.path)):
+        column[i] = value
 
 
 def _observed(snapshot: Snapshot, before: Entry, current: Current, deal_id: str,
@@ -421,7 +597,7 @@ def _observed(snapshot: Snapshot, before: Entry, current: Current, deal_id: str,
     old = snapshot.values_of(before)
     new = current.values(deal_id)
     changed = [name for name in current.fields if old.get(name, "") != new[name]]
-    entry = replace(before, fingerprint=fingerprint(signature), values=signature)
+    entry = replace(before, values=signature)
     if not changed:  # only the schema's field list changed
         return entry
     changes.extend(Change(observed_at, deal_id, name, old.get(name, ""), new[name],
@@ -527,15 +703,16 @@ def _read_packed(grid: Grid, head: int) -> Snapshot:
     paths: Any = [None] * n
     if len(rest) == 2:
         paths = [_unescape(p) if "\\" in p else p for p in rest[0]]
-    # the fingerprint is left blank: nothing reads it but a v1 tab's writer (fingerprint_of)
-    entries = dict(zip(ids, map(Entry, repeat(""), map(days.__getitem__, firsts),
-                                map(days.get, lasts), map(days.get, sinces), counts, values,
-                                paths)))
+    # the fingerprint is not kept: nothing reads it but a v1 tab's writer (fingerprint_of)
+    columns = SnapshotColumns(ids, list(map(days.__getitem__, firsts)),
+                              list(map(days.get, lasts)), list(map(days.get, sinces)), counts,
+                              values, paths)
     header = grid.rows[head][0]
     chunks = list(cells)
     while chunks and not chunks[-1]:  # blank cells after the last chunk (unpack ignored them)
         chunks.pop()
-    return Snapshot(entries, fields, _Packed(header, chunks, dict(entries), fields)
+    return Snapshot(fields=fields, columns=columns,
+                    packed=_Packed(header, chunks, columns, fields)
                     if isinstance(header, str) and header == header.strip() else None)
 
 
@@ -607,14 +784,17 @@ def state_text(snapshot: Snapshot) -> str:
     ['D-1', 'D-2', '2026-11-01', '2026-11-01', '2026-11-01', '', '2026-11-01', '2026-11-01', \
 '1', '0', 'quote', 'proposal', 'D-1\\t見積', 'D-2\\t提案']
     """
-    if not snapshot.entries:
+    if not len(snapshot):
         return ""
-    ids = sorted(snapshot.entries)
-    entries = list(map(snapshot.entries.__getitem__, ids))
+    held = snapshot.columns
+    order = [i for _, i in sorted(zip(held.ids, range(len(held.ids))))]  # by 案件ID
+    ids = list(map(held.ids.__getitem__, order))
+    first_seen, last_changed, stage_since, close_pushes, values, paths = (
+        list(map(column.__getitem__, order)) for column in held.lists())
     # a state tab read without paths is written back without them, so they are still known
     # to be missing (and seeded) on the next run
-    paths = any(e.path is not None for e in entries)
-    names = [*_PACKED_COLUMNS, *([_PATH_COLUMN] if paths else []),
+    has_paths = any(p is not None for p in paths)
+    names = [*_PACKED_COLUMNS, *([_PATH_COLUMN] if has_paths else []),
              _VALUES_PREFIX + ",".join(snapshot.fields)]
     iso: dict[dt.date | None, str] = {None: ""}
 
@@ -626,14 +806,14 @@ def state_text(snapshot: Snapshot) -> str:
 
     columns: list[list[str]] = [
         _escaped(ids),
-        list(map(day, [e.first_seen for e in entries])),
-        list(map(day, [e.last_changed for e in entries])),
-        list(map(day, [e.stage_since for e in entries])),
-        list(map(str, [e.close_pushes for e in entries])),
+        list(map(day, first_seen)),
+        list(map(day, last_changed)),
+        list(map(day, stage_since)),
+        list(map(str, close_pushes)),
     ]
-    if paths:
-        columns.append(_escaped([e.path or "" for e in entries]))
-    columns.append([e.values for e in entries])
+    if has_paths:
+        columns.append(_escaped([p or "" for p in paths]))
+    columns.append(values)
     return "\n".join(chain(["\t".join(names)], *columns))
 
 
@@ -775,25 +955,36 @@ def stale_columns(deals: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
     current stage is counted from the deal's first sighting (no stage change seen since), so
     the days in stage are a lower bound; ``<NA>`` for an untracked deal.
     """
-    ids = deals["deal_id"].tolist()
-    entries = [snapshot.entries.get(i) for i in ids]
+    first_seen, last_changed, stage_since, close_pushes = aligned(
+        snapshot, deals["deal_id"].tolist(), "first_seen", "last_changed", "stage_since",
+        "close_pushes")
 
-    def dates(attr: str) -> pd.Series:
-        return pd.to_datetime(pd.Series(
-            [getattr(e, attr) if e is not None else None for e in entries],
-            index=deals.index, dtype=object)).astype("datetime64[ns]")
+    def dates(days: list[dt.date | None]) -> pd.Series:
+        return pd.to_datetime(pd.Series(days, index=deals.index, dtype=object)
+                              ).astype("datetime64[ns]")
 
     # a stage change seen on the first-sighting day also gives stage_since == first_seen:
     # counted as a lower bound then, which is still true (the bound happens to be exact)
-    from_first = [pd.NA if e is None or e.stage_since is None
-                  else e.stage_since <= e.first_seen for e in entries]
+    from_first = list(map(_from_first, stage_since, first_seen))
     return deals.assign(
-        last_observed_change=dates("last_changed"),
-        stage_since=dates("stage_since"),
-        close_pushes=pd.array([e.close_pushes if e is not None else pd.NA for e in entries],
+        last_observed_change=dates(last_changed),
+        stage_since=dates(stage_since),
+        close_pushes=pd.array([pd.NA if c is None else c for c in close_pushes],
                               dtype="Int64"),
         stage_since_first_sighting=pd.array(from_first, dtype="boolean"),
     )
+
+
+def _from_first(since: dt.date | None, first: dt.date | None) -> Any:
+    return pd.NA if since is None else since <= first  # type: ignore[operator]
+
+
+def aligned(snapshot: Snapshot, ids: Sequence[Any], *names: str) -> list[list[Any]]:
+    """The snapshot's columns ``names`` (:class:`SnapshotColumns`' attributes) for the deals
+    ``ids``, in that order: None for a deal the snapshot does not hold."""
+    held = snapshot.columns
+    at = list(map(held.index.get, ids, repeat(-1)))
+    return [list(map([*getattr(held, name), None].__getitem__, at)) for name in names]
 
 
 def close_pushed_on(existing: Grid | None, changes: Sequence[Change], schema: Schema

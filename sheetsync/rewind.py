@@ -29,6 +29,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import le
 from typing import Any
 
 import pandas as pd
@@ -231,7 +233,7 @@ def tombstones_of(state: Grid | Snapshot | None, changes: Sequence[Change]
     snapshot = state if isinstance(state, Snapshot) else read_snapshot(state)
     out = []
     for deal_id, observed in removed.items():
-        entry = snapshot.entries.get(deal_id)
+        entry = snapshot.entry(deal_id)
         at = stamp(observed)
         if entry is not None and at is not None:
             out.append(Tombstone(deal_id, at, entry.first_seen, entry.close_pushes,
@@ -297,8 +299,9 @@ def build_change_log(
     header = validation.header
     labels = dict(header.labels) if header is not None else {}
     ids = validation.values.get("deal_id", [])
+    tracked = observation.snapshot.columns.index
     rows = {i: r for i, r in zip(ids, validation.rows, strict=False)
-            if isinstance(i, str) and i in observation.snapshot.entries}
+            if isinstance(i, str) and i in tracked}
     return ChangeLog(
         snapshot=observation.snapshot, schema=schema, events=tuple(events),
         tombstones=tuple(tombstones), language=language, owners=tuple(owners),
@@ -320,8 +323,7 @@ def earliest_day(log: ChangeLog, as_of: dt.date, since: dt.date) -> dt.date:
     >>> earliest_day(log, dt.date(2026, 12, 4), dt.date(2026, 11, 27))  # nothing seen yet
     datetime.date(2026, 12, 4)
     """
-    firsts = [e.first_seen for e in log.snapshot.entries.values()]
-    firsts += [t.first_seen for t in log.tombstones]
+    firsts = [*log.snapshot.columns.first_seen, *(t.first_seen for t in log.tombstones)]
     days = [min(firsts, default=as_of)]
     if log.history_rows >= log.retention.rows:  # the cap was reached: older rows are gone
         days.append(log.oldest_history or as_of)
@@ -366,14 +368,16 @@ def register_on(log: ChangeLog, day: dt.date, today: pd.DataFrame) -> Past:
         if event.field is not None and event.at.date() > day:
             changed[event.deal_id].append(event)
     language = log.language
+    snapshot = log.snapshot
+    held = snapshot.columns
     rebuilt: dict[str, dict[str, PastCell]] = {}
     unchanged: list[str] = []  # there on ``day`` and unchanged since: as they are now
-    for deal_id, entry in log.snapshot.entries.items():
-        if entry.first_seen > day:
-            continue
+    # not first seen after ``day``
+    for i in compress(range(len(held.ids)), map(le, held.first_seen, repeat(day))):
+        deal_id = held.ids[i]
         if deal_id in changed:
             rebuilt[deal_id] = _undone(
-                snapshot_cells(log.snapshot.values_of(entry), log.schema, language),
+                snapshot_cells(snapshot.values_at(held, i), log.schema, language),
                 changed[deal_id])
         else:
             unchanged.append(deal_id)
@@ -393,11 +397,11 @@ def register_on(log: ChangeLog, day: dt.date, today: pd.DataFrame) -> Past:
     invalid: dict[str, dict[str, PastCell]] = {}
     valid_now = set(same["deal_id"].tolist()) if len(same) else set()
     memo: dict[tuple[str, str], PastCell] = {}
+    index = held.index
     for deal_id in unchanged:
         if deal_id not in valid_now:
-            invalid[deal_id] = snapshot_cells(
-                log.snapshot.values_of(log.snapshot.entries[deal_id]), log.schema, language,
-                memo)
+            invalid[deal_id] = snapshot_cells(snapshot.values_at(held, index[deal_id]),
+                                              log.schema, language, memo)
     frame, broken = _validated(rebuilt, log)
     invalid.update({d: rebuilt[d] for d in broken})
     columns = list(empty_deals(log.schema).columns)
@@ -410,12 +414,13 @@ def register_now(log: ChangeLog, today: pd.DataFrame, as_of: dt.date) -> Past:
     """The register now as :func:`register_on` gives a past day: the tracked deals of
     ``today`` (the validated deals frame), and the cells of those whose row fails."""
     ids = today["deal_id"].astype(object) if "deal_id" in today.columns else pd.Series([])
-    tracked = log.snapshot.entries
-    deals = today[ids.isin(list(tracked)).to_numpy()] if len(today) else today
+    snapshot = log.snapshot
+    held = snapshot.columns
+    deals = today[ids.isin(held.ids).to_numpy()] if len(today) else today
     valid = set(deals["deal_id"].tolist()) if len(deals) else set()
     memo: dict[tuple[str, str], PastCell] = {}
-    invalid = {d: snapshot_cells(log.snapshot.values_of(e), log.schema, log.language, memo)
-               for d, e in tracked.items() if d not in valid}
+    invalid = {d: snapshot_cells(snapshot.values_at(held, i), log.schema, log.language, memo)
+               for i, d in enumerate(held.ids) if d not in valid}
     return Past(as_of, deals, invalid)
 
 

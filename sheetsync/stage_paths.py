@@ -23,9 +23,9 @@ them around :func:`sheetsync.history.observe`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
@@ -39,6 +39,7 @@ from .history import (
     Observation,
     Snapshot,
     _existing_rows,
+    aligned,
     split_signature,
 )
 from .schema import Schema
@@ -150,7 +151,9 @@ def track_stages(before: Snapshot, observation: Observation, *, day: dt.date,
     one (at its stage, if valid), a stage other than the path's last adds a step on ``day``
     (on a close from an open stage seen in the previous run, with what the deal carried
     then). ``stages``: the schema's stage values; ``closed``: its closed ones. A path
-    unknown in ``before`` (an old state tab not seeded) stays unknown.
+    unknown in ``before`` (an old state tab not seeded) stays unknown. Only the deals that
+    did not keep their entry as it was are looked at (first sightings and changes: what
+    :func:`~sheetsync.history.observe` says it looked at).
 
     >>> from sheetsync.history import Current, observe
     >>> def seen(stage, prob, when, snap):
@@ -165,6 +168,53 @@ def track_stages(before: Snapshot, observation: Observation, *, day: dt.date,
     'proposal;won:8@,B'
     """
     after = observation.snapshot
+    held = after.held_columns
+    origin = held.origin if held is not None else None
+    if held is None or origin is None or origin.before is not before:
+        return _track_entries(before, observation, day=day, stages=stages, closed=closed)
+    at = after.fields.index("stage") if "stage" in after.fields else None
+    paths = list(held.paths)
+    for i in origin.looked:
+        parts = split_signature(held.values[i]) if at is not None else []
+        stage = parts[at] if at is not None and at < len(parts) else ""
+        j = origin.at[i]
+        paths[i] = _next_path(paths[i], stage, held.first_seen[i],
+                              partial(before.values_at, origin.columns, j), first=j < 0,
+                              day=day, stages=stages, closed=closed)
+    if paths == held.paths:
+        return observation
+    columns = replace(held, paths=paths, source=None, origin=None)
+    return Observation(Snapshot(fields=after.fields, columns=columns), observation.changes)
+
+
+def _next_path(path: str | None, stage: str, first_seen: dt.date,
+               previous: Callable[[], Mapping[str, str]], *, first: bool, day: dt.date,
+               stages: Collection[str], closed: Collection[str]) -> str | None:
+    """The path of a deal that did not keep its entry as it was, now at ``stage``:
+    ``previous`` gives its values in the snapshot before (``first``: it had none)."""
+    if first:  # first sighting
+        return format_path([Step(stage)] if stage in stages else [])
+    if path is None or stage not in stages:
+        return path
+    steps = parse_path(path)
+    last = steps[-1] if steps else None
+    if last is not None and last.stage == stage:
+        return path
+    carried = None
+    if stage in closed and last is not None and last.stage not in closed:
+        values = previous()
+        if values.get("stage") == last.stage:
+            carried = (_probability_text(values.get("probability", "")),
+                       _rank_text(values.get("rank", "")))
+    offset = max((day - first_seen).days, last.offset if last else 0)
+    return format_path([*steps, Step(stage, offset, carried)])
+
+
+def _track_entries(before: Snapshot, observation: Observation, *, day: dt.date,
+                   stages: Collection[str], closed: Collection[str]) -> Observation:
+    """:func:`track_stages` for an observation held as entries: a deal whose entry is not
+    the very object of ``before`` is looked at."""
+    after = observation.snapshot
     entries: dict[str, Entry] = {}
     at = after.fields.index("stage") if "stage" in after.fields else None
     for deal_id, entry in after.entries.items():
@@ -174,35 +224,19 @@ def track_stages(before: Snapshot, observation: Observation, *, day: dt.date,
             continue
         parts = split_signature(entry.values) if at is not None else []
         stage = parts[at] if at is not None and at < len(parts) else ""
-        if old is None:  # first sighting
-            entries[deal_id] = replace(entry, path=format_path(
-                [Step(stage)] if stage in stages else []))
-            continue
-        if entry.path is None or stage not in stages:
-            entries[deal_id] = entry
-            continue
-        steps = parse_path(entry.path)
-        last = steps[-1] if steps else None
-        if last is not None and last.stage == stage:
-            entries[deal_id] = entry
-            continue
-        carried = None
-        previous = before.values_of(old)
-        if (stage in closed and last is not None and last.stage not in closed
-                and previous.get("stage") == last.stage):
-            carried = (_probability_text(previous.get("probability", "")),
-                       _rank_text(previous.get("rank", "")))
-        offset = max((day - entry.first_seen).days, last.offset if last else 0)
-        entries[deal_id] = replace(entry, path=format_path(
-            [*steps, Step(stage, offset, carried)]))
+        path = _next_path(entry.path, stage, entry.first_seen,
+                          partial(before.values_of, old),  # type: ignore[arg-type]
+                          first=old is None, day=day, stages=stages, closed=closed)
+        entries[deal_id] = entry if path == entry.path else replace(entry, path=path)
     return Observation(Snapshot(entries, after.fields), observation.changes)
 
 
 def steps_column(deals: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
     """``deals`` with :data:`STEPS_COLUMN`: each tracked deal's :class:`SeenPath` (None for
     a deal sheetsync does not track)."""
-    entries = [snapshot.entries.get(i) for i in deals["deal_id"].tolist()]
-    steps = [seen_path(e.path, e.first_seen) if e is not None else None for e in entries]
+    paths, first_seen = aligned(snapshot, deals["deal_id"].tolist(), "paths", "first_seen")
+    steps = [None if first is None else seen_path(path, first)
+             for path, first in zip(paths, first_seen)]
     return deals.assign(**{STEPS_COLUMN: pd.Series(steps, index=deals.index, dtype=object)})
 
 
@@ -235,7 +269,7 @@ def seed_paths(snapshot: Snapshot, history: Grid | None, schema: Schema) -> Snap
     >>> seed_paths(snap, grid, load_schema()).entries["D"].path
     'proposal;won:7@40,A'
     """
-    if all(e.path is not None for e in snapshot.entries.values()):
+    if None not in snapshot.columns.paths:  # every path known (no entry built to say so)
         return snapshot
     rows = _history_rows(history, schema)
     stage_field = schema.stage_field

@@ -347,7 +347,8 @@ def _deal_list(flows: pd.DataFrame, f: pd.DataFrame, t: pd.DataFrame, log: Chang
     fb, ta = f.reindex(ids), t.reindex(ids)
     pushes = {t_.deal_id: t_.close_pushes
               for t_ in sorted(log.tombstones, key=lambda x: x.removed_at)}
-    pushes.update({d: e.close_pushes for d, e in log.snapshot.entries.items()})
+    held = log.snapshot.columns
+    pushes.update(zip(held.ids, held.close_pushes))
 
     def pick(column: str) -> list[Any]:
         a, b = ta[column].tolist(), fb[column].tolist()
