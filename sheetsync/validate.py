@@ -218,42 +218,60 @@ class _Collector:
         self, fld: Field, sheet_row: int, raw: CellValue, code: str,
         severity: Severity = Severity.ERROR, column_field: str | None = None, **params: Any,
     ) -> None:
-        self.cells(fld, ((sheet_row, raw),), code, severity, column_field, **params)
+        self.cells(fld, [sheet_row], [raw], code, severity, column_field, **params)
 
     def cells(
-        self, fld: Field, where: Iterable[tuple[int, CellValue]], code: str,
+        self, fld: Field, where: list[int], raws: list[CellValue], code: str,
         severity: Severity = Severity.ERROR, column_field: str | None = None, **params: Any,
     ) -> None:
-        """One issue ``code`` (same parameters) at each ``(sheet row, raw value)``."""
+        """One issue ``code`` (same parameters) at each sheet row of ``where``, whose cell
+        holds ``raws[i]``.
+
+        Built column-wise (tens of thousands of times on an invalid register): each
+        distinct value's message rendered once, the cell references in one pass, then each
+        issue given its attributes as one ``__dict__`` (what :func:`_issue` does).
+        """
         name = column_field or fld.name
         col = self.header.columns.get(name)
         column = self.header.labels.get(name) or fld.label(self.language)
-        extra = tuple(sorted(params.items()))
-        letters = column_letters(col + 1) if col is not None else None
-        messages = self._messages
-        append = self.issues.append
+        messages = self._render(code, raws, column, params)
+        refs = repeat(None) if col is None else map(
+            column_letters(col + 1).__add__, map(str, where))
         tab = self.tab
-        new, set_attribute = _new_object, _set_attribute
-        rows: list[int] = []
-        for sheet_row, raw in where:
-            key = (code, raw.__class__, raw, column, extra)
-            message = messages.get(key)
-            if message is None:
-                message = messages[key] = render(
-                    code, self.language, value=display_value(raw), column=column, **params)
-            # what _issue does, inline (tens of thousands of times on an invalid register)
-            issue = new(Issue)
-            set_attribute(issue, "__dict__", {
-                "code": code, "message": message, "tab": tab,
-                "cell": None if letters is None else f"{letters}{sheet_row}",
-                "row": sheet_row, "column": column, "value": raw, "severity": severity,
-                "field": name})
-            append(issue)
-            rows.append(sheet_row)
-        self._places.append(np.asarray(rows, dtype=np.int64) * self._width
+        attributes = [
+            {"code": code, "message": message, "tab": tab, "cell": ref, "row": sheet_row,
+             "column": column, "value": raw, "severity": severity, "field": name}
+            for message, ref, sheet_row, raw in zip(messages, refs, where, raws)]
+        issues = list(map(_new_object, repeat(Issue, len(attributes))))
+        for _ in map(_set_attribute, issues, repeat("__dict__"), attributes):
+            pass
+        self.issues += issues
+        self._places.append(np.asarray(where, dtype=np.int64) * self._width
                             + (0 if col is None else col + 1))
         if severity is Severity.ERROR:
-            self.bad_rows.update(rows)
+            self.bad_rows.update(where)
+
+    def _render(self, code: str, raws: list[CellValue], column: str,
+                params: dict[str, Any]) -> Iterable[str]:
+        """The message of each of ``raws``: rendered once per distinct value (and type:
+        ``1 == 1.0 == True`` read apart) over the whole validation."""
+        extra = tuple(sorted(params.items()))
+        rendered = self._messages
+        kinds = set(map(type, raws))
+        # values of one type: a message per distinct value, looked up per cell in C
+        distinct: dict[Any, Any] = dict.fromkeys(raws) if len(kinds) == 1 else dict.fromkeys(
+            zip(map(type, raws), raws))
+        for value in distinct:
+            raw = value if len(kinds) == 1 else value[1]
+            key = (code, raw.__class__, raw, column, extra)
+            message = rendered.get(key)
+            if message is None:
+                message = rendered[key] = render(
+                    code, self.language, value=display_value(raw), column=column, **params)
+            distinct[value] = message
+        if len(kinds) == 1:
+            return map(distinct.__getitem__, raws)
+        return map(distinct.__getitem__, zip(map(type, raws), raws))
 
     def in_order(self) -> list[Issue]:
         """The issues by row, then by column (a cell's issues in the order found): the
@@ -624,7 +642,7 @@ def validate_register(
     # a column's cells with one bad value share its error: report them together
     for fld, column_failures in errors_at:
         for exc, where, raws in column_failures:
-            out.cells(fld, zip([first + i for i in where], raws), exc.code, **exc.params)
+            out.cells(fld, [first + i for i in where], raws, exc.code, **exc.params)
 
     needed = _check_required(schema, header, sheet_rows, kept_rows, parsed, out, coded_rows)
     # A missing column that only some stages require is an error only when a row needs it.
@@ -1093,7 +1111,7 @@ def _warn(
             continue
         late = sheet_rows[deals[name].to_numpy() > limit].tolist()
         if late:
-            out.cells(schema.field(name), zip(late, _raw_cells(grid, late, name, header)),
+            out.cells(schema.field(name), late, _raw_cells(grid, late, name, header),
                       "future_date", severity=Severity.WARNING,
                       as_of=as_of.strftime("%Y/%m/%d"))
 
