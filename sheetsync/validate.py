@@ -457,9 +457,7 @@ def _codes(column: list[CellValue]) -> tuple[np.ndarray, list[CellValue]]:
     >>> sorted(map(repr, _codes([1, True, 1, 1.0])[1]))
     ['1', '1.0', 'True']
     """
-    number = defaultdict(itertools.count().__next__)
-    codes = np.fromiter(map(number.__getitem__, column), dtype=np.intp, count=len(column))
-    raws = list(number)
+    codes, raws = _numbered(column)
     kinds = set(map(type, raws))
     # the types of the distinct values tell whether a number or a formula's text is among
     # them, and only then may a value stand for cells of another type
@@ -469,6 +467,20 @@ def _codes(column: list[CellValue]) -> tuple[np.ndarray, list[CellValue]]:
         if len(kinds & _NUMERIC) > 1 or (Uncalculated in kinds and str in kinds):
             return _split_by_type(column, codes, raws, kinds)
     return codes, raws
+
+
+def _numbered(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Each value's number among the distinct ``values`` (``codes``), and the distinct
+    values in the order first met: ``values[i] == distinct[codes[i]]``. One pass in C (a
+    dictionary that numbers a value the first time it meets it).
+
+    >>> codes, distinct = _numbered(["佐藤", "鈴木", "佐藤"])
+    >>> codes.tolist(), distinct
+    ([0, 1, 0], ['佐藤', '鈴木'])
+    """
+    number = defaultdict(itertools.count().__next__)
+    codes = np.fromiter(map(number.__getitem__, values), dtype=np.intp, count=len(values))
+    return codes, list(number)
 
 
 def _split_by_type(column: list[CellValue], codes: np.ndarray, raws: list[CellValue],
@@ -1036,25 +1048,26 @@ def _warn(
         chosen = active.tolist()
         open_deals = {name: list(compress(kept(name), chosen)) for name in ("client", "owner")}
         open_deals["_row"] = sheet_rows[active].tolist()
-        clients = open_deals["client"]
-        distinct = list(set(clients))
+        clients, owners = open_deals["client"], open_deals["owner"]
+        client_codes, distinct = _numbered(clients)
         keys = dict(zip(distinct, company_keys(distinct)))
-        client_keys = list(map(keys.__getitem__, clients))
-        owners = open_deals["owner"]
-        # a client has several reps when some row's rep is not the rep of its first row
-        # (rows are in sheet order: the last write of a reversed pass is the first row)
-        first_owner = dict(zip(reversed(client_keys), reversed(owners)))
-        other = np.fromiter(map(operator.ne, owners, map(first_owner.__getitem__, client_keys)),
-                            dtype=bool, count=len(owners))
-        if other.any():
-            shared = _member(client_keys, frozenset(compress(client_keys, other.tolist())))
-            chosen_rows = shared.tolist()
-            shared_keys = list(compress(client_keys, chosen_rows))
+        key_codes, shown = _numbered(list(keys.values()))
+        row_keys = key_codes[client_codes]
+        owner_codes, _ = _numbered(owners)
+        # a client has several reps when its rows' reps do not all have one code
+        lowest = np.full(len(shown), len(owners), dtype=np.intp)
+        highest = np.full(len(shown), -1, dtype=np.intp)
+        np.minimum.at(lowest, row_keys, owner_codes)
+        np.maximum.at(highest, row_keys, owner_codes)
+        several = lowest != highest
+        if several.any():
+            at = np.flatnonzero(several[row_keys]).tolist()  # their rows, in sheet order
+            shared_keys = [shown[k] for k in row_keys[at].tolist()]
             first_row = dict(zip(reversed(shared_keys),
-                                 reversed(list(compress(open_deals["_row"], chosen_rows)))))
+                                 reversed([open_deals["_row"][i] for i in at])))
             owners_of: dict[str, list[Any]] = defaultdict(list)
             # each (client, rep) pair once, in the order first seen
-            for key, owner in dict.fromkeys(zip(shared_keys, compress(owners, chosen_rows))):
+            for key, owner in dict.fromkeys(zip(shared_keys, [owners[i] for i in at])):
                 owners_of[key].append(owner)
             for key, names in owners_of.items():
                 first = first_row[key]

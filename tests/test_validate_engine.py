@@ -350,3 +350,41 @@ def test_percent_cells_mixed_with_numbers_keep_their_meaning():
     assert values == [INVALID, 80.0, INVALID, 1.0]
     assert [(i, exc.code) for i, _, exc in bad] == [(0, "ambiguous_percent"),
                                                     (2, "invalid_percent")]
+
+
+# ------------------------------------------------------------------- warnings, in bulk
+
+OWNER_HEADER = ["案件ID", "案件名", "顧客名", "担当者", "フェーズ", "受注予定日", "完了日",
+                "失注理由", "次回アクション日", "見込金額"]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(
+    st.sampled_from(["株式会社A", "(株)A", "Ａ 株式会社", "B", "B Co., Ltd.", "C", "c"]),
+    st.sampled_from(["佐藤", "鈴木", "田中"]),
+    st.sampled_from(["提案", "受注", "保留"])), max_size=25))
+def test_several_owners_warning_is_the_per_client_reading(deals):
+    """The multiple-owner warning, found with arrays, is the plain reading: per client key
+    (company_key) over the open deals that are not on hold, the reps in the order first
+    seen, reported at the key's first row when there are two or more."""
+    rows = [[f"D-{i}", "x", client, owner, stage,
+             "2027/1/31" if stage != "受注" else None, "2026/1/5" if stage == "受注" else None,
+             None, "2027/1/31", "120万円"]
+            for i, (client, owner, stage) in enumerate(deals)]
+    result = validate_register(Grid("案件一覧", [OWNER_HEADER, *rows]), SCHEMA)
+    assert result.report.valid
+    found = [(i.row, i.value, i.message) for i in result.report.warnings
+             if i.code == "multiple_owners"]
+    reps: dict[str, list[str]] = {}
+    first: dict[str, tuple[int, str]] = {}
+    for sheet_row, (client, owner, stage) in enumerate(deals, start=2):
+        if stage != "提案":
+            continue
+        key = company_key(client)
+        first.setdefault(key, (sheet_row, client))
+        if owner not in reps.setdefault(key, []):
+            reps[key].append(owner)
+    expected = sorted((first[k][0], first[k][1], "・".join(names))
+                      for k, names in reps.items() if len(names) > 1)
+    assert [(row, value) for row, value, _ in found] == [(r, v) for r, v, _ in expected]
+    assert all(names in message for (_, _, message), (_, _, names) in zip(found, expected))
