@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import le
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .grid import CellValue, Grid
@@ -117,6 +118,9 @@ class ChangeLog:
     history_rows: int = 0
     oldest_history: dt.date | None = None
     retention: Retention = field(default_factory=Retention)
+    #: each tracked deal's cells as the snapshot holds them (:func:`_snapshot_cells`), kept
+    #: once made: :func:`register_on` and :func:`register_now` ask for the same ones
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -370,17 +374,13 @@ def register_on(log: ChangeLog, day: dt.date, today: pd.DataFrame) -> Past:
     language = log.language
     snapshot = log.snapshot
     held = snapshot.columns
-    rebuilt: dict[str, dict[str, PastCell]] = {}
-    unchanged: list[str] = []  # there on ``day`` and unchanged since: as they are now
-    # not first seen after ``day``
-    for i in compress(range(len(held.ids)), map(le, held.first_seen, repeat(day))):
-        deal_id = held.ids[i]
-        if deal_id in changed:
-            rebuilt[deal_id] = _undone(
-                snapshot_cells(snapshot.values_at(held, i), log.schema, language),
-                changed[deal_id])
-        else:
-            unchanged.append(deal_id)
+    # there on ``day`` (not first seen after it), then: changed since, or as they are now
+    there = list(compress(held.ids, map(le, held.first_seen, repeat(day))))
+    unchanged = list(filterfalse(changed.__contains__, there)) if changed else there
+    rebuilt: dict[str, dict[str, PastCell]] = {
+        deal_id: _undone(snapshot_cells(snapshot.values_at(held, held.index[deal_id]),
+                                        log.schema, language), changed[deal_id])
+        for deal_id in compress(there, map(changed.__contains__, there))}
     covered = set(rebuilt) | set(unchanged)
     for t in sorted(log.tombstones, key=lambda t: t.removed_at):
         # the life this tombstone ends covers ``day``; a deal there on ``day`` under the
@@ -392,16 +392,11 @@ def register_on(log: ChangeLog, day: dt.date, today: pd.DataFrame) -> Past:
             snapshot_cells(t.values, log.schema, language),
             [e for e in changed.get(t.deal_id, ()) if e.at <= t.removed_at])
 
-    ids = today["deal_id"].astype(object) if "deal_id" in today.columns else pd.Series([])
-    same = today[ids.isin(unchanged).to_numpy()] if len(today) else today
+    # every deal there on ``day`` unchanged: the same 案件IDs as the snapshot's
+    kept = held.index if len(unchanged) == len(held.ids) else set(unchanged)
+    same, valid_now = _rows_of(today, kept)
     invalid: dict[str, dict[str, PastCell]] = {}
-    valid_now = set(same["deal_id"].tolist()) if len(same) else set()
-    memo: dict[tuple[str, str], PastCell] = {}
-    index = held.index
-    for deal_id in unchanged:
-        if deal_id not in valid_now:
-            invalid[deal_id] = snapshot_cells(snapshot.values_at(held, index[deal_id]),
-                                              log.schema, language, memo)
+    invalid.update(_snapshot_cells(log, filterfalse(valid_now.__contains__, unchanged)))
     frame, broken = _validated(rebuilt, log)
     invalid.update({d: rebuilt[d] for d in broken})
     columns = list(empty_deals(log.schema).columns)
@@ -413,15 +408,43 @@ def register_on(log: ChangeLog, day: dt.date, today: pd.DataFrame) -> Past:
 def register_now(log: ChangeLog, today: pd.DataFrame, as_of: dt.date) -> Past:
     """The register now as :func:`register_on` gives a past day: the tracked deals of
     ``today`` (the validated deals frame), and the cells of those whose row fails."""
-    ids = today["deal_id"].astype(object) if "deal_id" in today.columns else pd.Series([])
+    held = log.snapshot.columns
+    deals, valid = _rows_of(today, held.index)
+    invalid = _snapshot_cells(log, filterfalse(valid.__contains__, held.ids))
+    return Past(as_of, deals, invalid)
+
+
+def _rows_of(today: pd.DataFrame, ids: Container[Any]) -> tuple[pd.DataFrame, set[Any]]:
+    """The rows of the deals frame ``today`` whose 案件ID is one of ``ids``, and their
+    案件IDs (a look-up per row in the snapshot's own index, not a hash table built again)."""
+    if not len(today):
+        return today, set()
+    column = today["deal_id"].astype(object) if "deal_id" in today.columns else pd.Series([])
+    found = column.tolist()
+    mask = np.fromiter(map(ids.__contains__, found), dtype=bool, count=len(found))
+    return today[mask], set(compress(found, mask))
+
+
+def _snapshot_cells(log: ChangeLog, ids: Iterable[str]) -> dict[str, dict[str, PastCell]]:
+    """The cells of the tracked deals ``ids`` as the snapshot holds them, each deal's made
+    once per ``log`` (:attr:`ChangeLog.memo`; each (field, text) read once)."""
     snapshot = log.snapshot
     held = snapshot.columns
-    deals = today[ids.isin(held.ids).to_numpy()] if len(today) else today
-    valid = set(deals["deal_id"].tolist()) if len(deals) else set()
-    memo: dict[tuple[str, str], PastCell] = {}
-    invalid = {d: snapshot_cells(snapshot.values_at(held, i), log.schema, log.language, memo)
-               for i, d in enumerate(held.ids) if d not in valid}
-    return Past(as_of, deals, invalid)
+    made_of = (snapshot, log.schema, log.language)
+    if any(a is not b for a, b in zip(log.memo.get("of", ()), made_of)) or not log.memo:
+        log.memo.clear()  # a copy of the log (dataclasses.replace) with other contents
+        log.memo["of"] = made_of
+    deals: dict[str, dict[str, PastCell]] = log.memo.setdefault("deals", {})
+    texts: dict[tuple[str, str], PastCell] = log.memo.setdefault("texts", {})
+    out = {}
+    for deal_id in ids:
+        cells = deals.get(deal_id)
+        if cells is None:
+            cells = deals[deal_id] = snapshot_cells(
+                snapshot.values_at(held, held.index[deal_id]), log.schema, log.language,
+                texts)
+        out[deal_id] = cells
+    return out
 
 
 def _undone(cells: dict[str, PastCell], events: Iterable[Event]) -> dict[str, PastCell]:

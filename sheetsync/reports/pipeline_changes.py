@@ -120,6 +120,29 @@ def _read(schema: Schema, name: str, cell: PastCell, language: str,
     return value, value
 
 
+class _Reader:
+    """:func:`_read` for one schema and language, each (field, cell) read once: the rows
+    that fail validation repeat their owners, stages and dates (and at 100,000 deals a few
+    thousand of them are read for each side of the window)."""
+
+    def __init__(self, schema: Schema, language: str) -> None:
+        self.schema = schema
+        self.language = language
+        self.parsers: dict[str, Parser] = {}
+        self.seen: dict[tuple[str, type, PastCell], tuple[Any, Any]] = {}
+
+    def __call__(self, name: str, cell: PastCell) -> tuple[Any, Any]:
+        key = (name, type(cell), cell)
+        try:
+            return self.seen[key]
+        except KeyError:
+            pass
+        except TypeError:  # a cell that cannot be a key: read every time
+            return _read(self.schema, name, cell, self.language, self.parsers)
+        out = self.seen[key] = _read(self.schema, name, cell, self.language, self.parsers)
+        return out
+
+
 def _side(past: Past, settings: MetricsSettings, period: str, schema: Schema | None,
           language: str) -> pd.DataFrame:
     """Per 案件ID (the index): ``state``, ``in_period`` (open and placed in ``period`` as of
@@ -151,16 +174,13 @@ def _side(past: Past, settings: MetricsSettings, period: str, schema: Schema | N
     valid["json_stage"] = valid["stage"]
     valid["shown_stage"] = valid["stage"]
     broken = []
-    parsers: dict[str, Parser] = {}
-    for deal_id, cells in past.invalid.items() if schema is not None else ():
-        amount_value, amount_shown = _read(schema, "amount", cells.get("amount"), language,
-                                           parsers)
-        close_value, close_shown = _read(schema, "expected_close", cells.get("expected_close"),
-                                         language, parsers)
-        stage_value, stage_shown = _read(schema, "stage", cells.get("stage"), language, parsers)
-        texts = {k: _read(schema, k, cells.get(k), language, parsers)[1]
-                 for k in ("owner", "deal_name", "client")}
-        owner = _read(schema, "owner", cells.get("owner"), language, parsers)[0]
+    read = _Reader(schema, language) if schema is not None else None
+    for deal_id, cells in past.invalid.items() if read is not None else ():
+        amount_value, amount_shown = read("amount", cells.get("amount"))
+        close_value, close_shown = read("expected_close", cells.get("expected_close"))
+        stage_value, stage_shown = read("stage", cells.get("stage"))
+        texts = {k: read(k, cells.get(k))[1] for k in ("owner", "deal_name", "client")}
+        owner = read("owner", cells.get("owner"))[0]
         broken.append({
             "deal_id": deal_id, "state": INVALID, "in_period": False, "amount": 0,
             "shown_amount": amount_shown, "json_amount": amount_value,
@@ -182,9 +202,13 @@ def _day_objects(days: pd.Series) -> list[Any]:
     >>> _day_objects(pd.Series(pd.to_datetime(["2026-12-04", None])))
     [datetime.date(2026, 12, 4), None]
     """
-    missing = days.isna().to_numpy()
-    out = np.array(days.dt.date, dtype=object) if len(days) else np.empty(0, dtype=object)
-    out[missing] = None
+    stamps = days.to_numpy(dtype="datetime64[ns]")
+    missing = np.isnat(stamps)
+    # each distinct day made a date once (a register has a few hundred of them)
+    distinct, at = np.unique(stamps[~missing], return_inverse=True)
+    out = np.full(len(stamps), None, dtype=object)
+    out[~missing] = np.array([None, *(pd.Timestamp(d).date() for d in distinct)],
+                             dtype=object)[1:][at]
     return out.tolist()
 
 
