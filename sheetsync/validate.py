@@ -908,12 +908,11 @@ def _frame(
     if keep is None:
         keep = np.fromiter(mask, dtype=bool, count=len(mask))
     columns: dict[str, Any] = {"_row": np.asarray(sheet_rows, dtype=np.int64)[keep]}
-    every = bool(keep.all())
-    chosen = None if every else mask
+    chosen = None if keep.all() else keep
     coded = coded or {}
     for fld in schema.fields:
         if fld.name in coded:
-            columns[fld.name] = _typed_coded(fld, coded[fld.name], None if every else keep)
+            columns[fld.name] = _typed_coded(fld, coded[fld.name], chosen)
         else:
             columns[fld.name] = _typed_column(fld, parsed[fld.name], chosen)
     return pd.DataFrame(columns, copy=False)  # the arrays were built for it alone
@@ -950,10 +949,23 @@ def _typed_coded(fld: Field, coded: Coded, keep: np.ndarray | None) -> Any:
     return texts
 
 
-def _typed_column(fld: Field, values: list[Any], keep: Sequence[bool] | None) -> Any:
+def _typed_column(fld: Field, values: list[Any], keep: Sequence[bool] | np.ndarray | None
+                  ) -> Any:
     """The deals frame's column of ``fld``: ``values`` where ``keep`` is true (all: None)."""
     # rows with an INVALID cell are never kept, so only None needs handling here; every
     # column is built by one pass in C over the values (``dict.get(v, v)`` maps None only)
+    if fld.type not in _TYPED:
+        # texts: the column as an array, then the rows kept (a boolean index in C)
+        texts = np.fromiter(values, dtype=object, count=len(values))
+        if keep is not None:
+            texts = texts[np.asarray(keep, dtype=bool)]
+        if _INFERS_TEXT and fld.type in _TEXT_TYPES and any(texts):
+            # texts only (blank: None, never ""), not all blank: the dtype pandas would
+            # infer, without inferring it
+            return pd.array(texts, dtype=_TEXT_DTYPE, copy=False)
+        return texts
+    if isinstance(keep, np.ndarray):
+        keep = keep.tolist()
     kept = values if keep is None else list(compress(values, keep))
     count = len(kept)
     if fld.type == "date":
@@ -971,14 +983,11 @@ def _typed_column(fld: Field, values: list[Any], keep: Sequence[bool] | None) ->
         except OverflowError:  # an integer field beyond 64 bits (money stops at 1兆円)
             return pd.array(kept, dtype="Int64")
         return pd.arrays.IntegerArray(numbers, _is_none(kept))
-    if fld.type in ("percent", "number"):
-        return np.fromiter(map(_NONE_AS_NAN.get, kept, kept), dtype=np.float64, count=count)
-    texts = np.fromiter(kept, dtype=object, count=count)
-    if _INFERS_TEXT and fld.type in _TEXT_TYPES and any(kept):
-        # texts only (blank: None, never ""), not all blank: the dtype pandas would infer,
-        # without inferring it
-        return pd.array(texts, dtype=_TEXT_DTYPE)
-    return texts
+    return np.fromiter(map(_NONE_AS_NAN.get, kept, kept), dtype=np.float64, count=count)
+
+
+#: the field types whose frame column is not text
+_TYPED = frozenset({"date", "money", "integer", "percent", "number"})
 
 
 #: what pandas makes of a column of texts (``str`` in pandas 3, ``object`` before)
