@@ -413,10 +413,15 @@ def _parse_cells(
     """:func:`_parse_column_coded` of the cells of one column, taken out of the rows
     (:func:`_columns`)."""
     text = parser in (parse_text, parse_string)
-    if text and set(map(type, column)) <= _TEXT_KINDS:
-        # text columns (IDs, names) are mostly distinct: trimming is all there is to do —
-        # unless an ID or a name is too long or a formula's error value (then: one by one)
-        trimmed = _trimmed(column, short=parser is parse_string)
+    if text:
+        # text columns (IDs, names, reps, notes): trimming is all there is to do — unless
+        # an ID or a name is too long or a formula's error value (then: one by one)
+        short = parser is parse_string
+        if _repeats(column):
+            trimmed = _trimmed_by_value(column, short=short)
+        else:
+            trimmed = _trimmed(column, short=short) if set(map(type, column)) <= (
+                _TEXT_KINDS) else None
         if trimmed is not None:
             return trimmed, [], None
     codes, raws = _codes(column)
@@ -559,6 +564,42 @@ def _trimmed(column: list[Any], *, short: bool) -> list[Any] | None:
                 or "\0#" in joined):
             return None
     return trimmed
+
+
+def _repeats(column: list[Any], sample: int = 4096) -> bool:
+    """Whether ``column`` looks like it repeats its values (reps, next actions, a blank
+    notes column) rather than holding mostly distinct ones (IDs, deal names): its first
+    ``sample`` cells hold at most 90 % distinct values. Only a choice of path: both give
+    the same column."""
+    head = column[:sample]
+    return len(set(head)) <= 0.9 * len(head)
+
+
+def _trimmed_by_value(column: list[Any], *, short: bool) -> list[Any] | None:
+    """:func:`_trimmed` worked out once per distinct value, for a column that repeats its
+    values; ``None`` also when a cell is not a text (then: one by one).
+
+    A value equal to a text is a text: only a formula without its value (Uncalculated,
+    which starts with ``=``) hides behind an equal ``str``, so the types of the distinct
+    values are every cell's types unless one starts with ``=``.
+
+    >>> _trimmed_by_value(["佐藤", " 佐藤", None, "", "佐藤"], short=True)
+    ['佐藤', '佐藤', None, None, '佐藤']
+    >>> _trimmed_by_value(["#N/A", "#N/A"], short=True) is None
+    True
+    """
+    distinct = set(column)
+    texts = [v for v in distinct if v is not None]
+    if not set(map(type, texts)) <= _TEXT_KINDS or any(v.startswith("=") for v in texts):
+        return _trimmed(column, short=short) if set(map(type, column)) <= _TEXT_KINDS else None
+    reading: dict[Any, Any] = {v: v.strip() or None for v in texts}
+    if short and any(r is not None and (len(r) > MAX_STRING or r.startswith("#"))
+                     for r in reading.values()):
+        return None
+    if all(map(operator.is_, reading.values(), texts)):
+        return column  # nothing to trim, no empty text
+    reading[None] = None
+    return list(map(reading.__getitem__, column))
 
 
 def _is_none(values: Sequence[Any]) -> np.ndarray:

@@ -47,6 +47,7 @@ from sheetsync.validate import (
     _match_keys,
     _parse_column,
     _trimmed,
+    _trimmed_by_value,
     _typed_column,
     field_parser,
     validate_register,
@@ -192,6 +193,22 @@ def test_a_text_column_is_trimmed_as_each_text_would_be(column, short):
         assert trimmed == expected
         if short:
             assert all(v is None or parse_string(v) == v for v in trimmed)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=" \u3000\tab#=\0", max_size=4),
+                          st.just("x" * (MAX_STRING + 1)), st.just(Uncalculated("=a")),
+                          st.integers(0, 2)), max_size=30), st.booleans())
+def test_a_repeating_text_column_is_trimmed_as_each_text_would_be(column, short):
+    """Trimmed once per distinct value: the per-value reading, or handed to it (None)."""
+    trimmed = _trimmed_by_value(column, short=short)
+    if trimmed is None:
+        assert any(type(v) not in (str, type(None)) for v in column) or (short and any(
+            v and (len(v.strip()) > MAX_STRING or v.strip().startswith("#"))
+            for v in column))
+    else:
+        assert all(type(v) in (str, type(None)) for v in column)
+        assert trimmed == [None if v is None else (parse_text(v) or None) for v in column]
+        assert all(type(v) in (str, type(None)) for v in trimmed)
 
 
 def test_trimming_by_hand():
