@@ -416,6 +416,8 @@ def _column_texts(values: list[Any] | None, count: int, raw: Callable[[int], Cel
     if _plain_texts(values):
         return values
     distinct = set(values)
+    if len(distinct) == 1 and INVALID not in distinct:  # one value (a column left blank)
+        return [normalised_text(values[0], None)] * count
     if _plain_text(distinct):  # text with blanks
         return ["" if v is None else v for v in values]
     texts = {v: normalised_text(v, None) for v in distinct if v is not INVALID}
@@ -551,15 +553,18 @@ def observe(snapshot: Snapshot, current: Current, *, observed_at: dt.datetime | 
     signatures = list(current.signatures.values())
     before = snapshot.columns
     # where each deal of the register is in the snapshot (-1: first sighting), and whether
-    # its signature is the same — each one pass in C over the whole register
-    at_array = np.fromiter(map(before.index.get, ids, repeat(-1)), dtype=np.intp,
-                           count=len(ids))
+    # its signature is the same — each one pass in C over the whole register; a register
+    # in the snapshot's order (by 案件ID, as most are) needs no look-up
+    in_order = ids == before.ids
+    at_array = (np.arange(len(ids)) if in_order else np.fromiter(
+        map(before.index.get, ids, repeat(-1)), dtype=np.intp, count=len(ids)))
     at = at_array.tolist()
     unchanged = np.zeros(len(ids), dtype=bool)
     if snapshot.fields == current.fields:
-        unchanged = np.fromiter(map(eq, map([*before.values, None].__getitem__, at),
-                                    signatures), dtype=bool, count=len(ids))
-    columns = before.gathered(at)  # right where unchanged
+        old = before.values if in_order else map([*before.values, None].__getitem__, at)
+        unchanged = np.fromiter(map(eq, old, signatures), dtype=bool, count=len(ids))
+    # right where unchanged
+    columns = [list(c) for c in before.lists()] if in_order else before.gathered(at)
     looked = np.flatnonzero(~unchanged).tolist()
     changes: list[Change] = []
     for i in looked:
@@ -690,19 +695,20 @@ def _read_packed(grid: Grid, head: int) -> Snapshot:
                             f"{n} deals stated, {(len(lines) - 1) / len(names):g} found")
     ids, firsts, lasts, sinces, pushes, *rest = (lines[1 + k * n:1 + (k + 1) * n]
                                                  for k in range(len(names)))
-    try:
+    try:  # each distinct text read once (a few hundred days, a few counts)
         days = {t: dt.date.fromisoformat(t) for t in {*firsts, *lasts, *sinces} if t}
-        counts = list(map(int, pushes))
+        counts = list(map({t: int(t) for t in dict.fromkeys(pushes)}.__getitem__, pushes))
     except ValueError as exc:
         raise StateTabError(grid.name, "bad_record", str(exc)) from None
     if "" in days or "" in firsts:
         raise StateTabError(grid.name, "bad_record", "a deal without first_seen")
-    if any("\\" in i for i in ids):
+    escaped = "\\" in packed.text  # else nothing to unescape (one scan in C)
+    if escaped and any("\\" in i for i in ids):
         ids = [_unescape(i) for i in ids]
     values = rest[-1]
     paths: Any = [None] * n
     if len(rest) == 2:
-        paths = [_unescape(p) if "\\" in p else p for p in rest[0]]
+        paths = [_unescape(p) if "\\" in p else p for p in rest[0]] if escaped else rest[0]
     # the fingerprint is not kept: nothing reads it but a v1 tab's writer (fingerprint_of)
     columns = SnapshotColumns(ids, list(map(days.__getitem__, firsts)),
                               list(map(days.get, lasts)), list(map(days.get, sinces)), counts,
@@ -955,36 +961,41 @@ def stale_columns(deals: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
     current stage is counted from the deal's first sighting (no stage change seen since), so
     the days in stage are a lower bound; ``<NA>`` for an untracked deal.
     """
-    first_seen, last_changed, stage_since, close_pushes = aligned(
-        snapshot, deals["deal_id"].tolist(), "first_seen", "last_changed", "stage_since",
-        "close_pushes")
+    held = snapshot.columns
+    at = np.fromiter(map(held.index.get, deals["deal_id"].tolist(), repeat(-1)),
+                     dtype=np.intp, count=len(deals))
+    untracked = at < 0
+    first_seen, last_changed, stage_since = (
+        _stamps(column)[at] for column in (held.first_seen, held.last_changed,
+                                            held.stage_since))
+    pushes = np.fromiter(held.close_pushes, dtype=np.int64, count=len(held.ids))
+    pushes = np.append(pushes, 1)[at]  # 1 where untracked: what pd.array gives under <NA>
 
-    def dates(days: list[dt.date | None]) -> pd.Series:
-        return pd.to_datetime(pd.Series(days, index=deals.index, dtype=object)
-                              ).astype("datetime64[ns]")
+    def dates(stamps: np.ndarray) -> pd.Series:
+        return pd.Series(stamps.view("datetime64[ns]"), index=deals.index)
 
     # a stage change seen on the first-sighting day also gives stage_since == first_seen:
     # counted as a lower bound then, which is still true (the bound happens to be exact)
-    from_first = list(map(_from_first, stage_since, first_seen))
+    unknown = untracked | (stage_since == _NAT)
+    from_first = (stage_since <= first_seen) & ~unknown
     return deals.assign(
         last_observed_change=dates(last_changed),
         stage_since=dates(stage_since),
-        close_pushes=pd.array([pd.NA if c is None else c for c in close_pushes],
-                              dtype="Int64"),
-        stage_since_first_sighting=pd.array(from_first, dtype="boolean"),
+        close_pushes=pd.arrays.IntegerArray(pushes, untracked.copy()),
+        stage_since_first_sighting=pd.arrays.BooleanArray(from_first, unknown),
     )
 
 
-def _from_first(since: dt.date | None, first: dt.date | None) -> Any:
-    return pd.NA if since is None else since <= first  # type: ignore[operator]
+#: NaT as int64 nanoseconds
+_NAT = np.iinfo(np.int64).min
 
 
-def aligned(snapshot: Snapshot, ids: Sequence[Any], *names: str) -> list[list[Any]]:
-    """The snapshot's columns ``names`` (:class:`SnapshotColumns`' attributes) for the deals
-    ``ids``, in that order: None for a deal the snapshot does not hold."""
-    held = snapshot.columns
-    at = list(map(held.index.get, ids, repeat(-1)))
-    return [list(map([*getattr(held, name), None].__getitem__, at)) for name in names]
+def _stamps(days: list[dt.date | None]) -> np.ndarray:
+    """``days`` as int64 nanoseconds (None: NaT), one more NaT at the end (what position -1
+    gives): each distinct day converted once (a snapshot has a few hundred)."""
+    ns = {d: pd.Timestamp(d).as_unit("ns").value for d in set(days) if d is not None}
+    out = np.fromiter(map(ns.get, days, repeat(_NAT)), dtype=np.int64, count=len(days))
+    return np.append(out, _NAT)
 
 
 def close_pushed_on(existing: Grid | None, changes: Sequence[Change], schema: Schema

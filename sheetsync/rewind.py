@@ -304,8 +304,8 @@ def build_change_log(
     labels = dict(header.labels) if header is not None else {}
     ids = validation.values.get("deal_id", [])
     tracked = observation.snapshot.columns.index
-    rows = {i: r for i, r in zip(ids, validation.rows, strict=False)
-            if isinstance(i, str) and i in tracked}
+    # the tracked 案件IDs are text: a look-up per row in C says which rows are theirs
+    rows = dict(compress(zip(ids, validation.rows), map(tracked.__contains__, ids)))
     return ChangeLog(
         snapshot=observation.snapshot, schema=schema, events=tuple(events),
         tombstones=tuple(tombstones), language=language, owners=tuple(owners),

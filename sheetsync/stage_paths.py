@@ -26,6 +26,7 @@ import datetime as dt
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
+from itertools import repeat
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
@@ -39,7 +40,6 @@ from .history import (
     Observation,
     Snapshot,
     _existing_rows,
-    aligned,
     split_signature,
 )
 from .schema import Schema
@@ -234,9 +234,11 @@ def _track_entries(before: Snapshot, observation: Observation, *, day: dt.date,
 def steps_column(deals: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
     """``deals`` with :data:`STEPS_COLUMN`: each tracked deal's :class:`SeenPath` (None for
     a deal sheetsync does not track)."""
-    paths, first_seen = aligned(snapshot, deals["deal_id"].tolist(), "paths", "first_seen")
-    steps = [None if first is None else seen_path(path, first)
-             for path, first in zip(paths, first_seen)]
+    held = snapshot.columns
+    # each tracked deal's, then the register's deals' (in C: map, gather by position)
+    seen = [*map(seen_path, held.paths, held.first_seen), None]
+    at = map(held.index.get, deals["deal_id"].tolist(), repeat(-1))
+    steps = list(map(seen.__getitem__, at))
     return deals.assign(**{STEPS_COLUMN: pd.Series(steps, index=deals.index, dtype=object)})
 
 
