@@ -715,7 +715,7 @@ def validate_register(
         valid = np.ones(len(sheet_rows), dtype=bool)
     valid_mask = valid.tolist()
     deals = _frame(schema, sheet_rows, parsed, valid_mask, coded_rows, valid)
-    _warn(schema, deals, _kept_columns(parsed, valid_mask), out, as_of, grid, header,
+    _warn(schema, deals, _KeptColumns(parsed, valid), out, as_of, grid, header,
           _kept_coded(coded_rows, valid))
 
     report.extend(out.in_order())
@@ -725,20 +725,31 @@ def validate_register(
     )
 
 
-def _kept_columns(parsed: dict[str, list[Any]], valid: list[bool]
-                  ) -> Callable[[str], list[Any]]:
-    """``name`` → the parsed column of the rows without an error (each selected once)."""
-    every = all(valid)
-    selected: dict[str, list[Any]] = {}
+class _KeptColumns:
+    """The parsed columns of the rows without an error: ``kept(name)`` (each selected
+    once), ``kept.where(name, chosen)`` those of the kept rows ``chosen`` selects."""
 
-    def kept(name: str) -> list[Any]:
-        if every:
-            return parsed[name]
-        if name not in selected:
-            selected[name] = list(compress(parsed[name], valid))
-        return selected[name]
+    def __init__(self, parsed: dict[str, list[Any]], valid: np.ndarray) -> None:
+        self._parsed = parsed
+        self._valid = valid
+        self._every = bool(valid.all())
+        self._selected: dict[str, list[Any]] = {}
 
-    return kept
+    def __call__(self, name: str) -> list[Any]:
+        if self._every:
+            return self._parsed[name]
+        if name not in self._selected:
+            self._selected[name] = list(compress(self._parsed[name], self._valid.tolist()))
+        return self._selected[name]
+
+    def where(self, name: str, chosen: np.ndarray) -> list[Any]:
+        """Column ``name`` at the kept rows where ``chosen`` (one flag per kept row) is
+        true: one selection from the whole column, not a selection of a selection."""
+        if name in self._selected or self._every:
+            return list(compress(self(name), chosen.tolist()))
+        rows = np.zeros(len(self._valid), dtype=bool)
+        rows[self._valid] = chosen
+        return list(compress(self._parsed[name], rows.tolist()))
 
 
 def _kept_coded(coded: dict[str, Coded], valid: np.ndarray) -> Callable[[str], Coded | None]:
@@ -798,7 +809,7 @@ def _check_required(
         # costs one pass in C over the value it depends on, and Python only sees the hits
         open_blank = column_codes.blank() if column_codes is not None else _is_none(values)
         if fld.required:
-            flagged.update((i, ("required", {})) for i in np.flatnonzero(open_blank).tolist())
+            flagged.update(zip(np.flatnonzero(open_blank).tolist(), repeat(("required", {}))))
             open_blank[:] = False
         for rule in rules_in_order(fld):
             if not open_blank.any():
@@ -814,17 +825,27 @@ def _check_required(
                                                       header.labels.get(rule.on))
                 flagged[i] = reasons[on]
             open_blank[hits] = False
-        for i, (code, params) in sorted(flagged.items()):
-            if not usable:
-                # the missing column was reported once; its rows just cannot count
-                out.bad_rows.add(sheet_rows[i])
-                if code != "required":
-                    needed.add(fld.name)
-                continue
-            row = rows[i]
-            raw = row[col] if col is not None and col < len(row) else None
-            out.cell(fld, sheet_rows[i], raw, code, **params)
+        if not usable:
+            # the missing column was reported once; its rows just cannot count
+            out.bad_rows.update(sheet_rows[i] for i in flagged)
+            if any(code != "required" for code, _ in flagged.values()):
+                needed.add(fld.name)
+            continue
+        # the cells that share a reason (one object per rule and triggering value)
+        # reported together, each batch in row order
+        batches: dict[int, tuple[tuple[str, dict[str, Any]], list[int]]] = {}
+        for i in sorted(flagged):
+            reason = flagged[i]
+            batches.setdefault(id(reason), (reason, []))[1].append(i)
+        for (code, params), at in batches.values():
+            out.cells(fld, [sheet_rows[i] for i in at],
+                      [_cell(rows[i], col) for i in at], code, **params)
     return needed
+
+
+def _cell(row: Sequence[CellValue], col: int | None) -> CellValue:
+    """Cell ``col`` of ``row`` as typed (``None`` beyond a short row's end, or no column)."""
+    return row[col] if col is not None and col < len(row) else None
 
 
 def _member(values: Sequence[Any], allowed: frozenset[Any]) -> np.ndarray:
@@ -1000,7 +1021,8 @@ def _typed_column(fld: Field, values: list[Any], keep: Sequence[bool] | np.ndarr
         texts = np.fromiter(values, dtype=object, count=len(values))
         if keep is not None:
             texts = texts[np.asarray(keep, dtype=bool)]
-        if _INFERS_TEXT and fld.type in _TEXT_TYPES and any(texts):
+        # (any: the list first, in C — a blank column is all None, one kept text is enough)
+        if _INFERS_TEXT and fld.type in _TEXT_TYPES and any(values) and any(texts):
             # texts only (blank: None, never ""), not all blank: the dtype pandas would
             # infer, without inferring it
             return pd.array(texts, dtype=_TEXT_DTYPE, copy=False)
@@ -1049,7 +1071,7 @@ def _percent(probability: float | None) -> float:
 def _warn(
     schema: Schema,
     deals: pd.DataFrame,
-    kept: Callable[[str], list[Any]],
+    kept: _KeptColumns,
     out: _Collector,
     as_of: dt.date | None,
     grid: Grid,
@@ -1069,7 +1091,6 @@ def _warn(
     stage = schema.stage_field
     stage_info = {c.value: c for c in stage.choices}
     sheet_rows = deals["_row"].to_numpy()
-    stages = kept("stage")
 
     def member(name: str, allowed: frozenset[Any]) -> np.ndarray:
         coded = kept_coded(name) if kept_coded is not None else None
@@ -1095,8 +1116,7 @@ def _warn(
     # nobody is approaching the client with it, so it does not count
     active = member("stage", frozenset(schema.open_stages() - schema.hold_stages()))
     if active.any() and {"client", "owner"} <= set(header.columns):
-        chosen = active.tolist()
-        open_deals = {name: list(compress(kept(name), chosen)) for name in ("client", "owner")}
+        open_deals = {name: kept.where(name, active) for name in ("client", "owner")}
         open_deals["_row"] = sheet_rows[active].tolist()
         clients, owners = open_deals["client"], open_deals["owner"]
         client_codes, distinct = _numbered(clients)
@@ -1126,7 +1146,7 @@ def _warn(
                     severity=Severity.WARNING, owners=join(names, language),
                 )
         if schema.has_field("client_contact") and "client_contact" in header.columns:
-            open_deals["client_contact"] = list(compress(kept("client_contact"), chosen))
+            open_deals["client_contact"] = kept.where("client_contact", active)
             _same_contact_warnings(schema, open_deals, keys, out, raw, language)
 
     # closed deals with a 受注確率 or a 確度 that contradicts the outcome
@@ -1137,7 +1157,7 @@ def _warn(
     ranked = ~member("rank", frozenset({None}))
     closed &= ~np.isnan(probability) | ranked
     if closed.any():
-        closed_stages = list(map(stages.__getitem__, np.flatnonzero(closed).tolist()))
+        closed_stages = kept.where("stage", closed)
         rows = sheet_rows[closed]
         # a closed stage's probability (受注 100, 失注 0) against the 受注確率 typed
         stage_probability = {v: _percent(c.probability) for v, c in stage_info.items()}
