@@ -1144,12 +1144,13 @@ def _warn(
             # each (client, rep) pair once, in the order first seen
             for key, owner in dict.fromkeys(zip(shared_keys, [owners[i] for i in at])):
                 owners_of[key].append(owner)
+            # one warning per client at its first row, those naming the same reps together
+            by_reps: dict[str, list[int]] = defaultdict(list)
             for key, names in owners_of.items():
-                first = first_row[key]
-                out.cell(
-                    schema.field("client"), first, raw("client", first), "multiple_owners",
-                    severity=Severity.WARNING, owners=join(names, language),
-                )
+                by_reps[join(names, language)].append(first_row[key])
+            for reps, firsts in by_reps.items():
+                out.cells(schema.field("client"), firsts, raw_cells("client", firsts),
+                          "multiple_owners", severity=Severity.WARNING, owners=reps)
         if schema.has_field("client_contact") and "client_contact" in header.columns:
             open_deals["client_contact"] = kept.where("client_contact", active)
             _same_contact_warnings(schema, open_deals, keys, out, raw, language)
