@@ -155,7 +155,7 @@ class SnapshotColumns:
                    [e.values for e in rows], [e.path for e in rows])
 
     def lists(self) -> list[list[Any]]:
-        """The columns after ``ids``, in :class:`Entry`'s order (what :meth:`rows` takes)."""
+        """The columns after ``ids``, in :class:`Entry`'s order (what :func:`_set_row` sets)."""
         return [self.first_seen, self.last_changed, self.stage_since, self.close_pushes,
                 self.values, self.paths]
 
@@ -238,7 +238,8 @@ class Snapshot:
         return None if i is None else self._columns.entry(i)
 
     def values_at(self, columns: SnapshotColumns, i: int) -> dict[str, str]:
-        """The values of deal ``i`` of ``columns`` (this snapshot's) by field name."""
+        """The values of deal ``i`` of ``columns`` (this snapshot's, passed in: a snapshot
+        held as entries builds its columns on each call) by field name."""
         return dict(zip(self.fields, split_signature(columns.values[i])))
 
 
@@ -413,7 +414,7 @@ def _column_texts(values: list[Any] | None, count: int, raw: Callable[[int], Cel
     row ``i`` holds; a few per column, each typed text normalised once)."""
     if values is None:
         return [""] * count
-    if _plain_texts(values):
+    if _plain_column(values):
         return values
     distinct = set(values)
     if len(distinct) == 1 and INVALID not in distinct:  # one value (a column left blank)
@@ -443,7 +444,7 @@ def _index(items: list[Any], item: Any, start: int) -> int:
         return -1
 
 
-def _plain_texts(values: list[Any]) -> bool:
+def _plain_column(values: list[Any]) -> bool:
     """True when every value is text that normalises to itself (checked on the column
     joined: one pass in C, no set of 100,000 names)."""
     try:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import compress, filterfalse, repeat
 from operator import le
 from typing import Any
@@ -303,9 +304,7 @@ def build_change_log(
     header = validation.header
     labels = dict(header.labels) if header is not None else {}
     ids = validation.values.get("deal_id", [])
-    tracked = observation.snapshot.columns.index
-    # the tracked 案件IDs are text: a look-up per row in C says which rows are theirs
-    rows = dict(compress(zip(ids, validation.rows), map(tracked.__contains__, ids)))
+    rows = _TrackedRows(ids, validation.rows, observation.snapshot.columns.index)
     return ChangeLog(
         snapshot=observation.snapshot, schema=schema, events=tuple(events),
         tombstones=tuple(tombstones), language=language, owners=tuple(owners),
@@ -313,6 +312,34 @@ def build_change_log(
                 for name in (header.columns if header is not None else ())},
         rows=rows, history_rows=count, oldest_history=oldest, retention=retention or Retention(),
     )
+
+
+class _TrackedRows(Mapping[str, int]):
+    """Each tracked 案件ID's register row (``rows[i]`` is ``ids[i]``'s), made when first
+    asked for: パイプライン増減 asks only when it lists a deal, and at 100,000 deals the
+    dict costs 0.02 s."""
+
+    def __init__(self, ids: Sequence[Any], rows: Sequence[int], tracked: Container[Any]
+                 ) -> None:
+        self._made: tuple[Sequence[Any], Sequence[int], Container[Any]] = (ids, rows, tracked)
+
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        ids, rows, tracked = self._made
+        # the tracked 案件IDs are text: a look-up per row in C says which rows are theirs
+        return dict(compress(zip(ids, rows), map(tracked.__contains__, ids)))
+
+    def __getitem__(self, deal_id: str) -> int:
+        return self._rows[deal_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __repr__(self) -> str:
+        return repr(self._rows)
 
 
 # ------------------------------------------------------------------------- the past

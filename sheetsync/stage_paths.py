@@ -213,13 +213,15 @@ def _next_path(path: str | None, stage: str, first_seen: dt.date,
 def _track_entries(before: Snapshot, observation: Observation, *, day: dt.date,
                    stages: Collection[str], closed: Collection[str]) -> Observation:
     """:func:`track_stages` for an observation held as entries: a deal whose entry is not
-    the very object of ``before`` is looked at."""
+    the one of ``before`` is looked at — the very object, or an equal one under the same
+    fields (what :func:`~sheetsync.history.observe` kept, once its entries were built)."""
     after = observation.snapshot
     entries: dict[str, Entry] = {}
     at = after.fields.index("stage") if "stage" in after.fields else None
+    same_fields = after.fields == before.fields
     for deal_id, entry in after.entries.items():
         old = before.entries.get(deal_id)
-        if old is entry:  # unchanged since the last run (most deals): its path too
+        if old is entry or (same_fields and old == entry):  # unchanged: its path too
             entries[deal_id] = entry
             continue
         parts = split_signature(entry.values) if at is not None else []
