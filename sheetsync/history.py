@@ -412,13 +412,13 @@ def _column_texts(values: list[Any] | None, count: int, raw: Callable[[int], Cel
     normalises to itself as it is (IDs, names: mostly distinct), any other value normalised
     once per distinct value, a cell that failed validation as typed (``raw`` gives what
     row ``i`` holds; a few per column, each typed text normalised once)."""
-    if values is None:
+    if not values:  # no such column
         return [""] * count
     if _plain_column(values):
         return values
     distinct = set(values)
     if len(distinct) == 1 and INVALID not in distinct:  # one value (a column left blank)
-        return [normalised_text(values[0], None)] * count
+        return [normalised_text(values[0], None)] * len(values)
     if _plain_text(distinct):  # text with blanks
         return ["" if v is None else v for v in values]
     texts = {v: normalised_text(v, None) for v in distinct if v is not INVALID}
