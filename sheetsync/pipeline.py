@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import forked
 from .backends import Backend, ReadResult, WriteResult, open_backend
 from .config import Config
 from .dictionary import DICTIONARY_TAB
@@ -305,8 +306,9 @@ def run(
             row_owners=row_owners(checked.register, checked.validation.header),
             change_log=history_log,
             computed=frames, forecast_history=stored_forecasts(checked))
-        for report in REPORTS:
-            frames[report.key] = report.compute(inputs)
+        computed = compute_reports(inputs)
+        frames.clear()  # in REPORTS' order, still the dict the reports were given
+        frames.update(computed)
         forecasts = updated_history(inputs)  # today's snapshot recorded: what is written
     with _phase(timings, "render", progress):
         tabs = build_tabs(checked, run_at, frames, observation, lease, forecasts)
@@ -322,6 +324,30 @@ def run(
                 # a scheduled run that lost the race: the other write stands, as it should
                 raise ChangedSinceReadSkip() from exc
     return result
+
+
+#: reports that use no other report's result: computed on the second core (:mod:`.forked`)
+#: while this process computes the others
+BESIDE = frozenset({"pipeline_changes", "funnel", "win_rate"})
+
+
+def compute_reports(inputs: ReportInput) -> dict[str, pd.DataFrame]:
+    """Every report's frame, in :data:`REPORTS`' order (a later report may reuse an earlier
+    one's, through ``inputs.computed``): those in :data:`BESIDE` in a forked child when the
+    register is big enough (:func:`.forked.can_fork`), the others here meanwhile."""
+    beside = [r for r in REPORTS if r.key in BESIDE]
+    pending = forked.start(lambda: {r.key: r.compute(inputs) for r in beside},
+                           len(inputs.deals))
+    try:
+        for report in REPORTS:
+            if report.key not in BESIDE:
+                inputs.computed[report.key] = report.compute(inputs)
+        done = pending.result()
+    except BaseException:
+        pending.cancel()
+        raise
+    return {r.key: done[r.key] if r.key in BESIDE else inputs.computed[r.key]
+            for r in REPORTS}
 
 
 def observe_changes(checked: Checked, run_at: dt.datetime) -> Observation:
