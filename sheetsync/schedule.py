@@ -173,10 +173,10 @@ class _Runs:
         except Exception:  # a bug must not stop the scheduler; APScheduler would hide it
             log.exception("job=%s status=failed: unexpected error", job.name)
         finally:
-            collect()  # what the run made and kept (set aside by paused_gc) is let go
             with self._cond:
                 self.active.remove(job.name)
                 self._cond.notify_all()
+            collect()  # what the run made and kept (set aside by paused_gc) is let go
 
     def wait_idle(self) -> None:
         with self._cond:
