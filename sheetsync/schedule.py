@@ -50,7 +50,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from .cron import CronField
-from .gcpause import collect
+from .gcpause import release
 from .jobs import Job, JobOutcome, run_job
 
 log = logging.getLogger("sheetsync.schedule")
@@ -176,7 +176,7 @@ class _Runs:
             with self._cond:
                 self.active.remove(job.name)
                 self._cond.notify_all()
-            collect()  # what the run made and kept (set aside by paused_gc) is let go
+            release()  # what the run kept (set aside by paused_gc) is collectable again
 
     def wait_idle(self) -> None:
         with self._cond:
