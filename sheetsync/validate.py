@@ -386,7 +386,8 @@ def _parse_column(
 
     Each distinct value is parsed once; the per-cell work is a dictionary lookup done in C
     (``map``), which is what makes 100,000-row registers validate in well under a second.
-    Every row must be at least ``col + 1`` cells wide (see :func:`_padded`).
+    Every row must be at least ``col + 1`` cells wide (:func:`_columns` reads a short row
+    as blank beyond its end).
     """
     values, failed, _ = _parse_column_coded(rows, col, parser)
     bad = [(i, raw, exc) for exc, where, raws in failed for i, raw in zip(where, raws)]
