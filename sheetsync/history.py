@@ -847,7 +847,7 @@ def snapshot_tab(snapshot: Snapshot, lease: Lease | None = None,
         header, chunks = kept.header, list(kept.chunks)
     else:
         header, chunks = pack(_STATE_KIND, _STATE_FORMAT, state_text(snapshot),
-                              records=len(snapshot.entries))
+                              records=len(snapshot))
     return TabSpec(
         name=SNAPSHOT_TAB,
         columns=[Column("state", header, "text", 20)],
