@@ -10,10 +10,10 @@ this process goes on with the rest.
 Only where that is safe and worth it (:func:`can_fork`): Linux (``fork`` without ``exec``
 is what macOS warns against), no other thread running (a lock another thread held at the
 fork would stay locked in the child forever; the scheduler runs jobs in threads), more than
-one core, and a register big enough that the saving beats the fork. Anywhere else the work
-runs here, when its result is asked for: the same result, one core. An error in the child
-comes back and is raised here; a child that dies (killed, out of memory) makes the work
-run here instead.
+one core available to this process, and a register big enough that the saving beats the
+fork. Anywhere else the work runs here, when its result is asked for: the same result, one
+core. An error in the child comes back and is raised here; a child that dies (killed, out
+of memory) before its whole answer is written makes the work run here instead.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ MIN_ROWS = 20_000
 def can_fork(rows: int) -> bool:
     """Whether work on a register of ``rows`` deals goes to a forked child."""
     return (rows >= MIN_ROWS and sys.platform == "linux" and hasattr(os, "fork")
-            and threading.active_count() == 1 and (os.cpu_count() or 1) > 1)
+            and threading.active_count() == 1 and len(os.sched_getaffinity(0)) > 1)
 
 
 class _Failed:
@@ -57,9 +57,10 @@ class Pending(Generic[T]):
         if self._pid is None:
             return self._work()
         data = self._collect()
-        if not data:  # the child died before it could answer: do the work here
-            return self._work()
-        ok, value = pickle.loads(data)
+        try:
+            ok, value = pickle.loads(data)
+        except (EOFError, pickle.UnpicklingError):  # the child died before it answered
+            return self._work()  # (killed, out of memory): the work is done here
         if ok:
             return value  # type: ignore[no-any-return]
         if isinstance(value, _Failed):

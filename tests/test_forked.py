@@ -99,3 +99,18 @@ def test_a_run_with_reports_computed_beside_gives_the_same_json(tmp_path, monkey
     assert children and children[0] is not None  # the reports were computed in a child
     assert beside == here
     assert here["pipeline_changes"]["rows"] and here["funnel"] and here["win_rate"]
+
+
+@needs_fork
+def test_a_child_cut_off_mid_answer_leaves_the_work_to_this_process(always_fork,
+                                                                    monkeypatch) -> None:
+    """An answer cut short (the child killed while writing it) is no answer."""
+    here = os.getpid()
+    real_dumps = forked.pickle.dumps
+
+    def half(obj, protocol=None):  # type: ignore[no-untyped-def]
+        whole = real_dumps(obj, protocol=protocol)
+        return whole[: len(whole) // 2] if os.getpid() != here else whole
+
+    monkeypatch.setattr(forked.pickle, "dumps", half)
+    assert forked.start(lambda: ("pid", os.getpid()), 0).result() == ("pid", here)
