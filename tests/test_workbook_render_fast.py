@@ -216,7 +216,7 @@ def test_links_over_excels_limit_keep_their_text(monkeypatch):
 
 names = st.text(st.sampled_from("売上予測 'A&<>-_1"), min_size=1, max_size=12)
 titles = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20) \
-    | st.sampled_from(["", "a\nb", "FY2026-Q3 コミット着地・加重着地の推移", "R&D <見込>"])
+    | st.sampled_from(["", " ", "a\nb", "FY2026-Q3 コミット着地・加重着地の推移", "R&D <見込>"])
 
 
 @settings(max_examples=150, deadline=None)

@@ -150,10 +150,12 @@ def _text(value: str) -> str:
 
 def _run_text(value: str) -> str:
     """A title run's ``<a:t>`` as openpyxl writes it: whitespace at either end (Python's
-    idea of it, ``\x85`` and ``\u2028`` included) kept with ``xml:space="preserve"``."""
+    idea of it, ``\x85`` and ``\u2028`` included) kept with ``xml:space="preserve"`` —
+    unless the run is only whitespace, which openpyxl writes without it."""
     if not value:
         return "<a:t />"
-    space = ' xml:space="preserve"' if value.strip() != value else ""
+    stripped = value.strip()
+    space = ' xml:space="preserve"' if stripped and stripped != value else ""
     return f"<a:t{space}>{_text(value)}</a:t>"
 
 
