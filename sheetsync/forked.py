@@ -13,7 +13,8 @@ fork would stay locked in the child forever; the scheduler runs jobs in threads)
 one core available to this process, and a register big enough that the saving beats the
 fork. Anywhere else the work runs here, when its result is asked for: the same result, one
 core. An error in the child comes back and is raised here; a child that dies (killed, out
-of memory) before its whole answer is written makes the work run here instead.
+of memory) before its whole answer is written, or whose result cannot be pickled, makes
+the work run here instead.
 """
 
 from __future__ import annotations
@@ -100,16 +101,18 @@ def start(work: Callable[[], T], rows: int) -> Pending[T]:
             os.close(read_fd)
             try:
                 answer: tuple[bool, object] = (True, work())
-            except BaseException as exc:
+            except BaseException as exc:  # sent to the parent, raised there
                 answer = (False, exc)
             try:
                 data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:
+                if answer[0]:
+                    raise  # a result that cannot be sent: no answer, the parent works
                 data = pickle.dumps((False, _Failed(f"{type(answer[1]).__name__}: "
                                                     f"{answer[1]} ({exc})")))
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)
-        except BaseException:
+        except BaseException:  # the parent sees no answer and does the work itself
             code = 1
         finally:
             os._exit(code)

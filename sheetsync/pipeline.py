@@ -306,9 +306,7 @@ def run(
             row_owners=row_owners(checked.register, checked.validation.header),
             change_log=history_log,
             computed=frames, forecast_history=stored_forecasts(checked))
-        computed = compute_reports(inputs)
-        frames.clear()  # in REPORTS' order, still the dict the reports were given
-        frames.update(computed)
+        compute_reports(inputs, frames)
         forecasts = updated_history(inputs)  # today's snapshot recorded: what is written
     with _phase(timings, "render", progress):
         tabs = build_tabs(checked, run_at, frames, observation, lease, forecasts)
@@ -331,23 +329,25 @@ def run(
 BESIDE = frozenset({"pipeline_changes", "funnel", "win_rate"})
 
 
-def compute_reports(inputs: ReportInput) -> dict[str, pd.DataFrame]:
-    """Every report's frame, in :data:`REPORTS`' order (a later report may reuse an earlier
-    one's, through ``inputs.computed``): those in :data:`BESIDE` in a forked child when the
-    register is big enough (:func:`.forked.can_fork`), the others here meanwhile."""
+def compute_reports(inputs: ReportInput, frames: dict[str, pd.DataFrame]) -> None:
+    """Every report's frame into ``frames`` (the dict ``inputs.computed`` is: a later report
+    may reuse an earlier one's), in :data:`REPORTS`' order: those in :data:`BESIDE` in a
+    forked child when the register is big enough (:func:`.forked.can_fork`), the others
+    here meanwhile."""
     beside = [r for r in REPORTS if r.key in BESIDE]
     pending = forked.start(lambda: {r.key: r.compute(inputs) for r in beside},
                            len(inputs.deals))
     try:
         for report in REPORTS:
             if report.key not in BESIDE:
-                inputs.computed[report.key] = report.compute(inputs)
-        done = pending.result()
+                frames[report.key] = report.compute(inputs)
+        frames.update(pending.result())
     except BaseException:
         pending.cancel()
         raise
-    return {r.key: done[r.key] if r.key in BESIDE else inputs.computed[r.key]
-            for r in REPORTS}
+    ordered = {r.key: frames[r.key] for r in REPORTS}
+    frames.clear()
+    frames.update(ordered)
 
 
 def observe_changes(checked: Checked, run_at: dt.datetime) -> Observation:

@@ -114,3 +114,15 @@ def test_a_child_cut_off_mid_answer_leaves_the_work_to_this_process(always_fork,
 
     monkeypatch.setattr(forked.pickle, "dumps", half)
     assert forked.start(lambda: ("pid", os.getpid()), 0).result() == ("pid", here)
+
+
+@needs_fork
+def test_a_result_that_cannot_be_sent_back_is_worked_out_here(always_fork) -> None:
+    here = os.getpid()
+
+    def work():  # type: ignore[no-untyped-def]
+        if os.getpid() != here:
+            return lambda: "no pickle for me"
+        return "here"
+
+    assert forked.start(work, 0).result() == "here"

@@ -286,10 +286,6 @@ class _Converter:
         # texts, tens of MB at 100,000 deals) alive until a full collection
         self.kinds = _Kinds(style_kinds)
 
-    def kind(self, attrs: bytes) -> tuple[int, int]:
-        """(type code, style kind) of a cell's attributes."""
-        return cell_kind(attrs, self.style_kinds)
-
     def number(self, v: bytes, skind: int) -> CellValue:
         if skind == OTHER:
             try:
@@ -327,7 +323,7 @@ class _Converter:
             return self.texts[v]
 
 
-def cell_kind(attrs: bytes, style_kinds: list[int]) -> tuple[int, int]:
+def _cell_kind(attrs: bytes, style_kinds: list[int]) -> tuple[int, int]:
     """(type code, style kind) of a cell's attributes."""
     a = parse_attrs(attrs.decode("utf-8", "replace"))
     tcode = _TYPE_CODES.get(a.get("t", "n"), T_N)
@@ -340,14 +336,14 @@ def cell_kind(attrs: bytes, style_kinds: list[int]) -> tuple[int, int]:
 
 
 class _Kinds(dict[bytes, tuple[int, int]]):
-    """A cell's attributes → :func:`cell_kind`, cached (unless they hold its reference)."""
+    """A cell's attributes → :func:`_cell_kind`, cached (unless they hold its reference)."""
 
     def __init__(self, style_kinds: list[int]):
         super().__init__()
         self.style_kinds = style_kinds
 
     def __missing__(self, attrs: bytes) -> tuple[int, int]:
-        found = cell_kind(attrs, self.style_kinds)
+        found = _cell_kind(attrs, self.style_kinds)
         if b"r=" not in attrs:
             self[attrs] = found
         return found
